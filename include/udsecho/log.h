@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * log: one line per event on standard error.
+ *
+ * Every line is written with a single write(2), so lines from the monitor and the worker never
+ * interleave, and nothing is buffered that a crash could lose. The module opens no file and
+ * resolves no name: it is safe inside the worker's sandbox. Levels follow syslog(3).
+ */
+#pragma once
+
+#include <stdarg.h>
+
+enum log_level {
+	LOG_LEVEL_ERR = 3,
+	LOG_LEVEL_WARNING = 4,
+	LOG_LEVEL_NOTICE = 5,
+	LOG_LEVEL_INFO = 6,
+	LOG_LEVEL_DEBUG = 7,
+};
+
+/* log_init - set the program name that starts every line. Call once, first thing in main. */
+void log_init(const char *ident);
+
+/* log_set_level - lines above @level are not written. The default is LOG_LEVEL_INFO. */
+void log_set_level(enum log_level level);
+
+/* log_enabled - whether a line at @level would be written (to skip formatting work). */
+int log_enabled(enum log_level level);
+
+/* log_msg - write "IDENT: MESSAGE\n". A message longer than a line buffer is cut, never split. */
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_vmsg(enum log_level level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+#define log_err(...)	log_msg(LOG_LEVEL_ERR, __VA_ARGS__)
+#define log_warn(...)	log_msg(LOG_LEVEL_WARNING, __VA_ARGS__)
+#define log_notice(...) log_msg(LOG_LEVEL_NOTICE, __VA_ARGS__)
+#define log_info(...)	log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(...)	log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: MIT
+/*
+ * nss: user and group names to numeric ids through getpwnam_r(3) and getgrnam_r(3).
+ *
+ * Runs before confinement only (monitor start-up and reload, udsecho-policy, the client): NSS
+ * loads modules and opens files. Names longer than the system allows are refused before any
+ * lookup, as are ids that cannot be ids.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "udsecho/nss.h"
+
+/* LOGIN_NAME_MAX counts the terminating NUL; group names get the same limit. */
+#define NSS_NAME_MAX (LOGIN_NAME_MAX - 1)
+
+int nss_parse_id(const char *s, unsigned int *id)
+{
+	unsigned long v = 0;
+
+	if (*s == '\0' || strlen(s) > 10)
+		return NSS_E_INVALID;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return NSS_E_INVALID;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (v >= 4294967295UL)
+		return NSS_E_INVALID;
+	*id = (unsigned int)v;
+	return 0;
+}
+
+static int name_ok(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len > 0 && len <= NSS_NAME_MAX;
+}
+
+static size_t bufsize(int which)
+{
+	long n = sysconf(which);
+
+	return n > 0 ? (size_t)n : 16384;
+}
+
+int nss_user(const char *name, uid_t *uid, gid_t *gid)
+{
+	struct passwd pw, *res = NULL;
+	unsigned int id;
+	char *buf;
+	size_t size = bufsize(_SC_GETPW_R_SIZE_MAX);
+	int r;
+
+	if (!name_ok(name))
+		return NSS_E_INVALID;
+	if (nss_parse_id(name, &id) == 0) {
+		*uid = id;
+		if (gid) {
+			buf = malloc(size);
+			if (!buf)
+				return -ENOMEM;
+			r = getpwuid_r(id, &pw, buf, size, &res);
+			*gid = (r == 0 && res) ? res->pw_gid : (gid_t)-1;
+			free(buf);
+		}
+		return 0;
+	}
+	for (;;) {
+		buf = malloc(size);
+		if (!buf)
+			return -ENOMEM;
+		r = getpwnam_r(name, &pw, buf, size, &res);
+		if (r != ERANGE)
+			break;
+		free(buf);
+		size *= 2;
+	}
+	if (r == 0 && res) {
+		*uid = res->pw_uid;
+		if (gid)
+			*gid = res->pw_gid;
+	}
+	free(buf);
+	if (r != 0 && r != ENOENT && r != ESRCH)
+		return -r;
+	return res ? 0 : NSS_E_UNKNOWN;
+}
+
+int nss_group(const char *name, gid_t *gid)
+{
+	struct group gr, *res = NULL;
+	unsigned int id;
+	char *buf;
+	size_t size = bufsize(_SC_GETGR_R_SIZE_MAX);
+	int r;
+
+	if (!name_ok(name))
+		return NSS_E_INVALID;
+	if (nss_parse_id(name, &id) == 0) {
+		*gid = id;
+		return 0;
+	}
+	for (;;) {
+		buf = malloc(size);
+		if (!buf)
+			return -ENOMEM;
+		r = getgrnam_r(name, &gr, buf, size, &res);
+		if (r != ERANGE)
+			break;
+		free(buf);
+		size *= 2;
+	}
+	if (r == 0 && res)
+		*gid = res->gr_gid;
+	free(buf);
+	if (r != 0 && r != ENOENT && r != ESRCH)
+		return -r;
+	return res ? 0 : NSS_E_UNKNOWN;
+}
+
+void nss_user_name(uid_t uid, char *out, size_t len)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res)
+		snprintf(out, len, "%s", res->pw_name);
+	else
+		snprintf(out, len, "%u", (unsigned int)uid);
+}
+
+void nss_group_name(gid_t gid, char *out, size_t len)
+{
+	struct group gr, *res = NULL;
+	char buf[16384];
+
+	if (getgrgid_r(gid, &gr, buf, sizeof(buf), &res) == 0 && res)
+		snprintf(out, len, "%s", res->gr_name);
+	else
+		snprintf(out, len, "%u", (unsigned int)gid);
+}

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+/*
+ * peercred: SO_PEERCRED and SO_PEERGROUPS of a connected AF_UNIX socket.
+ *
+ * Runs in the worker, inside the sandbox. The group list is sorted and de-duplicated so that
+ * membership is a binary search, and so that the same peer always yields the same answer.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "udsecho/peercred.h"
+
+static int cmp_gid(const void *a, const void *b)
+{
+	gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static size_t sort_unique(gid_t *g, size_t n)
+{
+	size_t out = 0;
+
+	qsort(g, n, sizeof(*g), cmp_gid);
+	for (size_t i = 0; i < n; i++)
+		if (out == 0 || g[out - 1] != g[i])
+			g[out++] = g[i];
+	return out;
+}
+
+int peercred_read(int fd, struct peer_cred *cred)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+	gid_t *buf = cred->groups_inline;
+	socklen_t glen = sizeof(cred->groups_inline);
+
+	cred->groups = cred->groups_inline;
+	cred->ngroups = 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0)
+		return -errno;
+	if (len != sizeof(uc))
+		return -EIO;
+	cred->pid = uc.pid;
+	cred->uid = uc.uid;
+	cred->gid = uc.gid;
+
+	/* On ERANGE the kernel writes back the length it needs: grow once to exactly that. */
+	while (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, buf, &glen) < 0) {
+		int e = errno;
+		if (e != ERANGE || buf != cred->groups_inline)
+			return -e;
+		buf = malloc(glen);
+		if (!buf)
+			return -ENOMEM;
+		cred->groups = buf;
+	}
+	cred->ngroups = sort_unique(buf, glen / sizeof(gid_t));
+	return 0;
+}
+
+void peercred_release(struct peer_cred *cred)
+{
+	if (cred->groups && cred->groups != cred->groups_inline)
+		free(cred->groups);
+	cred->groups = cred->groups_inline;
+	cred->ngroups = 0;
+}
+
+int peercred_in_group(const struct peer_cred *cred, gid_t gid)
+{
+	size_t lo = 0, hi = cred->ngroups;
+
+	if (cred->gid == gid)
+		return 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cred->groups[mid] == gid)
+			return 1;
+		if (cred->groups[mid] < gid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}

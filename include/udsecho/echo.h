@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * echo: move bytes from a peer back to the same peer, with back-pressure.
+ *
+ * Data is read into a scratch buffer shared by all connections and sent straight back; only what
+ * the peer's socket would not take is kept, in a per-connection buffer of at most one read. While
+ * anything is kept, the connection reads nothing more: a peer that does not read stops being read,
+ * so it cannot make the server buffer without bound. Works on any connected stream socket (tests
+ * use socketpair(2)); runs inside the worker's sandbox (read, send, malloc, free).
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct echo_buf {
+	char *data;   /* bytes read but not yet sent back, or NULL */
+	uint32_t len; /* how many */
+	uint32_t off; /* how many of them are already sent */
+};
+
+enum echo_state {
+	ECHO_READ = 0, /* all echoed; wait until the peer is readable */
+	ECHO_WRITE,    /* bytes pending; wait until the peer is writable, do not read */
+	ECHO_DONE,     /* the peer finished sending and has everything back: close */
+};
+
+/*
+ * echo_read - read what @fd has (up to @budget reads of @scratch_len) and send it back.
+ * Returns an echo_state, or -errno when the connection failed (close it).
+ * *@echoed grows by the number of bytes sent back.
+ */
+int echo_read(int fd, struct echo_buf *b, char *scratch, size_t scratch_len, unsigned int budget,
+	      uint64_t *echoed);
+
+/* echo_write - send pending bytes; returns ECHO_READ when drained, ECHO_WRITE, or -errno. */
+int echo_write(int fd, struct echo_buf *b, uint64_t *echoed);
+
+/* echo_pending - how many bytes are held for the peer. */
+size_t echo_pending(const struct echo_buf *b);
+
+/* echo_release - free what @b holds. */
+void echo_release(struct echo_buf *b);

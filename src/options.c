@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: MIT
+/*
+ * options: udsechod's and udsecho's command lines, parsed with getopt_long(3).
+ *
+ * Pure apart from getopt's own state: it validates syntax and ranges and reports the first
+ * problem as one line naming the option and the value. It never resolves users or groups (that
+ * is nss.c, before the server forks) and never exits.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+
+#include "config.h"
+#include "udsecho/options.h"
+
+const char options_server_usage[] =
+	"Usage: udsechod [OPTION]...\n"
+	"Serve a byte-for-byte echo on a Unix-domain socket.\n"
+	"\n"
+	"  -s, --socket PATH    socket to create (default " UDSECHO_DEFAULT_SOCKET ")\n"
+	"      --owner USER     owner of the socket node (default: the server's user)\n"
+	"      --group GROUP    group of the socket node (default: the server's group)\n"
+	"      --mode OCTAL     mode of the socket node (default 0600; 0660 with --group)\n"
+	"      --ready-fd N     write a newline to file descriptor N once clients are served\n"
+	"      --log-level LVL  err, warning, notice, info (default) or debug\n"
+	"  -h, --help           show this help and exit\n"
+	"  -V, --version        show the version and exit\n";
+
+const char options_client_usage[] =
+	"Usage: udsecho [-s PATH] [-t SECONDS] [-v] [MESSAGE]...\n"
+	"Send MESSAGE (or standard input) to a udsechod server and print the echo.\n"
+	"\n"
+	"  -s, --socket PATH    server socket (default " UDSECHO_DEFAULT_SOCKET ")\n"
+	"  -t, --timeout SECS   give up when the server is silent this long (default 10)\n"
+	"  -v, --verbose        trace each step on standard error\n"
+	"  -h, --help           show this help and exit\n"
+	"  -V, --version        show the version and exit\n";
+
+static int usage_error(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int usage_error(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return OPTIONS_E_USAGE;
+}
+
+int options_parse_mode(const char *s, mode_t *mode)
+{
+	unsigned int v = 0;
+	size_t len = strlen(s);
+
+	if (len == 0 || len > 4)
+		return OPTIONS_E_USAGE;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '7')
+			return OPTIONS_E_USAGE;
+		v = v * 8 + (unsigned int)(s[i] - '0');
+	}
+	if (v > 0777)
+		return OPTIONS_E_USAGE;
+	*mode = (mode_t)v;
+	return 0;
+}
+
+int options_check_socket_path(const char *path, char *err, size_t errlen)
+{
+	size_t max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
+
+	if (path[0] == '\0')
+		return usage_error(err, errlen, "socket path is empty");
+	if (strlen(path) > max)
+		return usage_error(err, errlen,
+				   "socket path is %zu bytes long, more than the %zu a Unix-domain "
+				   "socket address can hold: %s",
+				   strlen(path), max, path);
+	return 0;
+}
+
+static int parse_fd(const char *s, int *fd)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 1 || v > 1 << 20)
+		return OPTIONS_E_USAGE;
+	*fd = (int)v;
+	return 0;
+}
+
+static int parse_level(const char *s, enum log_level *level)
+{
+	static const struct {
+		const char *name;
+		enum log_level level;
+	} levels[] = {
+		{"err", LOG_LEVEL_ERR},	      {"warning", LOG_LEVEL_WARNING},
+		{"notice", LOG_LEVEL_NOTICE}, {"info", LOG_LEVEL_INFO},
+		{"debug", LOG_LEVEL_DEBUG},
+	};
+
+	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		if (strcmp(s, levels[i].name) == 0) {
+			*level = levels[i].level;
+			return 0;
+		}
+	}
+	return OPTIONS_E_USAGE;
+}
+
+/* getopt's own complaint would go to stderr unformatted: ask for ':' and say it ourselves. */
+static int getopt_error(int c, char **argv, const char *shortopts, char *err, size_t errlen)
+{
+	const char *arg = argv[optind - 1];
+
+	if (c == ':')
+		return usage_error(err, errlen, "option '%s' needs an argument", arg);
+	if (optopt && strchr(shortopts, optopt))
+		return usage_error(err, errlen, "invalid option '-%c'", optopt);
+	if (optopt)
+		return usage_error(err, errlen, "unknown option '-%c'", optopt);
+	return usage_error(err, errlen, "unknown option '%s'", arg);
+}
+
+int options_parse_server(int argc, char **argv, struct server_options *opts, char *err,
+			 size_t errlen)
+{
+	enum { OPT_OWNER = 256, OPT_GROUP, OPT_MODE, OPT_READY_FD, OPT_LOG_LEVEL };
+	static const char shortopts[] = ":s:hV";
+	static const struct option longopts[] = {
+		{"socket", required_argument, NULL, 's'},
+		{"owner", required_argument, NULL, OPT_OWNER},
+		{"group", required_argument, NULL, OPT_GROUP},
+		{"mode", required_argument, NULL, OPT_MODE},
+		{"ready-fd", required_argument, NULL, OPT_READY_FD},
+		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	int c, mode_set = 0;
+
+	*opts = (struct server_options){
+		.socket_path = UDSECHO_DEFAULT_SOCKET,
+		.mode = 0600,
+		.ready_fd = -1,
+		.log_level = LOG_LEVEL_INFO,
+	};
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			opts->socket_path = optarg;
+			break;
+		case OPT_OWNER:
+			if (!*optarg)
+				return usage_error(err, errlen, "--owner: empty user name");
+			opts->owner = optarg;
+			break;
+		case OPT_GROUP:
+			if (!*optarg)
+				return usage_error(err, errlen, "--group: empty group name");
+			opts->group = optarg;
+			break;
+		case OPT_MODE:
+			if (options_parse_mode(optarg, &opts->mode))
+				return usage_error(
+					err, errlen,
+					"--mode: '%s' is not an octal mode from 0 to 0777", optarg);
+			mode_set = 1;
+			break;
+		case OPT_READY_FD:
+			if (parse_fd(optarg, &opts->ready_fd))
+				return usage_error(
+					err, errlen,
+					"--ready-fd: '%s' is not a file descriptor number", optarg);
+			break;
+		case OPT_LOG_LEVEL:
+			if (parse_level(optarg, &opts->log_level))
+				return usage_error(
+					err, errlen,
+					"--log-level: '%s' is not one of err, warning, notice, info, debug",
+					optarg);
+			break;
+		case 'h':
+			return OPTIONS_E_HELP;
+		case 'V':
+			return OPTIONS_E_VERSION;
+		default:
+			return getopt_error(c, argv, shortopts, err, errlen);
+		}
+	}
+	if (optind < argc)
+		return usage_error(err, errlen, "unexpected argument '%s'", argv[optind]);
+	if (opts->group && !mode_set)
+		opts->mode = 0660;
+	return options_check_socket_path(opts->socket_path, err, errlen);
+}
+
+int options_parse_client(int argc, char **argv, struct client_options *opts, char *err,
+			 size_t errlen)
+{
+	static const char shortopts[] = ":s:t:vhV";
+	static const struct option longopts[] = {
+		{"socket", required_argument, NULL, 's'}, {"timeout", required_argument, NULL, 't'},
+		{"verbose", no_argument, NULL, 'v'},	  {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},	  {NULL, 0, NULL, 0},
+	};
+	char *end;
+	int c;
+
+	*opts = (struct client_options){
+		.socket_path = UDSECHO_DEFAULT_SOCKET,
+		.timeout = 10,
+	};
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			opts->socket_path = optarg;
+			break;
+		case 't':
+			errno = 0;
+			opts->timeout = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !isfinite(opts->timeout) ||
+			    opts->timeout <= 0 || opts->timeout > 86400)
+				return usage_error(
+					err, errlen,
+					"-t: '%s' is not a number of seconds between 0 and 86400",
+					optarg);
+			break;
+		case 'v':
+			opts->verbose = 1;
+			break;
+		case 'h':
+			return OPTIONS_E_HELP;
+		case 'V':
+			return OPTIONS_E_VERSION;
+		default:
+			return getopt_error(c, argv, shortopts, err, errlen);
+		}
+	}
+	if (optind < argc) {
+		opts->message = argv + optind;
+		opts->nmessage = argc - optind;
+	}
+	return options_check_socket_path(opts->socket_path, err, errlen);
+}

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+/*
+ * udsechod: the server's main. Parse the options, resolve names, create the socket node with the
+ * asked owner, group and mode, then hand over to the monitor, which forks the worker. This file
+ * only orders the steps and chooses exit statuses (sysexits.h, as udsechod(8) lists them).
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "udsecho/log.h"
+#include "udsecho/monitor.h"
+#include "udsecho/nss.h"
+#include "udsecho/options.h"
+#include "udsecho/sockpath.h"
+
+static int in_own_groups(gid_t gid)
+{
+	gid_t groups[4096];
+	int n = getgroups(4096, groups);
+
+	if (gid == getegid())
+		return 1;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return 1;
+	return 0;
+}
+
+static const char *nss_reason(int r)
+{
+	return r == NSS_E_UNKNOWN   ? "no such name"
+	       : r == NSS_E_INVALID ? "not a valid name"
+				    : strerror(-r);
+}
+
+/* --owner and --group to ids; returns 0 or an exit status after saying what is wrong. */
+static int resolve_node(const struct server_options *o, struct sockpath_spec *spec)
+{
+	int r;
+
+	*spec = (struct sockpath_spec){o->socket_path, (uid_t)-1, (gid_t)-1, o->mode};
+	if (o->owner && (r = nss_user(o->owner, &spec->uid, NULL))) {
+		log_err("--owner %s: %s", o->owner, nss_reason(r));
+		return EX_CONFIG;
+	}
+	if (o->group && (r = nss_group(o->group, &spec->gid))) {
+		log_err("--group %s: %s", o->group, nss_reason(r));
+		return EX_CONFIG;
+	}
+	if (geteuid() != 0 && spec->uid != (uid_t)-1 && spec->uid != geteuid()) {
+		log_err("--owner %s: only root can give the socket to another user", o->owner);
+		return EX_NOPERM;
+	}
+	if (geteuid() != 0 && spec->gid != (gid_t)-1 && !in_own_groups(spec->gid)) {
+		log_err("--group %s: only root can give the socket to a group it is not in",
+			o->group);
+		return EX_NOPERM;
+	}
+	return 0;
+}
+
+static int sockpath_status(int r)
+{
+	if (r == SOCKPATH_E_PERM)
+		return EX_NOPERM;
+	return r < 0 ? EX_OSERR : EX_CANTCREAT;
+}
+
+int main(int argc, char **argv)
+{
+	struct server_options o;
+	struct sockpath_spec spec;
+	struct sockpath node;
+	char err[1024];
+	int r;
+
+	log_init("udsechod");
+	r = options_parse_server(argc, argv, &o, err, sizeof(err));
+	if (r == OPTIONS_E_HELP) {
+		fputs(options_server_usage, stdout);
+		return 0;
+	}
+	if (r == OPTIONS_E_VERSION) {
+		puts("udsechod " UDSECHO_VERSION);
+		return 0;
+	}
+	if (r) {
+		fprintf(stderr, "udsechod: %s\nTry 'udsechod --help' for more information.\n", err);
+		return EX_USAGE;
+	}
+	log_set_level(o.log_level);
+	if (o.ready_fd >= 0 && fcntl(o.ready_fd, F_GETFD) < 0) {
+		log_err("--ready-fd %d: not an open file descriptor", o.ready_fd);
+		return EX_USAGE;
+	}
+	r = resolve_node(&o, &spec);
+	if (r)
+		return r;
+	r = sockpath_listen(&spec, &node, err, sizeof(err));
+	if (r) {
+		log_err("%s", err);
+		return sockpath_status(r);
+	}
+	log_info("event=listen path=%s mode=%04o", o.socket_path, (unsigned int)o.mode);
+	return monitor_run(&(struct monitor_config){.node = &node, .ready_fd = o.ready_fd});
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * harness: run the real udsechod and udsecho from integration tests.
+ *
+ * The binaries come from the UDSECHOD and UDSECHO environment variables that meson sets. Servers
+ * are started with --ready-fd and waited for on that pipe, with a bound; every process started is
+ * stopped by its pid, and every wait is bounded (a pidfd polled with a timeout), never a sleep.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define HARNESS_TIMEOUT_MS 10000
+
+struct server {
+	pid_t pid;
+	int pidfd;
+	char dir[64];	/* a private temporary directory, removed by harness_cleanup_dir() */
+	char path[108]; /* the socket: DIR/sock unless the test chose another */
+	char log[128];	/* the server's stderr */
+};
+
+struct run_as {
+	uid_t uid; /* (uid_t)-1: keep the test's identity */
+	gid_t gid;
+	size_t ngroups;
+	const gid_t *groups;
+};
+
+/* harness_is_root - 1 as root; otherwise print why @what is skipped and return 0. */
+int harness_is_root(const char *what);
+
+/* harness_tmpdir - make a private 0700 directory (for the sticky world-writable /tmp). */
+void harness_tmpdir(char *dir, size_t len);
+
+/* harness_rmtree - remove @dir and what the tests left in it. */
+void harness_rmtree(const char *dir);
+
+/*
+ * harness_spawn - start @argv[0] (a path) as @as (may be NULL), with stdin from @in (or
+ * /dev/null), stdout and stderr to the files @out and @err (or /dev/null), and fd 3 = @fd3 if
+ * not -1. Returns the pid; *@pidfd is a pidfd for bounded waits.
+ */
+pid_t harness_spawn(char *const argv[], const struct run_as *as, const char *in, const char *out,
+		    const char *err, int fd3, int *pidfd);
+
+/* harness_wait - wait up to @ms for the process, return its wait status; -1 on timeout. */
+int harness_wait(pid_t pid, int pidfd, int ms);
+
+/*
+ * harness_server_start - start udsechod in a fresh temporary directory with -s DIR/sock (unless
+ * @args gives -s), --ready-fd 3 and the NULL-terminated @args, as @as. Returns 0 once the server
+ * is ready, or the exit status of the server if it exited instead (for start-up failure tests).
+ */
+int harness_server_start(struct server *s, const char *const *args, const struct run_as *as);
+
+/* Same, in the directory s->dir that the caller already made (s->path set by the caller). */
+int harness_server_start_in(struct server *s, const char *const *args, const struct run_as *as);
+
+/* harness_server_stop - SIGTERM, wait (bounded); returns the wait status. */
+int harness_server_stop(struct server *s);
+
+/* harness_worker_pid - the worker, the only child of the server. */
+pid_t harness_worker_pid(const struct server *s);
+
+/*
+ * harness_client - run udsecho with the NULL-terminated @args as @as, @input as its stdin.
+ * Returns its exit status (or -1 on a harness failure); its stdout and stderr are put in @out and
+ * @err (NUL-terminated, cut to the buffer).
+ */
+int harness_client(const char *const *args, const struct run_as *as, const char *input,
+		   size_t inlen, char *out, size_t outlen, char *err, size_t errlen);
+
+/* harness_read_file - read up to @len-1 bytes of @path into @buf; returns the length or -1. */
+ssize_t harness_read_file(const char *path, char *buf, size_t len);
+
+/* harness_wait_log - wait up to @ms for @needle to appear in the server's log. */
+int harness_wait_log(const struct server *s, const char *needle, int ms);
+
+/* harness_status_field - read "Field:" of /proc/PID/status as a string. */
+int harness_status_field(pid_t pid, const char *field, char *out, size_t len);
+
+/* harness_connect - a blocking connection to @path, or -1. */
+int harness_connect(const char *path);
+
+/* harness_pidfd - a pidfd for any process; harness_pidfd_exited - wait up to @ms for its end. */
+int harness_pidfd(pid_t pid);
+int harness_pidfd_exited(int pidfd, int ms);

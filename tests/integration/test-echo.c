@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Integration: the echo and the client, with the real binaries — the seed's client pattern,
+ * socat, udsecho (arguments, standard input, -v), 200 concurrent clients, a peer that never
+ * reads, and every client exit status, including refusals and replies that are not the echo.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static struct server srv;
+
+static int start(void **state)
+{
+	return harness_server_start(&srv, NULL, NULL);
+}
+
+static int stop(void **state)
+{
+	int status = harness_server_stop(&srv);
+
+	harness_rmtree(srv.dir);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static void send_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		assert_true(n > 0);
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+/* As the seed's client does: one sendall, then recv(16) until all of it is back. */
+static void seed_client_pattern(void **state)
+{
+	static const char msg[] = "This is the message.  It will be repeated.";
+	char got[sizeof(msg)] = {0};
+	size_t have = 0;
+	int fd = harness_connect(srv.path);
+
+	assert_true(fd >= 0);
+	send_all(fd, msg, sizeof(msg) - 1);
+	while (have < sizeof(msg) - 1) {
+		ssize_t n = recv(fd, got + have, 16, 0);
+		assert_true(n > 0 && n <= 16);
+		have += (size_t)n;
+	}
+	assert_memory_equal(got, msg, sizeof(msg) - 1);
+	close(fd);
+}
+
+static void socat_gets_its_message_back(void **state)
+{
+	char dir[64], in[96], out[96], target[160], buf[256];
+	char *argv[] = {"/usr/bin/socat", "-", target, NULL};
+	int pidfd, status, fd;
+	pid_t pid;
+
+	if (access(argv[0], X_OK) < 0) {
+		fprintf(stderr, "skipped: socat is not installed\n");
+		skip();
+	}
+	harness_tmpdir(dir, sizeof(dir));
+	snprintf(in, sizeof(in), "%s/in", dir);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(target, sizeof(target), "UNIX-CONNECT:%s", srv.path);
+	fd = open(in, O_WRONLY | O_CREAT, 0644);
+	assert_int_equal(write(fd, "hello from socat\n", 17), 17);
+	close(fd);
+	pid = harness_spawn(argv, NULL, in, out, NULL, -1, &pidfd);
+	status = harness_wait(pid, pidfd, HARNESS_TIMEOUT_MS);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	harness_read_file(out, buf, sizeof(buf));
+	assert_string_equal(buf, "hello from socat\n");
+	harness_rmtree(dir);
+}
+
+static void udsecho_message_and_trace(void **state)
+{
+	const char *args[] = {"-v", "-s", srv.path, "hello", "world", NULL};
+	char out[256], err[1024];
+
+	assert_int_equal(harness_client(args, NULL, NULL, 0, out, sizeof(out), err, sizeof(err)),
+			 0);
+	assert_string_equal(out, "hello world\n");
+	assert_non_null(strstr(err, "connecting to "));
+	assert_non_null(strstr(err, "sending 12 bytes: \"hello world\\n\""));
+	assert_non_null(strstr(err, "received 12 bytes"));
+	assert_non_null(strstr(err, "closing socket"));
+}
+
+static void udsecho_streams_stdin(void **state)
+{
+	const char *args[] = {"-s", srv.path, NULL};
+	size_t len = 3u << 20;
+	char *in = malloc(len), *out = malloc(len + 1), err[256];
+
+	for (size_t i = 0; i < len; i++)
+		in[i] = (char)(i * 2654435761u >> 13);
+	assert_int_equal(harness_client(args, NULL, in, len, out, len + 1, err, sizeof(err)), 0);
+	assert_memory_equal(in, out, len);
+	free(in);
+	free(out);
+}
+
+/* 200 clients at once, each with its own bytes: each gets exactly its own back. */
+static void two_hundred_concurrent_clients(void **state)
+{
+	enum { N = 200, LEN = 3000 };
+	static char sent[N][LEN], got[N][LEN];
+	struct pollfd p[N];
+	size_t have[N] = {0};
+	int done = 0;
+
+	for (int i = 0; i < N; i++) {
+		for (int j = 0; j < LEN; j++)
+			sent[i][j] = (char)(i * 31 + j * 7);
+		p[i].fd = harness_connect(srv.path);
+		assert_true(p[i].fd >= 0);
+		p[i].events = POLLIN;
+	}
+	for (int i = 0; i < N; i++)
+		send_all(p[i].fd, sent[i], LEN);
+	while (done < N) {
+		int r = poll(p, N, HARNESS_TIMEOUT_MS);
+		assert_true(r > 0);
+		for (int i = 0; i < N; i++) {
+			ssize_t n;
+			if (!(p[i].revents & POLLIN))
+				continue;
+			n = read(p[i].fd, got[i] + have[i], LEN - have[i]);
+			assert_true(n > 0);
+			have[i] += (size_t)n;
+			if (have[i] == LEN) {
+				p[i].events = 0;
+				done++;
+			}
+		}
+	}
+	for (int i = 0; i < N; i++) {
+		assert_memory_equal(sent[i], got[i], LEN);
+		close(p[i].fd);
+	}
+}
+
+static long rss_kib(pid_t pid)
+{
+	char v[64];
+
+	if (harness_status_field(pid, "VmRSS", v, sizeof(v)) < 0)
+		return -1;
+	return atol(v);
+}
+
+/* A client that sends 64 MiB and never reads: the server stops reading it, memory stays flat. */
+static void non_reader_is_bounded(void **state)
+{
+	const size_t total = 64u << 20;
+	const char *args[] = {"-s", srv.path, "still", "served", NULL};
+	static char chunk[65536];
+	pid_t worker = harness_worker_pid(&srv);
+	size_t sent = 0;
+	long before, after;
+	char out[64];
+	int fd;
+
+	assert_true(worker > 0);
+	assert_int_equal(harness_client(args, NULL, NULL, 0, out, sizeof(out), NULL, 0), 0);
+	before = rss_kib(worker);
+	assert_true(before > 0);
+	fd = harness_connect(srv.path);
+	assert_true(fd >= 0);
+	assert_int_equal(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+	while (sent < total) {
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		ssize_t n = send(fd, chunk, sizeof(chunk), MSG_NOSIGNAL);
+		if (n > 0) {
+			sent += (size_t)n;
+			continue;
+		}
+		assert_int_equal(errno, EAGAIN);
+		/* No room for 500 ms: the server has stopped reading from us. */
+		if (poll(&p, 1, 500) == 0)
+			break;
+	}
+	assert_true(sent < total);
+	after = rss_kib(worker);
+	assert_true(after - before < 1024);
+	/* Others are still served while it hangs. */
+	assert_int_equal(harness_client(args, NULL, NULL, 0, out, sizeof(out), NULL, 0), 0);
+	assert_string_equal(out, "still served\n");
+	close(fd);
+}
+
+static void no_server_is_69(void **state)
+{
+	char path[100], err[512];
+	const char *args[] = {"-s", path, "hi", NULL};
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/nothing-here", srv.dir);
+	assert_int_equal(harness_client(args, NULL, NULL, 0, NULL, 0, err, sizeof(err)), 69);
+	assert_non_null(strstr(err, "no server is listening"));
+
+	/* A stale node: connection refused, also 69. */
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	close(fd);
+	assert_int_equal(harness_client(args, NULL, NULL, 0, NULL, 0, err, sizeof(err)), 69);
+	assert_non_null(strstr(err, "Connection refused"));
+	unlink(path);
+}
+
+/* The mode shuts another uid out: connect says EACCES, the client explains and exits 77. */
+static void filesystem_refusal_is_explained(void **state)
+{
+	const char *args[] = {"-s", srv.path, "hi", NULL};
+	struct run_as as = {.uid = 4204, .gid = 4204};
+	char err[2048], expect[256];
+
+	if (!harness_is_root("connecting as another uid"))
+		skip();
+	/* The directory is 0700 root: open it for search so the node's own mode decides. */
+	assert_int_equal(chmod(srv.dir, 0711), 0);
+	assert_int_equal(harness_client(args, &as, NULL, 0, NULL, 0, err, sizeof(err)), 77);
+	assert_non_null(strstr(err, "Permission denied by the filesystem"));
+	snprintf(expect, sizeof(expect), "%s, which is owned by root:root with mode 0600",
+		 srv.path);
+	assert_non_null(strstr(err, expect));
+	assert_non_null(strstr(err, "you are 4204 (uid 4204, gid 4204)"));
+	assert_non_null(strstr(err, "udsecho: hint: "));
+
+	/* The directory shuts it out instead: the explanation names the directory. */
+	assert_int_equal(chmod(srv.dir, 0700), 0);
+	assert_int_equal(harness_client(args, &as, NULL, 0, NULL, 0, err, sizeof(err)), 77);
+	snprintf(expect, sizeof(expect), "search (x) permission on directory %s", srv.dir);
+	assert_non_null(strstr(err, expect));
+}
+
+/* A fake server that answers @reply (or nothing) to the first bytes, then closes. */
+static void fake_server(const char *path, const char *reply, int silent, pid_t *pid, int *pidfd)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	unlink(path);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	*pid = fork();
+	assert_true(*pid >= 0);
+	if (*pid == 0) {
+		char buf[256];
+		int c = accept(lfd, NULL, NULL);
+		if (c < 0 || read(c, buf, sizeof(buf)) <= 0)
+			_exit(1);
+		if (silent) {
+			/* Say nothing until the client hangs up completely (POLLHUP), bounded. */
+			struct pollfd p = {.fd = c, .events = POLLRDHUP};
+			while (poll(&p, 1, HARNESS_TIMEOUT_MS) == 1 && !(p.revents & POLLHUP))
+				if (read(c, buf, sizeof(buf)) <= 0)
+					p.events = 0;
+			_exit(0);
+		}
+		if (write(c, reply, strlen(reply)) < 0)
+			_exit(2);
+		_exit(0);
+	}
+	close(lfd);
+	*pidfd = harness_pidfd(*pid);
+}
+
+static void client_reports(const char *reply, int silent, int want_status, const char *want_err)
+{
+	char path[100], err[1024];
+	const char *args[] = {"-t", "0.5", "-s", path, "hello", NULL};
+	int pidfd;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/fake", srv.dir);
+	fake_server(path, reply, silent, &pid, &pidfd);
+	assert_int_equal(harness_client(args, NULL, NULL, 0, NULL, 0, err, sizeof(err)),
+			 want_status);
+	assert_non_null(strstr(err, want_err));
+	assert_true(harness_wait(pid, pidfd, HARNESS_TIMEOUT_MS) != -1);
+	unlink(path);
+}
+
+static void client_exit_statuses(void **state)
+{
+	client_reports("jello\n", 0, 76, "the reply is not the echo: it differs from byte 0 on");
+	client_reports("hel", 0, 76, "closed the connection after echoing 3 of 6 bytes");
+	client_reports("hello\nmore", 0, 76, "the reply is not the echo: it differs from byte 6");
+	client_reports("udsechod: permission denied: uid=1000 gid=1000 pid=42\n", 0, 77,
+		       "Permission denied by the server's policy (the server saw uid=1000 "
+		       "gid=1000 pid=42)");
+	client_reports("udsechod: busy: too many connections\n", 0, 75, "the server is busy");
+	client_reports(NULL, 1, 75, "timed out after 0.5 seconds");
+}
+
+static void bad_usage_is_64(void **state)
+{
+	const char *a1[] = {"-t", "0", "x", NULL};
+	const char *a2[] = {"--bogus", NULL};
+	char err[512];
+
+	assert_int_equal(harness_client(a1, NULL, NULL, 0, NULL, 0, err, sizeof(err)), 64);
+	assert_non_null(strstr(err, "-t: '0' is not a number of seconds"));
+	assert_int_equal(harness_client(a2, NULL, NULL, 0, NULL, 0, err, sizeof(err)), 64);
+	assert_non_null(strstr(err, "unknown option '--bogus'"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(seed_client_pattern),
+		cmocka_unit_test(socat_gets_its_message_back),
+		cmocka_unit_test(udsecho_message_and_trace),
+		cmocka_unit_test(udsecho_streams_stdin),
+		cmocka_unit_test(two_hundred_concurrent_clients),
+		cmocka_unit_test(non_reader_is_bounded),
+		cmocka_unit_test(no_server_is_69),
+		cmocka_unit_test(filesystem_refusal_is_explained),
+		cmocka_unit_test(client_exit_statuses),
+		cmocka_unit_test(bad_usage_is_64),
+	};
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests_name("echo", tests, start, stop);
+}

@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Integration: the socket node made by the real udsechod — owner, group and mode exactly as
+ * asked; whatever already sits at PATH; unsafe directories; removal at stop; exit statuses.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static void node_is(const char *path, uid_t uid, gid_t gid, mode_t mode)
+{
+	struct stat st;
+
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, mode);
+	assert_int_equal(st.st_uid, uid);
+	assert_int_equal(st.st_gid, gid);
+}
+
+static void stopped_cleanly(struct server *s)
+{
+	int status = harness_server_stop(s);
+
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(access(s->path, F_OK), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
+static void default_mode_is_owner_only(void **state)
+{
+	struct server s;
+
+	/* A permissive umask must not widen the node. */
+	mode_t old = umask(0);
+	assert_int_equal(harness_server_start(&s, NULL, NULL), 0);
+	umask(old);
+	node_is(s.path, geteuid(), getegid(), 0600);
+	stopped_cleanly(&s);
+	harness_rmtree(s.dir);
+}
+
+static void mode_as_asked(void **state)
+{
+	static const char *const modes[] = {"0640", "0666", "0"};
+	static const mode_t want[] = {0640, 0666, 0};
+
+	for (size_t i = 0; i < 3; i++) {
+		const char *args[] = {"--mode", modes[i], NULL};
+		struct server s;
+		mode_t old = umask(0077); /* a restrictive umask must not narrow it either */
+		assert_int_equal(harness_server_start(&s, args, NULL), 0);
+		umask(old);
+		node_is(s.path, geteuid(), getegid(), want[i]);
+		stopped_cleanly(&s);
+		harness_rmtree(s.dir);
+	}
+}
+
+static void owner_and_group_as_asked(void **state)
+{
+	const char *args[] = {"--owner", "4201", "--group", "4202", NULL};
+	const char *mode_args[] = {"--group", "4202", "--mode", "0620", NULL};
+	struct server s;
+
+	if (!harness_is_root("--owner and --group for other ids"))
+		skip();
+	assert_int_equal(harness_server_start(&s, args, NULL), 0);
+	node_is(s.path, 4201, 4202, 0660); /* --group without --mode: 0660 */
+	stopped_cleanly(&s);
+	harness_rmtree(s.dir);
+
+	assert_int_equal(harness_server_start(&s, mode_args, NULL), 0);
+	node_is(s.path, 0, 4202, 0620);
+	stopped_cleanly(&s);
+	harness_rmtree(s.dir);
+}
+
+/* Something that is not a socket at PATH: refused with 73, left exactly as it was. */
+static void non_sockets_are_refused_and_kept(void **state)
+{
+	for (int kind = 0; kind < 4; kind++) {
+		struct server s;
+		struct stat before, after;
+		char buf[64];
+
+		harness_tmpdir(s.dir, sizeof(s.dir));
+		snprintf(s.path, sizeof(s.path), "%s/sock", s.dir);
+		if (kind == 0) {
+			int fd = open(s.path, O_WRONLY | O_CREAT, 0644);
+			assert_int_equal(write(fd, "keep me", 7), 7);
+			close(fd);
+		} else if (kind == 1) {
+			assert_int_equal(mkdir(s.path, 0755), 0);
+		} else if (kind == 2) {
+			assert_int_equal(symlink("/etc/passwd", s.path), 0);
+		} else {
+			assert_int_equal(symlink("/nonexistent/target", s.path), 0);
+		}
+		assert_int_equal(lstat(s.path, &before), 0);
+		assert_int_equal(harness_server_start_in(&s, NULL, NULL), 73);
+		assert_int_equal(lstat(s.path, &after), 0);
+		assert_int_equal(before.st_ino, after.st_ino);
+		assert_int_equal(before.st_mode, after.st_mode);
+		assert_true(harness_read_file(s.log, buf, sizeof(buf)) > 0);
+		assert_non_null(strstr(buf, s.path));
+		if (kind == 0) {
+			harness_read_file(s.path, buf, sizeof(buf));
+			assert_string_equal(buf, "keep me");
+		}
+		harness_rmtree(s.dir);
+	}
+}
+
+static void stale_socket_is_replaced(void **state)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	struct stat before;
+	struct server s;
+	int fd;
+
+	harness_tmpdir(s.dir, sizeof(s.dir));
+	snprintf(s.path, sizeof(s.path), "%s/sock", s.dir);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", s.path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	close(fd); /* the node stays, nobody listens: stale */
+	assert_int_equal(lstat(s.path, &before), 0);
+	assert_int_equal(harness_server_start_in(&s, NULL, NULL), 0);
+	fd = harness_connect(s.path);
+	assert_true(fd >= 0);
+	close(fd);
+	stopped_cleanly(&s);
+	harness_rmtree(s.dir);
+}
+
+static void live_server_is_not_displaced(void **state)
+{
+	struct server a, b;
+	struct stat before, after;
+	int fd;
+
+	assert_int_equal(harness_server_start(&a, NULL, NULL), 0);
+	assert_int_equal(lstat(a.path, &before), 0);
+	b = a;
+	snprintf(b.dir, sizeof(b.dir), "%s", a.dir);
+	snprintf(b.log, sizeof(b.log), "%s", a.log);
+	assert_int_equal(harness_server_start_in(&b, NULL, NULL), 73);
+	assert_true(harness_wait_log(&a, "already in use", 1000));
+	assert_int_equal(lstat(a.path, &after), 0);
+	assert_int_equal(before.st_ino, after.st_ino);
+	fd = harness_connect(a.path); /* the first server still answers */
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "x", 1), 1);
+	close(fd);
+	stopped_cleanly(&a);
+	harness_rmtree(a.dir);
+}
+
+static void unsafe_directory_is_refused(void **state)
+{
+	struct server s;
+	char dir[80];
+
+	harness_tmpdir(s.dir, sizeof(s.dir));
+	snprintf(dir, sizeof(dir), "%s/open", s.dir);
+	assert_int_equal(mkdir(dir, 0777), 0);
+	assert_int_equal(chmod(dir, 0777), 0);
+	snprintf(s.path, sizeof(s.path), "%s/sock", dir);
+	assert_int_equal(harness_server_start_in(&s, NULL, NULL), 73);
+	assert_true(harness_wait_log(&s, "writable by others without the sticky bit", 1000));
+	assert_true(harness_wait_log(&s, "mode 0777", 1000));
+	assert_int_equal(access(s.path, F_OK), -1);
+
+	/* Sticky and root-owned, like /tmp: fine. */
+	assert_int_equal(chmod(dir, 01777), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(harness_server_start_in(&s, NULL, NULL), 0);
+		stopped_cleanly(&s);
+	}
+	harness_rmtree(s.dir);
+}
+
+static void too_long_path_is_bad_usage(void **state)
+{
+	char path[200];
+	const char *args[] = {"-s", path, NULL};
+	struct server s;
+
+	memset(path, 'a', sizeof(path) - 1);
+	path[0] = '/';
+	path[sizeof(path) - 1] = '\0';
+	harness_tmpdir(s.dir, sizeof(s.dir));
+	assert_int_equal(harness_server_start_in(&s, args, NULL), 64);
+	assert_true(harness_wait_log(&s, "more than the 107", 1000));
+	harness_rmtree(s.dir);
+}
+
+static void owner_as_ordinary_user_needs_privilege(void **state)
+{
+	const char *args[] = {"--owner", "root", NULL};
+	struct run_as as = {.uid = 4203, .gid = 4203};
+	struct server s;
+
+	if (!harness_is_root("starting the server as an ordinary user"))
+		skip();
+	harness_tmpdir(s.dir, sizeof(s.dir));
+	assert_int_equal(chown(s.dir, 4203, 4203), 0);
+	snprintf(s.path, sizeof(s.path), "%s/sock", s.dir);
+	assert_int_equal(harness_server_start_in(&s, args, &as), 77);
+	assert_true(harness_wait_log(&s, "only root can give the socket to another user", 1000));
+	assert_int_equal(access(s.path, F_OK), -1);
+	harness_rmtree(s.dir);
+}
+
+static void unknown_owner_is_a_config_error(void **state)
+{
+	const char *args[] = {"--owner", "no-such-user-udsecho", NULL};
+	struct server s;
+
+	harness_tmpdir(s.dir, sizeof(s.dir));
+	snprintf(s.path, sizeof(s.path), "%s/sock", s.dir);
+	assert_int_equal(harness_server_start_in(&s, args, NULL), 78);
+	assert_true(harness_wait_log(&s, "--owner no-such-user-udsecho: no such name", 1000));
+	harness_rmtree(s.dir);
+}
+
+static void sigint_stops_and_removes_node(void **state)
+{
+	struct server s;
+	int status;
+
+	assert_int_equal(harness_server_start(&s, NULL, NULL), 0);
+	kill(s.pid, SIGINT);
+	status = harness_wait(s.pid, s.pidfd, HARNESS_TIMEOUT_MS);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(access(s.path, F_OK), -1);
+	harness_rmtree(s.dir);
+}
+
+/* A node replaced while the server runs is another's: the stopping server leaves it alone. */
+static void replaced_node_is_not_removed(void **state)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	struct server s;
+	int fd, status;
+
+	assert_int_equal(harness_server_start(&s, NULL, NULL), 0);
+	assert_int_equal(unlink(s.path), 0);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", s.path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	status = harness_server_stop(&s);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(access(s.path, F_OK), 0);
+	assert_true(harness_wait_log(&s, "event=stop-keep-node", 1000));
+	close(fd);
+	harness_rmtree(s.dir);
+}
+
+/* The worker's death is noticed: the server logs how it died, removes the node, exits 70. */
+static void worker_death_stops_the_server(void **state)
+{
+	struct server s;
+	pid_t worker;
+	int status;
+
+	assert_int_equal(harness_server_start(&s, NULL, NULL), 0);
+	worker = harness_worker_pid(&s);
+	assert_true(worker > 0);
+	assert_int_equal(kill(worker, SIGKILL), 0);
+	status = harness_wait(s.pid, s.pidfd, HARNESS_TIMEOUT_MS);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 70);
+	assert_true(harness_wait_log(&s, "event=worker-died signal=SIGKILL", 1000));
+	assert_int_equal(access(s.path, F_OK), -1);
+	harness_rmtree(s.dir);
+}
+
+/* The monitor's death is noticed: the worker goes too, never serving alone. */
+static void monitor_death_ends_the_worker(void **state)
+{
+	struct server s;
+	pid_t worker;
+	int wfd, status;
+
+	assert_int_equal(harness_server_start(&s, NULL, NULL), 0);
+	worker = harness_worker_pid(&s);
+	assert_true(worker > 0);
+	wfd = harness_pidfd(worker);
+	assert_true(wfd >= 0);
+	assert_int_equal(kill(s.pid, SIGKILL), 0);
+	status = harness_wait(s.pid, s.pidfd, HARNESS_TIMEOUT_MS);
+	assert_true(WIFSIGNALED(status));
+	assert_true(harness_pidfd_exited(wfd, HARNESS_TIMEOUT_MS));
+	close(wfd);
+	harness_rmtree(s.dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(default_mode_is_owner_only),
+		cmocka_unit_test(mode_as_asked),
+		cmocka_unit_test(owner_and_group_as_asked),
+		cmocka_unit_test(non_sockets_are_refused_and_kept),
+		cmocka_unit_test(stale_socket_is_replaced),
+		cmocka_unit_test(live_server_is_not_displaced),
+		cmocka_unit_test(unsafe_directory_is_refused),
+		cmocka_unit_test(too_long_path_is_bad_usage),
+		cmocka_unit_test(owner_as_ordinary_user_needs_privilege),
+		cmocka_unit_test(unknown_owner_is_a_config_error),
+		cmocka_unit_test(sigint_stops_and_removes_node),
+		cmocka_unit_test(replaced_node_is_not_removed),
+		cmocka_unit_test(worker_death_stops_the_server),
+		cmocka_unit_test(monitor_death_ends_the_worker),
+	};
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests_name("socket node", tests, NULL, NULL);
+}

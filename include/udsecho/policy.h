@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * policy: who may use the echo service, from the admin's text to a decision.
+ *
+ * The text is parsed (policy-parse.c, pure, includes through an injected reader), compiled to
+ * numeric uid/gid ranges (policy-compile.c, names through an injected resolver), sent to the
+ * worker as bytes (policy-wire.c) and evaluated there (policy-eval.c, no syscalls, no
+ * allocation). Only policy-load.c touches files, and only the monitor and udsecho-policy call
+ * it. A compiled policy never holds a name: the worker cannot and must not resolve one.
+ * First matching rule wins; a peer no rule matches is denied.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "udsecho/diag.h"
+#include "udsecho/peercred.h"
+
+#define POLICY_LINE_MAX	 4096	      /* bytes per line, without the newline */
+#define POLICY_RULES_MAX 100000	      /* rules in a policy, includes counted */
+#define POLICY_DEPTH_MAX 8	      /* include nesting below the top file */
+#define POLICY_FILE_MAX	 (16u << 20)  /* bytes per file */
+#define POLICY_ERRORS_MAX 50	      /* the parser gives up after this many errors */
+#define POLICY_OVERFLOW_ID 65534      /* the kernel's overflow uid/gid */
+
+/* Positive outcomes; negative values are -errno. */
+enum {
+	POLICY_E_INVALID = 1, /* the text has errors: they are in the diag list */
+	POLICY_E_WIRE,	      /* bytes from the pipe are not a valid encoded policy */
+	POLICY_E_RANGE,	      /* a rule index that is not in the policy */
+};
+
+struct policy;	   /* compiled, numeric, immutable once built */
+struct policy_ast; /* parsed rules, still holding names */
+
+enum policy_kind {
+	POLICY_USER = 0,
+	POLICY_GROUP = 1,
+};
+
+struct policy_verdict {
+	int allow;  /* 1 allow, 0 deny */
+	long rule;  /* index of the deciding rule, -1 when no rule matched (default deny) */
+};
+
+/*
+ * policy_eval - the decision for @cred: the first rule whose selectors all match.
+ * A user selector matches the peer's uid; a group selector its primary or any supplementary
+ * group. Pure: no syscall, no allocation; runs in the worker's sandbox.
+ */
+struct policy_verdict policy_eval(const struct policy *p, const struct peer_cred *cred);
+
+/* policy_rule_count - the number of rules. */
+size_t policy_rule_count(const struct policy *p);
+
+/*
+ * policy_rule_origin - where rule @rule was written: *file and *line (0 for the built-in
+ * policy, whose file is "built-in"). Returns 0 or POLICY_E_RANGE. Safe in the sandbox.
+ */
+int policy_rule_origin(const struct policy *p, long rule, const char **file, unsigned *line);
+
+/*
+ * policy_rule_text - the rule as written (comments dropped, blanks collapsed), e.g.
+ * "allow group wheel"; NULL for an index out of range, or after policy_decode(): the text is
+ * not sent to the worker.
+ */
+const char *policy_rule_text(const struct policy *p, long rule);
+
+/* policy_free - release @p; NULL is fine. */
+void policy_free(struct policy *p);
+
+/*
+ * policy_builtin_allow_uid - the policy used when no file exists: one rule allowing @uid,
+ * with origin "built-in". Returns 0 or -ENOMEM.
+ */
+int policy_builtin_allow_uid(uid_t uid, struct policy **out);
+
+/*
+ * Reading include files is the caller's business; the parser only asks for them.
+ * expand - the files @pattern names, sorted (glob(3)); an empty list is not an error.
+ * read - the text of @path after whatever checks the reader makes; *id identifies the file
+ *        itself (e.g. "dev:ino") so that a loop through another name is still a loop.
+ * Both return 0, or non-zero with *why set to a malloc'd reason (the parser frees it).
+ * root_id is the id read() gave the top file (NULL: its name), so that including it is a loop.
+ */
+struct policy_reader {
+	int (*expand)(void *ctx, const char *pattern, char ***paths, size_t *npaths, char **why);
+	int (*read)(void *ctx, const char *path, char **text, size_t *len, char **id, char **why);
+	void *ctx;
+	const char *root_id;
+};
+
+/*
+ * policy_parse - parse @len bytes of @text, named @file in diagnostics, into rules.
+ * `include` lines go through @reader (NULL: includes are an error). Relative patterns are
+ * relative to the directory of the file that includes them. Pure apart from @reader.
+ * Returns 0 (warnings may be in @diags), POLICY_E_INVALID with errors in @diags, or -ENOMEM.
+ * On success *out holds the rules; free with policy_ast_free().
+ */
+int policy_parse(const char *file, const char *text, size_t len, const struct policy_reader *reader,
+		 struct diag_list *diags, struct policy_ast **out);
+
+/* policy_ast_free - release @ast; NULL is fine. */
+void policy_ast_free(struct policy_ast *ast);
+
+/* policy_ast_rule_count - the number of rules parsed. */
+size_t policy_ast_rule_count(const struct policy_ast *ast);
+
+/*
+ * Names to ids. Each returns 0, NSS_E_UNKNOWN, NSS_E_INVALID (see nss.h) or -errno, like
+ * nss_user() and nss_group(). policy_resolver_nss is the production one.
+ */
+struct policy_resolver {
+	int (*user)(void *ctx, const char *name, uid_t *uid);
+	int (*group)(void *ctx, const char *name, gid_t *gid);
+	void *ctx;
+};
+
+extern const struct policy_resolver policy_resolver_nss;
+
+/*
+ * policy_compile - resolve every name of @ast through @resolver, normalise the ranges and
+ * warn about rules that can never match and rules that allow the overflow id 65534.
+ * Returns 0 (warnings may be in @diags), POLICY_E_INVALID with errors in @diags, or -errno
+ * (-ENOMEM, or a failed lookup, also described in @diags).
+ */
+int policy_compile(const struct policy_ast *ast, const struct policy_resolver *resolver,
+		   struct diag_list *diags, struct policy **out);
+
+/*
+ * policy_load_file - read @path and its includes, check each file like sshd's StrictModes
+ * (regular file, owned by root or @trusted_uid, writable by no one else, and so every directory
+ * on its real path, a root-owned sticky directory excepted), parse, and compile with NSS.
+ * Returns 0 (warnings may be in @diags); POLICY_E_INVALID with errors in @diags (a refused
+ * file, or an include that is refused or cannot be read); or -errno when @path itself cannot be
+ * read (-ENOENT: there is no policy file) or on another system failure. Before confinement only.
+ */
+int policy_load_file(const char *path, uid_t trusted_uid, struct diag_list *diags,
+		     struct policy **out);
+
+/*
+ * policy_encode - the bytes that carry @p from the monitor to the worker: numbers and the
+ * origin file names, not the rule text. Returns 0 with a malloc'd *buf, or -ENOMEM.
+ */
+int policy_encode(const struct policy *p, void **buf, size_t *len);
+
+/*
+ * policy_decode - rebuild a policy from @len untrusted bytes. Every count, size, index, range
+ * and string is checked before use; the result evaluates exactly as the encoded policy did.
+ * Returns 0, POLICY_E_WIRE, or -ENOMEM. Uses malloc only: safe in the sandbox.
+ */
+int policy_decode(const void *buf, size_t len, struct policy **out);

@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: MIT
+/*
+ * policy-compile: parsed rules to the numeric policy the worker evaluates.
+ *
+ * Names become ids through the caller's resolver (NSS in production, a table in tests and in
+ * the fuzzer); this file makes no system call of its own. A name that does not resolve is an
+ * error, never a rule that silently matches nobody or everybody. Ranges are sorted and merged.
+ * Warnings: a rule that can never match because earlier rules match every peer it selects, and
+ * an allow rule that admits the overflow id. Never logs, never exits.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "udsecho/nss.h"
+#include "policy-private.h"
+
+/* Sorted, merged ranges covered by earlier single-selector rules of one kind. */
+struct idset {
+	struct policy_range *v;
+	size_t n, cap;
+};
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct policy_range *x = a, *y = b;
+
+	return (x->lo > y->lo) - (x->lo < y->lo);
+}
+
+/* Sort and merge overlapping or adjacent ranges in place; returns the new count. */
+static size_t normalise(struct policy_range *v, size_t n)
+{
+	size_t out = 0;
+
+	qsort(v, n, sizeof(*v), cmp_range);
+	for (size_t i = 0; i < n; i++) {
+		if (out > 0 && (uint64_t)v[out - 1].hi + 1 >= v[i].lo) {
+			if (v[i].hi > v[out - 1].hi)
+				v[out - 1].hi = v[i].hi;
+		} else {
+			v[out++] = v[i];
+		}
+	}
+	return out;
+}
+
+static int idset_covers(const struct idset *s, struct policy_range r)
+{
+	size_t lo = 0, hi = s->n;
+
+	/* The last interval starting at or below r.lo is the only one that can hold r. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->v[mid].lo <= r.lo)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && s->v[lo - 1].hi >= r.hi;
+}
+
+static int idset_add(struct idset *s, struct policy_range r)
+{
+	size_t lo = 0, hi = s->n, j;
+
+	/* First interval that touches or follows r. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if ((uint64_t)s->v[mid].hi + 1 < r.lo)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (j = lo; j < s->n && s->v[j].lo <= (uint64_t)r.hi + 1; j++) {
+		if (s->v[j].lo < r.lo)
+			r.lo = s->v[j].lo;
+		if (s->v[j].hi > r.hi)
+			r.hi = s->v[j].hi;
+	}
+	if (j == lo) {
+		if (s->n == s->cap) {
+			size_t cap = s->cap ? s->cap * 2 : 64;
+			struct policy_range *v = realloc(s->v, cap * sizeof(*v));
+			if (!v)
+				return -ENOMEM;
+			s->v = v;
+			s->cap = cap;
+		}
+		memmove(&s->v[lo + 1], &s->v[lo], (s->n - lo) * sizeof(*s->v));
+		s->n++;
+	} else {
+		memmove(&s->v[lo + 1], &s->v[j], (s->n - j) * sizeof(*s->v));
+		s->n -= j - lo - 1;
+	}
+	s->v[lo] = r;
+	return 0;
+}
+
+/*
+ * Rule @i can never match when every peer it selects is matched by an earlier rule: after an
+ * `all` rule, or when one of its selectors lies wholly inside what earlier single-selector rules
+ * of the same kind cover (a peer it selects has that uid, or that group, so one of those earlier
+ * rules matches it first). Sound, not complete: some dead rules go unreported.
+ */
+static int warn_shadowed(const struct policy *p, struct diag_list *diags,
+			 const struct policy_ast *ast)
+{
+	struct idset seen[2] = {{0}};
+	long all = -1;
+	int r = 0;
+
+	for (size_t i = 0; i < p->nrules && r == 0; i++) {
+		const struct policy_rule *rule = &p->rules[i];
+		const struct policy_ast_rule *ar = &ast->rules[i];
+		int dead = 0;
+
+		if (all >= 0) {
+			const struct policy_rule *a = &p->rules[all];
+			r = diag_add(diags, DIAG_WARNING, p->files[rule->file], rule->line, ar->col,
+				     "this rule never matches: '%s' at %s:%u matches every peer first",
+				     p->texts[all], p->files[a->file], a->line);
+			continue;
+		}
+		for (size_t k = 0; k < rule->count && !dead; k++) {
+			const struct policy_sel *sel = &p->sels[rule->first + k];
+			dead = 1;
+			for (size_t m = 0; m < sel->count && dead; m++)
+				dead = idset_covers(&seen[sel->kind], p->ranges[sel->first + m]);
+		}
+		if (rule->count == 0)
+			all = (long)i;
+		if (dead)
+			r = diag_add(diags, DIAG_WARNING, p->files[rule->file], rule->line, ar->col,
+				     "this rule never matches: earlier rules match every peer it "
+				     "selects (first match wins)");
+		else if (rule->count == 1)
+			for (size_t m = 0; m < p->sels[rule->first].count && r == 0; m++)
+				r = idset_add(&seen[p->sels[rule->first].kind],
+					      p->ranges[p->sels[rule->first].first + m]);
+	}
+	free(seen[0].v);
+	free(seen[1].v);
+	return r;
+}
+
+static int resolve(const struct policy_resolver *res, const struct policy_ast_sel *sel,
+		   const struct policy_ast_value *v, uint32_t *id)
+{
+	uid_t uid;
+	gid_t gid;
+	int r;
+
+	if (sel->kind == POLICY_USER) {
+		r = res->user(res->ctx, v->name, &uid);
+		*id = uid;
+	} else {
+		r = res->group(res->ctx, v->name, &gid);
+		*id = gid;
+	}
+	if (r == 0 && *id > POLICY_ID_MAX)
+		r = NSS_E_INVALID;
+	return r;
+}
+
+static int compile_values(const struct policy_ast_rule *ar, const struct policy_ast_sel *sel,
+			  const char *file, const struct policy_resolver *res,
+			  struct diag_list *diags, struct policy_range *out, int *warned)
+{
+	const char *kind = sel->kind == POLICY_USER ? "user" : "group";
+	int sys = 0;
+
+	for (size_t i = 0; i < sel->nvalues; i++) {
+		const struct policy_ast_value *v = &sel->values[i];
+		struct policy_range rg = {v->lo, v->hi};
+		int r = 0;
+
+		if (v->name) {
+			r = resolve(res, sel, v, &rg.lo);
+			rg.hi = rg.lo;
+		}
+		if (r == NSS_E_UNKNOWN)
+			r = diag_add(diags, DIAG_ERROR, file, ar->line, v->col, "unknown %s '%s'",
+				     kind, v->name);
+		else if (r == NSS_E_INVALID)
+			r = diag_add(diags, DIAG_ERROR, file, ar->line, v->col,
+				     "invalid %s name '%s'", kind, v->name);
+		else if (r < 0) {
+			sys = r;
+			r = diag_add(diags, DIAG_ERROR, file, ar->line, v->col,
+				     "cannot look up %s '%s': %s", kind, v->name, strerror(-r));
+		} else if (ar->allow && !*warned && rg.lo <= POLICY_OVERFLOW_ID &&
+			   rg.hi >= POLICY_OVERFLOW_ID) {
+			*warned = 1;
+			r = diag_add(diags, DIAG_WARNING, file, ar->line, v->col,
+				     "this rule allows %s %u, the overflow id: every peer from a user "
+				     "namespace without a mapping for its %s shows as %u",
+				     sel->kind == POLICY_USER ? "uid" : "gid", POLICY_OVERFLOW_ID,
+				     sel->kind == POLICY_USER ? "uid" : "gid", POLICY_OVERFLOW_ID);
+		}
+		if (r < 0 && !sys)
+			return r;
+		out[i] = rg;
+	}
+	return sys;
+}
+
+static int dup_files(struct policy *p, char *const *files, size_t n)
+{
+	p->files = calloc(n ? n : 1, sizeof(*p->files));
+	if (!p->files)
+		return -ENOMEM;
+	for (; p->nfiles < n; p->nfiles++) {
+		p->files[p->nfiles] = strdup(files[p->nfiles]);
+		if (!p->files[p->nfiles])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int policy_compile(const struct policy_ast *ast, const struct policy_resolver *resolver,
+		   struct diag_list *diags, struct policy **out)
+{
+	size_t errors_before = diags->errors, nsels = 0, nvalues = 0;
+	struct policy *p;
+	int r, sys = 0;
+
+	*out = NULL;
+	for (size_t i = 0; i < ast->nrules; i++) {
+		nsels += ast->rules[i].nsels;
+		for (size_t k = 0; k < ast->rules[i].nsels; k++)
+			nvalues += ast->rules[i].sels[k].nvalues;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->rules = calloc(ast->nrules ? ast->nrules : 1, sizeof(*p->rules));
+	p->texts = calloc(ast->nrules ? ast->nrules : 1, sizeof(*p->texts));
+	p->sels = calloc(nsels ? nsels : 1, sizeof(*p->sels));
+	p->ranges = calloc(nvalues ? nvalues : 1, sizeof(*p->ranges));
+	r = -ENOMEM;
+	if (!p->rules || !p->texts || !p->sels || !p->ranges)
+		goto fail;
+	r = dup_files(p, ast->files, ast->nfiles);
+	if (r < 0)
+		goto fail;
+
+	for (size_t i = 0; i < ast->nrules; i++) {
+		const struct policy_ast_rule *ar = &ast->rules[i];
+		struct policy_rule *rule = &p->rules[p->nrules];
+		int warned = 0;
+
+		*rule = (struct policy_rule){.allow = ar->allow ? 1 : 0, .file = (uint32_t)ar->file,
+					     .line = ar->line, .first = (uint32_t)p->nsels,
+					     .count = (uint32_t)ar->nsels};
+		p->texts[p->nrules] = strdup(ar->text);
+		if (!p->texts[p->nrules++]) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		for (size_t k = 0; k < ar->nsels; k++) {
+			const struct policy_ast_sel *sel = &ar->sels[k];
+			struct policy_range *rg = &p->ranges[p->nranges];
+
+			r = compile_values(ar, sel, ast->files[ar->file], resolver, diags, rg,
+					   &warned);
+			if (r == -ENOMEM)
+				goto fail;
+			if (r < 0 && !sys)
+				sys = r;
+			p->sels[p->nsels++] = (struct policy_sel){
+				.kind = sel->kind, .first = (uint32_t)p->nranges,
+				.count = (uint32_t)normalise(rg, sel->nvalues)};
+			p->nranges += p->sels[p->nsels - 1].count;
+		}
+	}
+	if (sys) {
+		r = sys;
+		goto fail;
+	}
+	if (diags->errors > errors_before) {
+		r = POLICY_E_INVALID;
+		goto fail;
+	}
+	r = warn_shadowed(p, diags, ast);
+	if (r == 0 && p->nrules == 0 && ast->nfiles > 0)
+		r = diag_add(diags, DIAG_WARNING, ast->files[0], 0, 0,
+			     "no rules: every peer is denied");
+	if (r < 0)
+		goto fail;
+	*out = p;
+	return 0;
+fail:
+	policy_free(p);
+	return r;
+}
+
+int policy_builtin_allow_uid(uid_t uid, struct policy **out)
+{
+	struct policy *p = calloc(1, sizeof(*p));
+	char *files[] = {"built-in"};
+
+	*out = NULL;
+	if (!p)
+		return -ENOMEM;
+	p->rules = calloc(1, sizeof(*p->rules));
+	p->sels = calloc(1, sizeof(*p->sels));
+	p->ranges = calloc(1, sizeof(*p->ranges));
+	p->texts = calloc(1, sizeof(*p->texts));
+	if (!p->rules || !p->sels || !p->ranges || !p->texts || dup_files(p, files, 1) < 0 ||
+	    asprintf(&p->texts[0], "allow user %u", (unsigned)uid) < 0) {
+		policy_free(p);
+		return -ENOMEM;
+	}
+	p->ranges[0] = (struct policy_range){uid, uid};
+	p->sels[0] = (struct policy_sel){.kind = POLICY_USER, .first = 0, .count = 1};
+	p->rules[0] = (struct policy_rule){.allow = 1, .file = 0, .line = 0, .first = 0, .count = 1};
+	p->nranges = p->nsels = p->nrules = 1;
+	*out = p;
+	return 0;
+}
+
+void policy_free(struct policy *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; p->texts && i < p->nrules; i++)
+		free(p->texts[i]);
+	for (size_t i = 0; i < p->nfiles; i++)
+		free(p->files[i]);
+	free(p->texts);
+	free(p->files);
+	free(p->rules);
+	free(p->sels);
+	free(p->ranges);
+	free(p);
+}

@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: MIT
+/*
+ * policy-load: the policy file and its includes from disk, checked like sshd's StrictModes.
+ *
+ * The only policy module that does file I/O, and it runs before confinement only (monitor
+ * start-up and SIGHUP, udsecho-policy). A file is used only if it is a regular file owned by
+ * root or the trusted uid and writable by no one else, and every directory from its real path
+ * up to / is owned by root or the trusted uid and writable by no one else, a root-owned sticky
+ * directory (/tmp) excepted. A symlink is resolved first and the checks apply to its target and
+ * to the directory holding the link: the file opened (O_NOFOLLOW) is the one checked (fstat on
+ * the open descriptor). Names are resolved through NSS (nss.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "udsecho/nss.h"
+#include "policy-private.h"
+
+struct loader {
+	uid_t trusted;
+};
+
+static const char *type_name(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFDIR:
+		return "a directory";
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFSOCK:
+		return "a socket";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	case S_IFLNK:
+		return "a symbolic link";
+	default:
+		return "not a regular file";
+	}
+}
+
+/*
+ * Owner and mode of one object. @what is "" for the file itself, or e.g. "directory /srv is "
+ * so that the message names what to fix. Returns 0, or 1 with *why set (-ENOMEM on failure).
+ */
+static int check_owner_mode(const struct stat *st, uid_t trusted, const char *what,
+			    const char *path, int is_dir, char **why)
+{
+	unsigned mode = st->st_mode & 07777;
+	const char *by;
+	int r;
+
+	if (st->st_uid != 0 && st->st_uid != trusted) {
+		r = asprintf(why, "refusing: %sowned by uid %u, not by root or uid %u; run: chown root %s",
+			     what, (unsigned)st->st_uid, (unsigned)trusted, path);
+		return r < 0 ? -ENOMEM : 1;
+	}
+	if (!(mode & 022) || (is_dir && (mode & S_ISVTX) && st->st_uid == 0))
+		return 0;
+	by = (mode & 022) == 022 ? "group and others" : (mode & 020) ? "group" : "others";
+	r = asprintf(why, "refusing: %swritable by %s (mode %04o); run: chmod go-w %s", what, by,
+		     mode, path);
+	return r < 0 ? -ENOMEM : 1;
+}
+
+/* Every directory from @dir (absolute, without symlinks) up to /. */
+static int check_dirs(const char *dir, uid_t trusted, char **why)
+{
+	char *path = strdup(dir), *what = NULL;
+	int r = 0;
+
+	if (!path)
+		return -ENOMEM;
+	for (;;) {
+		struct stat st;
+		char *slash;
+		int fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			r = -errno;
+			if (fd >= 0)
+				close(fd);
+			if (asprintf(why, "cannot check directory %s: %s", path, strerror(-r)) < 0)
+				r = -ENOMEM;
+			break;
+		}
+		close(fd);
+		if (asprintf(&what, "directory %s is ", path) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		r = check_owner_mode(&st, trusted, what, path, 1, why);
+		free(what);
+		if (r != 0 || strcmp(path, "/") == 0)
+			break;
+		slash = strrchr(path, '/');
+		slash[slash == path ? 1 : 0] = '\0';
+	}
+	free(path);
+	return r;
+}
+
+static char *parent_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+/* Both chains: the directory holding @path (a link may live there) and the target's own. */
+static int check_paths(const char *path, const char *real, uid_t trusted, char **why)
+{
+	char *dir = parent_of(path), *realdir = NULL, *target_dir = parent_of(real);
+	int r = -ENOMEM;
+
+	if (!dir || !target_dir)
+		goto out;
+	realdir = realpath(dir, NULL);
+	if (!realdir) {
+		r = -errno;
+		if (asprintf(why, "cannot check directory %s: %s", dir, strerror(-r)) < 0)
+			r = -ENOMEM;
+		goto out;
+	}
+	r = check_dirs(target_dir, trusted, why);
+	if (r == 0 && strcmp(realdir, target_dir) != 0)
+		r = check_dirs(realdir, trusted, why);
+out:
+	free(dir);
+	free(realdir);
+	free(target_dir);
+	return r;
+}
+
+static int read_all(int fd, const struct stat *st, char **text, size_t *len, char **why)
+{
+	size_t cap = (size_t)st->st_size + 1, n = 0;
+	char *buf;
+
+	if (st->st_size > (off_t)POLICY_FILE_MAX)
+		goto too_big;
+	buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t got;
+
+		if (n == cap) {
+			char *more;
+			if (cap > POLICY_FILE_MAX) {
+				free(buf);
+				goto too_big;
+			}
+			more = realloc(buf, cap * 2);
+			if (!more) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = more;
+			cap *= 2;
+		}
+		got = read(fd, buf + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			int e = errno;
+			free(buf);
+			return asprintf(why, "cannot read it: %s", strerror(e)) < 0 ? -ENOMEM : -e;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	*text = buf;
+	*len = n;
+	return 0;
+too_big:
+	return asprintf(why, "refusing: larger than %u bytes", POLICY_FILE_MAX) < 0 ? -ENOMEM : 1;
+}
+
+/*
+ * One file, checked then read. Returns 0; 1 (refused) or -errno, both with *why set (but
+ * -ENOMEM may come without it).
+ */
+static int read_checked(uid_t trusted, const char *path, char **text, size_t *len, char **id,
+			char **why)
+{
+	char *real = realpath(path, NULL), *what = NULL;
+	struct stat st;
+	int fd = -1, r;
+
+	*why = NULL;
+	if (!real) {
+		r = -errno;
+		return asprintf(why, "cannot read it: %s", strerror(-r)) < 0 ? -ENOMEM : r;
+	}
+	r = check_paths(path, real, trusted, why);
+	if (r != 0)
+		goto out;
+	/* O_NONBLOCK: opening a FIFO must not hang; it is refused right below. */
+	fd = open(real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		r = -errno;
+		if (asprintf(why, "cannot read it: %s", strerror(-r)) < 0)
+			r = -ENOMEM;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = asprintf(why, "refusing: %s, not a regular file", type_name(st.st_mode)) < 0
+			    ? -ENOMEM
+			    : 1;
+		goto out;
+	}
+	if (strcmp(path, real) != 0 && asprintf(&what, "its target %s is ", real) < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = check_owner_mode(&st, trusted, what ? what : "", real, 0, why);
+	if (r == 0)
+		r = read_all(fd, &st, text, len, why);
+	if (r == 0 && asprintf(id, "%ju:%ju", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino) < 0) {
+		free(*text);
+		r = -ENOMEM;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(what);
+	free(real);
+	return r;
+}
+
+static int reader_read(void *ctx, const char *path, char **text, size_t *len, char **id,
+		       char **why)
+{
+	const struct loader *l = ctx;
+
+	return read_checked(l->trusted, path, text, len, id, why);
+}
+
+static int reader_expand(void *ctx, const char *pattern, char ***paths, size_t *npaths,
+			 char **why)
+{
+	glob_t g;
+	int r;
+
+	*paths = NULL;
+	*npaths = 0;
+	/* Sorted by glob(3); the programs never call setlocale(), so the order is bytewise. */
+	r = glob(pattern, GLOB_ERR, NULL, &g);
+	if (r == GLOB_NOMATCH)
+		return 0;
+	if (r != 0) {
+		*why = strdup(r == GLOB_NOSPACE ? "out of memory" : "a directory cannot be read");
+		return -EIO;
+	}
+	*paths = calloc(g.gl_pathc, sizeof(**paths));
+	for (size_t i = 0; *paths && i < g.gl_pathc; i++) {
+		(*paths)[i] = strdup(g.gl_pathv[i]);
+		if (!(*paths)[i]) {
+			while (i > 0)
+				free((*paths)[--i]);
+			free(*paths);
+			*paths = NULL;
+		}
+	}
+	if (*paths)
+		*npaths = g.gl_pathc;
+	globfree(&g);
+	if (!*paths) {
+		*why = strdup("out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int resolve_user(void *ctx, const char *name, uid_t *uid)
+{
+	return nss_user(name, uid, NULL);
+}
+
+static int resolve_group(void *ctx, const char *name, gid_t *gid)
+{
+	return nss_group(name, gid);
+}
+
+const struct policy_resolver policy_resolver_nss = {
+	.user = resolve_user,
+	.group = resolve_group,
+};
+
+int policy_load_file(const char *path, uid_t trusted_uid, struct diag_list *diags,
+		     struct policy **out)
+{
+	struct loader l = {.trusted = trusted_uid};
+	struct policy_reader reader = {.expand = reader_expand, .read = reader_read, .ctx = &l};
+	struct policy_ast *ast = NULL;
+	char *text = NULL, *id = NULL, *why = NULL;
+	size_t len = 0;
+	int r;
+
+	*out = NULL;
+	r = read_checked(trusted_uid, path, &text, &len, &id, &why);
+	if (r > 0) {
+		r = diag_add(diags, DIAG_ERROR, path, 0, 0, "%s", why) < 0 ? -ENOMEM
+									: POLICY_E_INVALID;
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	reader.root_id = id;
+	r = policy_parse(path, text, len, &reader, diags, &ast);
+	if (r == 0)
+		r = policy_compile(ast, &policy_resolver_nss, diags, out);
+out:
+	policy_ast_free(ast);
+	free(text);
+	free(id);
+	free(why);
+	return r;
+}

@@ -1,0 +1,541 @@
+// SPDX-License-Identifier: MIT
+/*
+ * policy-parse: policy text to a list of rules that still hold names, with diagnostics.
+ *
+ * Pure: it never opens a file, never resolves a name, never logs and never exits. Include
+ * files come through the caller's reader, which makes the file checks. Every error names the
+ * offending token with FILE:LINE:COL; the parser goes on to the next line so that one run shows
+ * every error, and gives up after POLICY_ERRORS_MAX. Lines, rules and include depth are bounded.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "udsecho/nss.h"
+#include "policy-private.h"
+
+/* LOGIN_NAME_MAX counts the terminating NUL; group names get the same limit (as nss.c). */
+#define NAME_MAX_LEN (LOGIN_NAME_MAX - 1)
+#define TOKENS_MAX   (POLICY_LINE_MAX / 2 + 1)
+#define SHOW_MAX     40
+
+struct token {
+	const char *s;
+	size_t len;
+	unsigned col;
+};
+
+struct parser {
+	const struct policy_reader *reader;
+	struct diag_list *diags;
+	struct policy_ast *ast;
+	struct token *tok;
+	char *stack[POLICY_DEPTH_MAX + 1]; /* ids of the files being read, for loops */
+	size_t depth;
+	size_t errors;
+	int fatal; /* -ENOMEM, or POLICY_E_INVALID once the parser gives up */
+};
+
+static const char *kind_name(enum policy_kind kind)
+{
+	return kind == POLICY_USER ? "user" : "group";
+}
+
+static int tok_is(const struct token *t, const char *word)
+{
+	return t->len == strlen(word) && memcmp(t->s, word, t->len) == 0;
+}
+
+/* A token for a message: quoted, and cut at SHOW_MAX bytes so one line stays readable. */
+static const char *show(const struct token *t, char *buf, size_t size)
+{
+	if (t->len > SHOW_MAX)
+		snprintf(buf, size, "'%.*s...'", SHOW_MAX, t->s);
+	else
+		snprintf(buf, size, "'%.*s'", (int)t->len, t->s);
+	return buf;
+}
+
+static void perror_at(struct parser *ps, const char *file, unsigned line, unsigned col,
+		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void perror_at(struct parser *ps, const char *file, unsigned line, unsigned col,
+		      const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (ps->fatal)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (diag_add(ps->diags, DIAG_ERROR, file, line, col, "%s", msg) < 0) {
+		ps->fatal = -ENOMEM;
+		return;
+	}
+	if (++ps->errors == POLICY_ERRORS_MAX) {
+		diag_add(ps->diags, DIAG_ERROR, file, line, 0, "too many errors, giving up");
+		ps->fatal = POLICY_E_INVALID;
+	}
+}
+
+static void pwarn_at(struct parser *ps, const char *file, unsigned line, unsigned col,
+		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void pwarn_at(struct parser *ps, const char *file, unsigned line, unsigned col,
+		     const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (diag_add(ps->diags, DIAG_WARNING, file, line, col, "%s", msg) < 0)
+		ps->fatal = -ENOMEM;
+}
+
+static int name_char_ok(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '.' || c == '-' || c == '@';
+}
+
+/* Parse one decimal id of a number or range (digits only); reports its own error. */
+static int parse_id(struct parser *ps, const char *file, unsigned line, const struct token *t,
+		    enum policy_kind kind, uint32_t *id)
+{
+	char buf[16] = "";
+	unsigned int v;
+
+	if (t->len < sizeof(buf))
+		memcpy(buf, t->s, t->len);
+	if (t->len >= sizeof(buf) || nss_parse_id(buf, &v) != 0) {
+		perror_at(ps, file, line, t->col,
+			  "%s %.*s is out of range: ids go from 0 to 4294967294 (4294967295 is "
+			  "never an id)",
+			  kind == POLICY_USER ? "uid" : "gid", (int)t->len, t->s);
+		return -1;
+	}
+	*id = v;
+	return 0;
+}
+
+static int parse_value(struct parser *ps, const char *file, unsigned line, const struct token *t,
+		       enum policy_kind kind, struct policy_ast_value *v)
+{
+	char shown[SHOW_MAX + 8];
+
+	*v = (struct policy_ast_value){.col = t->col};
+	if (t->s[0] >= '0' && t->s[0] <= '9') {
+		struct token a = *t, b;
+		const char *dash = memchr(t->s, '-', t->len);
+
+		a.len = dash ? (size_t)(dash - t->s) : t->len;
+		b = (struct token){.s = a.s + a.len + 1, .col = t->col + (unsigned)a.len + 1};
+		b.len = dash ? t->len - a.len - 1 : 0;
+		if (strspn(a.s, "0123456789") < a.len || (dash && (b.len == 0 ||
+		    strspn(b.s, "0123456789") < b.len))) {
+			perror_at(ps, file, line, t->col,
+				  "invalid %s %s: expected a number or a range such as 1000-1999",
+				  kind == POLICY_USER ? "uid" : "gid", show(t, shown, sizeof(shown)));
+			return -1;
+		}
+		if (parse_id(ps, file, line, &a, kind, &v->lo) < 0)
+			return -1;
+		v->hi = v->lo;
+		if (dash && parse_id(ps, file, line, &b, kind, &v->hi) < 0)
+			return -1;
+		if (v->lo > v->hi) {
+			perror_at(ps, file, line, t->col,
+				  "empty range %s: %u is larger than %u", show(t, shown, sizeof(shown)),
+				  v->lo, v->hi);
+			return -1;
+		}
+		return 0;
+	}
+	if (t->len > NAME_MAX_LEN) {
+		perror_at(ps, file, line, t->col, "%s name %s is longer than %d bytes",
+			  kind_name(kind), show(t, shown, sizeof(shown)), NAME_MAX_LEN);
+		return -1;
+	}
+	for (size_t i = 0; i < t->len; i++) {
+		char c = t->s[i];
+		int ok = name_char_ok(c) || (c == '$' && i == t->len - 1);
+		if (!ok || (i == 0 && c == '-')) {
+			perror_at(ps, file, line, t->col + (unsigned)i,
+				  "invalid character '%c' in %s name %s", c, kind_name(kind),
+				  show(t, shown, sizeof(shown)));
+			return -1;
+		}
+	}
+	v->name = strndup(t->s, t->len);
+	if (!v->name) {
+		ps->fatal = -ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+static void free_rule(struct policy_ast_rule *r)
+{
+	for (size_t i = 0; i < r->nsels; i++) {
+		for (size_t j = 0; j < r->sels[i].nvalues; j++)
+			free(r->sels[i].values[j].name);
+		free(r->sels[i].values);
+	}
+	free(r->sels);
+	free(r->text);
+}
+
+static char *join_tokens(const struct token *tok, size_t n)
+{
+	size_t len = 0;
+	char *s, *p;
+
+	for (size_t i = 0; i < n; i++)
+		len += tok[i].len + 1;
+	s = p = malloc(len);
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(p, tok[i].s, tok[i].len);
+		p += tok[i].len;
+		*p++ = i + 1 < n ? ' ' : '\0';
+	}
+	return s;
+}
+
+static int is_keyword(const struct token *t)
+{
+	return tok_is(t, "allow") || tok_is(t, "deny") || tok_is(t, "include") || tok_is(t, "all");
+}
+
+/* "allow|deny (all | (user|group) VALUE...)...": one rule, or an error and no rule. */
+static void parse_rule(struct parser *ps, size_t file, unsigned line, size_t n)
+{
+	const char *fname = ps->ast->files[file];
+	const struct token *tok = ps->tok;
+	struct policy_ast_rule r = {
+		.allow = tok_is(&tok[0], "allow"), .file = file, .line = line, .col = tok[0].col};
+	char shown[SHOW_MAX + 8];
+	size_t i = 1;
+
+	if (n == 1) {
+		perror_at(ps, fname, line, tok[0].col + (unsigned)tok[0].len + 1,
+			  "expected 'user', 'group' or 'all' after '%.*s'", (int)tok[0].len,
+			  tok[0].s);
+		return;
+	}
+	if (tok_is(&tok[1], "all")) {
+		if (n > 2) {
+			perror_at(ps, fname, line, tok[2].col,
+				  "unexpected %s: 'all' takes no selectors",
+				  show(&tok[2], shown, sizeof(shown)));
+			return;
+		}
+		i = n;
+	}
+	while (i < n) {
+		struct policy_ast_sel *sels, *sel;
+		size_t start;
+
+		if (!tok_is(&tok[i], "user") && !tok_is(&tok[i], "group")) {
+			perror_at(ps, fname, line, tok[i].col, "expected 'user' or 'group', found %s",
+				  show(&tok[i], shown, sizeof(shown)));
+			goto fail;
+		}
+		sels = realloc(r.sels, (r.nsels + 1) * sizeof(*sels));
+		if (!sels) {
+			ps->fatal = -ENOMEM;
+			goto fail;
+		}
+		r.sels = sels;
+		sel = &r.sels[r.nsels++];
+		*sel = (struct policy_ast_sel){
+			.kind = tok_is(&tok[i], "user") ? POLICY_USER : POLICY_GROUP,
+			.col = tok[i].col,
+		};
+		start = ++i;
+		while (i < n && !tok_is(&tok[i], "user") && !tok_is(&tok[i], "group")) {
+			if (is_keyword(&tok[i])) {
+				perror_at(ps, fname, line, tok[i].col,
+					  "unexpected keyword %s in a list of %s names%s",
+					  show(&tok[i], shown, sizeof(shown)), kind_name(sel->kind),
+					  tok_is(&tok[i], "all") ? ": 'all' stands alone" :
+								   ": one rule per line");
+				goto fail;
+			}
+			i++;
+		}
+		if (i == start) {
+			const struct token *prev = &tok[start - 1];
+			perror_at(ps, fname, line,
+				  i < n ? tok[i].col : prev->col + (unsigned)prev->len + 1,
+				  "expected a %s name, %s or range after '%s'", kind_name(sel->kind),
+				  sel->kind == POLICY_USER ? "uid" : "gid", kind_name(sel->kind));
+			goto fail;
+		}
+		sel->values = calloc(i - start, sizeof(*sel->values));
+		if (!sel->values) {
+			ps->fatal = -ENOMEM;
+			goto fail;
+		}
+		for (size_t j = start; j < i; j++) {
+			if (parse_value(ps, fname, line, &tok[j], sel->kind,
+					&sel->values[sel->nvalues]) < 0)
+				goto fail;
+			sel->nvalues++;
+		}
+	}
+	if (ps->ast->nrules == POLICY_RULES_MAX) {
+		perror_at(ps, fname, line, tok[0].col, "more than %d rules", POLICY_RULES_MAX);
+		ps->fatal = ps->fatal ? ps->fatal : POLICY_E_INVALID;
+		goto fail;
+	}
+	r.text = join_tokens(tok, n);
+	if (!r.text) {
+		ps->fatal = -ENOMEM;
+		goto fail;
+	}
+	if (ps->ast->nrules == ps->ast->cap) {
+		size_t cap = ps->ast->cap ? ps->ast->cap * 2 : 16;
+		struct policy_ast_rule *rules = realloc(ps->ast->rules, cap * sizeof(*rules));
+		if (!rules) {
+			ps->fatal = -ENOMEM;
+			goto fail;
+		}
+		ps->ast->rules = rules;
+		ps->ast->cap = cap;
+	}
+	ps->ast->rules[ps->ast->nrules++] = r;
+	return;
+fail:
+	free_rule(&r);
+}
+
+static int parse_buffer(struct parser *ps, const char *file, const char *text, size_t len);
+
+/* The pattern as the reader should see it: relative to the including file's directory. */
+static char *include_pattern(const char *file, const struct token *t)
+{
+	const char *slash = strrchr(file, '/');
+	char *s;
+
+	if (t->s[0] == '/' || !slash)
+		return strndup(t->s, t->len);
+	if (asprintf(&s, "%.*s/%.*s", (int)(slash - file), file, (int)t->len, t->s) < 0)
+		return NULL;
+	return s;
+}
+
+static void include_one(struct parser *ps, const char *fname, unsigned line, unsigned col,
+			const char *path)
+{
+	char *text = NULL, *id = NULL, *why = NULL;
+	size_t len = 0;
+
+	if (ps->reader->read(ps->reader->ctx, path, &text, &len, &id, &why) != 0) {
+		perror_at(ps, fname, line, col, "cannot include %s: %s", path,
+			  why ? why : "cannot read it");
+		free(why);
+		return;
+	}
+	for (size_t k = 0; k <= ps->depth; k++) {
+		if (strcmp(ps->stack[k], id) == 0) {
+			perror_at(ps, fname, line, col,
+				  "include loop: %s is already being read", path);
+			goto out;
+		}
+	}
+	if (ps->depth == POLICY_DEPTH_MAX) {
+		perror_at(ps, fname, line, col,
+			  "cannot include %s: includes nested deeper than %d levels", path,
+			  POLICY_DEPTH_MAX);
+		goto out;
+	}
+	ps->stack[++ps->depth] = id;
+	id = NULL;
+	parse_buffer(ps, path, text, len);
+	free(ps->stack[ps->depth--]);
+out:
+	free(id);
+	free(text);
+}
+
+static void parse_include(struct parser *ps, const char *fname, unsigned line, size_t n)
+{
+	const struct token *tok = ps->tok;
+	char shown[SHOW_MAX + 8];
+	char **paths = NULL, *why = NULL, *pattern;
+	size_t npaths = 0;
+	unsigned col;
+
+	if (n == 1) {
+		perror_at(ps, fname, line, tok[0].col + (unsigned)tok[0].len + 1,
+			  "expected a file name or pattern after 'include'");
+		return;
+	}
+	if (n > 2) {
+		perror_at(ps, fname, line, tok[2].col,
+			  "unexpected %s: one file name or pattern per include",
+			  show(&tok[2], shown, sizeof(shown)));
+		return;
+	}
+	col = tok[1].col;
+	if (!ps->reader) {
+		perror_at(ps, fname, line, tok[0].col, "include is not available here");
+		return;
+	}
+	pattern = include_pattern(fname, &tok[1]);
+	if (!pattern) {
+		ps->fatal = -ENOMEM;
+		return;
+	}
+	/* The reader's calls below reuse ps->tok: nothing from it is used after this point. */
+	if (ps->reader->expand(ps->reader->ctx, pattern, &paths, &npaths, &why) != 0) {
+		perror_at(ps, fname, line, col, "cannot include %s: %s", pattern,
+			  why ? why : "cannot expand it");
+		free(why);
+	} else if (npaths == 0) {
+		pwarn_at(ps, fname, line, col, "include pattern %s matches no file", pattern);
+	}
+	for (size_t i = 0; i < npaths; i++) {
+		if (!ps->fatal)
+			include_one(ps, fname, line, col, paths[i]);
+		free(paths[i]);
+	}
+	free(paths);
+	free(pattern);
+}
+
+/* Split one line into tokens; # starts a comment. Returns the count, or -1 after an error. */
+static long tokenize(struct parser *ps, const char *fname, unsigned line, const char *s,
+		     size_t len)
+{
+	size_t n = 0, i = 0;
+
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+		size_t start;
+
+		if (c == ' ' || c == '\t' || c == '\r') {
+			i++;
+			continue;
+		}
+		if (c == '#')
+			break;
+		start = i;
+		while (i < len) {
+			c = (unsigned char)s[i];
+			if (c == ' ' || c == '\t' || c == '\r' || c == '#')
+				break;
+			if (c < 0x20 || c == 0x7f) {
+				perror_at(ps, fname, line, (unsigned)i + 1,
+					  "unexpected control character 0x%02x", c);
+				return -1;
+			}
+			i++;
+		}
+		ps->tok[n++] = (struct token){.s = s + start, .len = i - start,
+					      .col = (unsigned)start + 1};
+	}
+	return (long)n;
+}
+
+static int parse_buffer(struct parser *ps, const char *file, const char *text, size_t len)
+{
+	char **files;
+	size_t fidx = ps->ast->nfiles;
+	const char *fname;
+	unsigned line = 0;
+	size_t pos = 0;
+
+	files = realloc(ps->ast->files, (fidx + 1) * sizeof(*files));
+	if (!files)
+		return ps->fatal = -ENOMEM;
+	ps->ast->files = files;
+	files[fidx] = strdup(file);
+	if (!files[fidx])
+		return ps->fatal = -ENOMEM;
+	ps->ast->nfiles++;
+	fname = files[fidx];
+
+	while (pos < len && !ps->fatal) {
+		const char *s = text + pos, *nl = memchr(s, '\n', len - pos);
+		size_t llen = nl ? (size_t)(nl - s) : len - pos;
+		long n;
+
+		pos += llen + 1;
+		line++;
+		if (llen > POLICY_LINE_MAX) {
+			perror_at(ps, fname, line, POLICY_LINE_MAX + 1,
+				  "line is longer than %d bytes", POLICY_LINE_MAX);
+			continue;
+		}
+		n = tokenize(ps, fname, line, s, llen);
+		if (n <= 0)
+			continue;
+		if (tok_is(&ps->tok[0], "allow") || tok_is(&ps->tok[0], "deny")) {
+			parse_rule(ps, fidx, line, (size_t)n);
+		} else if (tok_is(&ps->tok[0], "include")) {
+			parse_include(ps, fname, line, (size_t)n);
+		} else {
+			char shown[SHOW_MAX + 8];
+			perror_at(ps, fname, line, ps->tok[0].col,
+				  "expected 'allow', 'deny' or 'include', found %s",
+				  show(&ps->tok[0], shown, sizeof(shown)));
+		}
+	}
+	return ps->fatal;
+}
+
+int policy_parse(const char *file, const char *text, size_t len, const struct policy_reader *reader,
+		 struct diag_list *diags, struct policy_ast **out)
+{
+	struct parser ps = {.reader = reader, .diags = diags};
+	size_t errors_before = diags->errors;
+	int r;
+
+	*out = NULL;
+	ps.ast = calloc(1, sizeof(*ps.ast));
+	ps.tok = calloc(TOKENS_MAX, sizeof(*ps.tok));
+	ps.stack[0] = strdup(reader && reader->root_id ? reader->root_id : file);
+	if (!ps.ast || !ps.tok || !ps.stack[0]) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = parse_buffer(&ps, file, text, len);
+	if (r == 0 && diags->errors > errors_before)
+		r = POLICY_E_INVALID;
+out:
+	free(ps.stack[0]);
+	free(ps.tok);
+	if (r == 0)
+		*out = ps.ast;
+	else
+		policy_ast_free(ps.ast);
+	return r;
+}
+
+void policy_ast_free(struct policy_ast *ast)
+{
+	if (!ast)
+		return;
+	for (size_t i = 0; i < ast->nrules; i++)
+		free_rule(&ast->rules[i]);
+	free(ast->rules);
+	for (size_t i = 0; i < ast->nfiles; i++)
+		free(ast->files[i]);
+	free(ast->files);
+	free(ast);
+}
+
+size_t policy_ast_rule_count(const struct policy_ast *ast)
+{
+	return ast->nrules;
+}

@@ -4,9 +4,10 @@
  *
  * Bytes read from the source (MESSAGE or standard input) go into one queue: those before
  * send_off are sent and wait for their echo, those after it wait to be sent. Every byte that
- * comes back is compared with the queue before it is written out. The first bytes received are
- * also kept, so that a server's refusal line ("udsechod: permission denied...", "udsechod:
- * busy...") is recognised as a refusal rather than reported as a wrong echo. connect(2)'s EACCES
+ * comes back is compared with the queue before it is written out. Where what comes back stops
+ * being the echo, the next bytes are kept, so that a server's refusal line ("udsechod:
+ * permission denied...", also when access is revoked mid-stream, or "udsechod: busy...") is
+ * recognised as a refusal rather than reported as a wrong echo. connect(2)'s EACCES
  * is explained from the permission bits of the directories and the node, as the kernel applies
  * them.
  */
@@ -309,12 +310,11 @@ static int write_out(const char *p, size_t len)
 static int classify(struct session *s, int eof)
 {
 	const char *path = s->o->socket_path;
-	int refusal_possible = s->diverged_at < CLIENT_HEAD || !s->diverged;
 	char *nl;
 
 	s->head[s->headlen] = '\0';
 	nl = memchr(s->head, '\n', s->headlen);
-	if (refusal_possible && (nl || eof)) {
+	if (s->diverged && (nl || eof || s->headlen == CLIENT_HEAD)) {
 		if (nl)
 			*nl = '\0';
 		if (strncmp(s->head, refusal_denied, sizeof(refusal_denied) - 1) == 0) {
@@ -346,6 +346,15 @@ static int classify(struct session *s, int eof)
 			  (unsigned long long)(s->verified + (s->end - s->echo_off)));
 }
 
+/* Keep what came back from the point where it stopped being the echo: maybe a refusal line. */
+static void keep_head(struct session *s, const char *p, size_t len)
+{
+	size_t k = len < CLIENT_HEAD - s->headlen ? len : CLIENT_HEAD - s->headlen;
+
+	memcpy(s->head + s->headlen, p, k);
+	s->headlen += k;
+}
+
 static int receive(struct session *s)
 {
 	char buf[CLIENT_READ];
@@ -363,14 +372,10 @@ static int receive(struct session *s)
 		return classify(s, 1);
 	}
 	s->deadline = now() + s->o->timeout;
-	if (s->headlen < CLIENT_HEAD) {
-		size_t k =
-			(size_t)n < CLIENT_HEAD - s->headlen ? (size_t)n : CLIENT_HEAD - s->headlen;
-		memcpy(s->head + s->headlen, buf, k);
-		s->headlen += k;
-	}
-	if (s->diverged)
+	if (s->diverged) {
+		keep_head(s, buf, (size_t)n);
 		return classify(s, 0);
+	}
 	trace_bytes(s, "received", buf, (size_t)n);
 	want = s->send_off - s->echo_off;
 	while (match < (size_t)n && match < want && buf[match] == s->q[s->echo_off + match])
@@ -382,6 +387,7 @@ static int receive(struct session *s)
 	if (match < (size_t)n) {
 		s->diverged = 1;
 		s->diverged_at = s->verified;
+		keep_head(s, buf + match, (size_t)n - match);
 		return classify(s, 0);
 	}
 	return 0;

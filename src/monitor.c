@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <stdint.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,13 +27,112 @@
 #include "udsecho/worker.h"
 
 #define MONITOR_STOP_TIMEOUT_MS 5000
+#define MONITOR_SEND_TIMEOUT_S	5
 
 struct monitor {
 	const struct monitor_config *cfg;
 	pid_t worker;
 	int pair_fd;
 	int sig_fd;
+	struct policy *policy; /* the policy in force */
 };
+
+int monitor_load_policy(const struct policy_source *src, struct diag_list *diags,
+			struct policy **out, int *builtin)
+{
+	int r = policy_load_file(src->path, src->trusted_uid, diags, out);
+
+	*builtin = 0;
+	if (r == -ENOENT && !src->explicit_path) {
+		*builtin = 1;
+		return policy_builtin_allow_uid(src->trusted_uid, out);
+	}
+	return r;
+}
+
+void monitor_log_diags(const struct diag_list *diags)
+{
+	for (size_t i = 0; i < diags->count; i++) {
+		char line[1024];
+		diag_format(&diags->items[i], line, sizeof(line));
+		log_msg(diags->items[i].severity == DIAG_ERROR ? LOG_LEVEL_ERR : LOG_LEVEL_WARNING,
+			"%s", line);
+	}
+}
+
+static void log_policy(const char *event, const struct monitor *m, int builtin)
+{
+	if (builtin)
+		log_info("event=%s policy=built-in rules=1 allow-uid=%u (no file at %s)", event,
+			 (unsigned int)m->cfg->source->trusted_uid, m->cfg->source->path);
+	else
+		log_info("event=%s policy=%s rules=%zu", event, m->cfg->source->path,
+			 policy_rule_count(m->policy));
+}
+
+/* Send the policy in force to the worker: a 32-bit length, then policy_encode()'s bytes. */
+static int send_policy(struct monitor *m)
+{
+	size_t len, off = 0;
+	uint32_t hdr;
+	void *blob;
+	char *msg;
+	int r = policy_encode(m->policy, &blob, &len);
+
+	if (r < 0)
+		return r;
+	msg = len <= UINT32_MAX - sizeof(hdr) ? malloc(sizeof(hdr) + len) : NULL;
+	if (!msg) {
+		free(blob);
+		return -ENOMEM;
+	}
+	hdr = (uint32_t)len;
+	memcpy(msg, &hdr, sizeof(hdr));
+	memcpy(msg + sizeof(hdr), blob, len);
+	free(blob);
+	len += sizeof(hdr);
+	while (off < len) {
+		ssize_t n = send(m->pair_fd, msg + off, len - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? -errno : -EIO;
+			break;
+		}
+		off += (size_t)n;
+	}
+	free(msg);
+	return r;
+}
+
+/* SIGHUP: load the policy again; on any error keep the one in force and say why. */
+static void reload(struct monitor *m)
+{
+	struct diag_list diags;
+	struct policy *next = NULL;
+	int builtin, r;
+
+	diag_list_init(&diags);
+	r = monitor_load_policy(m->cfg->source, &diags, &next, &builtin);
+	monitor_log_diags(&diags);
+	diag_list_free(&diags);
+	if (r) {
+		log_err("event=reload result=failed policy=%s reason=\"%s\" (the policy in force is "
+			"unchanged)",
+			m->cfg->source->path, r > 0 ? "invalid policy" : strerror(-r));
+		return;
+	}
+	policy_free(m->policy);
+	m->policy = next;
+	r = send_policy(m);
+	if (r < 0) {
+		log_err("event=reload result=failed reason=\"cannot send the policy to the worker: "
+			"%s\"",
+			strerror(-r));
+		return;
+	}
+	log_policy("reload", m, builtin);
+}
 
 static void describe_exit(int status, char *buf, size_t len)
 {
@@ -101,7 +202,7 @@ static int on_signal(struct monitor *m, const struct signalfd_siginfo *si)
 		remove_node(m);
 		return 0;
 	case SIGHUP:
-		log_info("event=reload result=nothing-to-reload");
+		reload(m);
 		return -1;
 	case SIGCHLD:
 		if (waitpid(m->worker, &status, WNOHANG) != m->worker)
@@ -160,9 +261,11 @@ static void run_worker(const struct monitor_config *cfg, int pair_fd, const sigs
 
 int monitor_run(const struct monitor_config *cfg)
 {
-	struct monitor m = {.cfg = cfg, .worker = -1, .pair_fd = -1, .sig_fd = -1};
+	struct monitor m = {
+		.cfg = cfg, .worker = -1, .pair_fd = -1, .sig_fd = -1, .policy = cfg->policy};
+	struct timeval send_timeout = {.tv_sec = MONITOR_SEND_TIMEOUT_S};
 	sigset_t mask, old;
-	int sv[2];
+	int sv[2], r;
 
 	/* Block first, so no signal can arrive between fork and signalfd unseen. */
 	sigemptyset(&mask);
@@ -188,6 +291,8 @@ int monitor_run(const struct monitor_config *cfg)
 	if (m.worker == 0) {
 		close(sv[0]);
 		close(m.sig_fd);
+		/* The worker gets its policy over the pair, as numbers, like every later one. */
+		policy_free(m.policy);
 		run_worker(cfg, sv[1], &old);
 	}
 	close(sv[1]);
@@ -196,6 +301,20 @@ int monitor_run(const struct monitor_config *cfg)
 		close(cfg->ready_fd);
 	shutdown(sv[0], SHUT_RD);
 	m.pair_fd = sv[0];
+	/* A worker that stops reading must not hang the monitor: bound every send. */
+	setsockopt(m.pair_fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout));
 	log_info("event=start worker=%d", (int)m.worker);
-	return supervise(&m);
+	log_policy("policy", &m, cfg->builtin);
+	r = send_policy(&m);
+	if (r < 0) {
+		log_err("monitor: cannot send the policy to the worker: %s", strerror(-r));
+		close(m.pair_fd);
+		reap_worker(&m);
+		remove_node(&m);
+		policy_free(m.policy);
+		return 71;
+	}
+	r = supervise(&m);
+	policy_free(m.policy);
+	return r;
 }

@@ -26,6 +26,8 @@ const char options_server_usage[] =
 	"      --owner USER     owner of the socket node (default: the server's user)\n"
 	"      --group GROUP    group of the socket node (default: the server's group)\n"
 	"      --mode OCTAL     mode of the socket node (default 0600; 0660 with --group)\n"
+	"  -p, --policy FILE    the access policy (default " UDSECHO_POLICY_PATH ")\n"
+	"  -t, --check          check the options and the policy, then exit\n"
 	"      --ready-fd N     write a newline to file descriptor N once clients are served\n"
 	"      --log-level LVL  err, warning, notice, info (default) or debug\n"
 	"  -h, --help           show this help and exit\n"
@@ -137,9 +139,11 @@ int options_parse_server(int argc, char **argv, struct server_options *opts, cha
 			 size_t errlen)
 {
 	enum { OPT_OWNER = 256, OPT_GROUP, OPT_MODE, OPT_READY_FD, OPT_LOG_LEVEL };
-	static const char shortopts[] = ":s:hV";
+	static const char shortopts[] = ":s:p:thV";
 	static const struct option longopts[] = {
 		{"socket", required_argument, NULL, 's'},
+		{"policy", required_argument, NULL, 'p'},
+		{"check", no_argument, NULL, 't'},
 		{"owner", required_argument, NULL, OPT_OWNER},
 		{"group", required_argument, NULL, OPT_GROUP},
 		{"mode", required_argument, NULL, OPT_MODE},
@@ -155,6 +159,7 @@ int options_parse_server(int argc, char **argv, struct server_options *opts, cha
 		.socket_path = UDSECHO_DEFAULT_SOCKET,
 		.mode = 0600,
 		.ready_fd = -1,
+		.policy_path = UDSECHO_POLICY_PATH,
 		.log_level = LOG_LEVEL_INFO,
 	};
 	optind = 0;
@@ -163,6 +168,15 @@ int options_parse_server(int argc, char **argv, struct server_options *opts, cha
 		switch (c) {
 		case 's':
 			opts->socket_path = optarg;
+			break;
+		case 'p':
+			if (!*optarg)
+				return usage_error(err, errlen, "--policy: empty file name");
+			opts->policy_path = optarg;
+			opts->policy_explicit = 1;
+			break;
+		case 't':
+			opts->check = 1;
 			break;
 		case OPT_OWNER:
 			if (!*optarg)

@@ -60,8 +60,10 @@ static int check_owner_mode(const struct stat *st, uid_t trusted, const char *wh
 	int r;
 
 	if (st->st_uid != 0 && st->st_uid != trusted) {
-		r = asprintf(why, "refusing: %sowned by uid %u, not by root or uid %u; run: chown root %s",
-			     what, (unsigned)st->st_uid, (unsigned)trusted, path);
+		r = asprintf(
+			why,
+			"refusing: %sowned by uid %u, not by root or uid %u; run: chown root %s",
+			what, (unsigned)st->st_uid, (unsigned)trusted, path);
 		return r < 0 ? -ENOMEM : 1;
 	}
 	if (!(mode & 022) || (is_dir && (mode & S_ISVTX) && st->st_uid == 0))
@@ -243,16 +245,14 @@ out:
 	return r;
 }
 
-static int reader_read(void *ctx, const char *path, char **text, size_t *len, char **id,
-		       char **why)
+static int reader_read(void *ctx, const char *path, char **text, size_t *len, char **id, char **why)
 {
 	const struct loader *l = ctx;
 
 	return read_checked(l->trusted, path, text, len, id, why);
 }
 
-static int reader_expand(void *ctx, const char *pattern, char ***paths, size_t *npaths,
-			 char **why)
+static int reader_expand(void *ctx, const char *pattern, char ***paths, size_t *npaths, char **why)
 {
 	glob_t g;
 	int r;
@@ -316,7 +316,7 @@ int policy_load_file(const char *path, uid_t trusted_uid, struct diag_list *diag
 	r = read_checked(trusted_uid, path, &text, &len, &id, &why);
 	if (r > 0) {
 		r = diag_add(diags, DIAG_ERROR, path, 0, 0, "%s", why) < 0 ? -ENOMEM
-									: POLICY_E_INVALID;
+									   : POLICY_E_INVALID;
 		goto out;
 	}
 	if (r < 0)

@@ -63,6 +63,23 @@ static int resolve_node(const struct server_options *o, struct sockpath_spec *sp
 	return 0;
 }
 
+/* Load the policy for start or --check; returns 0 or an exit status after saying why. */
+static int load_policy(const struct policy_source *src, struct policy **policy, int *builtin)
+{
+	struct diag_list diags;
+	int r;
+
+	diag_list_init(&diags);
+	r = monitor_load_policy(src, &diags, policy, builtin);
+	monitor_log_diags(&diags);
+	diag_list_free(&diags);
+	if (r < 0)
+		log_err("%s: cannot load the policy: %s", src->path, strerror(-r));
+	else if (r > 0)
+		log_err("%s: invalid policy, not starting", src->path);
+	return r ? EX_CONFIG : 0;
+}
+
 static int sockpath_status(int r)
 {
 	if (r == SOCKPATH_E_PERM)
@@ -75,8 +92,10 @@ int main(int argc, char **argv)
 	struct server_options o;
 	struct sockpath_spec spec;
 	struct sockpath node;
+	struct policy_source source;
+	struct policy *policy = NULL;
 	char err[1024];
-	int r;
+	int r, builtin;
 
 	log_init("udsechod");
 	r = options_parse_server(argc, argv, &o, err, sizeof(err));
@@ -100,11 +119,25 @@ int main(int argc, char **argv)
 	r = resolve_node(&o, &spec);
 	if (r)
 		return r;
+	source = (struct policy_source){o.policy_path, o.policy_explicit, geteuid()};
+	r = load_policy(&source, &policy, &builtin);
+	if (r || o.check) {
+		policy_free(policy);
+		if (!r)
+			log_info("configuration OK (policy %s)",
+				 builtin ? "built-in" : o.policy_path);
+		return r;
+	}
 	r = sockpath_listen(&spec, &node, err, sizeof(err));
 	if (r) {
 		log_err("%s", err);
+		policy_free(policy);
 		return sockpath_status(r);
 	}
 	log_info("event=listen path=%s mode=%04o", o.socket_path, (unsigned int)o.mode);
-	return monitor_run(&(struct monitor_config){.node = &node, .ready_fd = o.ready_fd});
+	return monitor_run(&(struct monitor_config){.node = &node,
+						    .ready_fd = o.ready_fd,
+						    .source = &source,
+						    .policy = policy,
+						    .builtin = builtin});
 }

@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
- * worker: accept, identify, echo — in one single-threaded, level-triggered epoll loop.
+ * worker: accept, identify, decide, echo — in one single-threaded, level-triggered epoll loop.
  *
- * Every peer is identified by SO_PEERCRED/SO_PEERGROUPS at accept; a peer whose identity cannot be
- * read is closed, never served. Reads share one scratch buffer; only bytes a peer will not take
- * are kept (echo.c). EMFILE/ENFILE on accept pause accepting until a connection closes, so the
- * loop never spins on a listening socket it cannot drain. The monitor's end of the pair closing
- * (the monitor stopped or died) ends the loop.
+ * Every peer is identified by SO_PEERCRED/SO_PEERGROUPS at accept and checked against the
+ * compiled policy before a single byte is read from it: a refused peer gets the refusal line and
+ * is closed; a peer whose identity cannot be read is closed, never served. Reads share one scratch
+ * buffer; only bytes a peer will not take are kept (echo.c). EMFILE/ENFILE on accept pause
+ * accepting until a connection closes, so the loop never spins on a listening socket it cannot
+ * drain. Policies arrive from the monitor over the pair as a 32-bit length and policy_encode()'s
+ * bytes; they are decoded as untrusted input, and a new policy is applied at once to the
+ * connections already open. The monitor's end of the pair closing ends the loop.
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,21 +24,23 @@
 #include "udsecho/echo.h"
 #include "udsecho/log.h"
 #include "udsecho/peercred.h"
+#include "udsecho/policy.h"
+#include "udsecho/refusal.h"
 #include "udsecho/worker.h"
 
 #define WORKER_EVENTS	    256
 #define WORKER_ACCEPT_BATCH 64
 #define WORKER_READ_BUDGET  4
 #define WORKER_SCRATCH	    65536
+#define WORKER_POLICY_MAX   (64u << 20) /* larger than any policy of POLICY_RULES_MAX rules */
 
 struct conn {
 	int fd;
 	uint32_t events; /* what epoll watches for it now */
 	struct echo_buf out;
 	uint64_t echoed;
-	pid_t pid;
-	uid_t uid;
-	gid_t gid;
+	struct conn *prev, *next; /* every open connection, for re-checking at a policy change */
+	struct peer_cred cred;
 };
 
 struct worker {
@@ -42,6 +48,12 @@ struct worker {
 	int epfd;
 	int accept_paused;
 	size_t nconns;
+	struct conn *conns;
+	struct policy *policy;
+	/* A policy message being received: its length, then its bytes. */
+	uint32_t msg_len;
+	size_t hdr_have, msg_have;
+	char *msg;
 	char scratch[WORKER_SCRATCH];
 };
 
@@ -63,13 +75,33 @@ static void set_accepting(struct worker *w, int on)
 		w->accept_paused = !on;
 }
 
+/* "FILE:LINE" of the deciding rule, or "default deny". */
+static const char *rule_name(const struct worker *w, long rule, char *buf, size_t len)
+{
+	const char *file;
+	unsigned line;
+
+	if (rule < 0 || policy_rule_origin(w->policy, rule, &file, &line) != 0)
+		return "\"default deny\"";
+	snprintf(buf, len, "%s:%u", file, line);
+	return buf;
+}
+
 static void conn_close(struct worker *w, struct conn *c, const char *why)
 {
-	log_info("event=close pid=%d uid=%u gid=%u bytes=%llu reason=%s", (int)c->pid,
-		 (unsigned int)c->uid, (unsigned int)c->gid, (unsigned long long)c->echoed, why);
+	log_info("event=close pid=%d uid=%u gid=%u bytes=%llu reason=%s", (int)c->cred.pid,
+		 (unsigned int)c->cred.uid, (unsigned int)c->cred.gid,
+		 (unsigned long long)c->echoed, why);
 	epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	echo_release(&c->out);
+	peercred_release(&c->cred);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		w->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
 	free(c);
 	w->nconns--;
 	set_accepting(w, 1);
@@ -116,36 +148,62 @@ static void on_conn(struct worker *w, struct conn *c, uint32_t events)
 			     &c->echoed));
 }
 
+/* Tell a refused peer so, in one line; the socket is new or drained, so the line fits. */
+static void send_refusal(int fd, const struct peer_cred *cred)
+{
+	char line[REFUSAL_MAX];
+	size_t len = refusal_denied(line, sizeof(line), cred);
+
+	while (send(fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno == EINTR)
+		;
+}
+
+static void log_decision(const struct worker *w, const char *event, const struct peer_cred *c,
+			 long rule)
+{
+	char where[512];
+
+	log_info("event=%s pid=%d uid=%u gid=%u rule=%s", event, (int)c->pid, (unsigned int)c->uid,
+		 (unsigned int)c->gid, rule_name(w, rule, where, sizeof(where)));
+}
+
 static void admit(struct worker *w, int fd)
 {
-	struct peer_cred cred;
+	struct policy_verdict v;
 	struct conn *c;
 	int r;
 
-	r = peercred_read(fd, &cred);
-	if (r < 0) {
-		log_warn("event=refuse reason=\"cannot read peer credentials: %s\"", strerror(-r));
-		close(fd);
-		return;
-	}
-	peercred_release(&cred);
 	c = calloc(1, sizeof(*c));
 	if (!c) {
-		log_warn("event=refuse pid=%d uid=%u gid=%u reason=out-of-memory", (int)cred.pid,
-			 (unsigned int)cred.uid, (unsigned int)cred.gid);
+		log_warn("event=refuse reason=out-of-memory");
 		close(fd);
 		return;
 	}
-	*c = (struct conn){
-		.fd = fd, .events = EPOLLIN, .pid = cred.pid, .uid = cred.uid, .gid = cred.gid};
-	if (watch(w, EPOLL_CTL_ADD, fd, EPOLLIN, c) < 0) {
-		close(fd);
-		free(c);
-		return;
+	r = peercred_read(fd, &c->cred);
+	if (r < 0) {
+		log_warn("event=refuse reason=\"cannot read peer credentials: %s\"", strerror(-r));
+		goto drop;
 	}
+	v = policy_eval(w->policy, &c->cred);
+	log_decision(w, v.allow ? "allow" : "deny", &c->cred, v.rule);
+	if (!v.allow) {
+		send_refusal(fd, &c->cred);
+		goto drop;
+	}
+	c->fd = fd;
+	c->events = EPOLLIN;
+	if (watch(w, EPOLL_CTL_ADD, fd, EPOLLIN, c) < 0)
+		goto drop;
+	c->next = w->conns;
+	if (w->conns)
+		w->conns->prev = c;
+	w->conns = c;
 	w->nconns++;
-	log_info("event=connect pid=%d uid=%u gid=%u", (int)c->pid, (unsigned int)c->uid,
-		 (unsigned int)c->gid);
+	return;
+drop:
+	peercred_release(&c->cred);
+	free(c);
+	close(fd);
 }
 
 static void on_listen(struct worker *w)
@@ -168,14 +226,82 @@ static void on_listen(struct worker *w)
 	}
 }
 
-/* Data from the monitor: nothing is defined yet, so drain it; EOF means the monitor is gone. */
+/* A new policy is in force: peers it no longer allows are told so and closed at once. */
+static void apply_policy(struct worker *w, struct policy *p)
+{
+	size_t revoked = 0;
+
+	policy_free(w->policy);
+	w->policy = p;
+	for (struct conn *c = w->conns, *next; c; c = next) {
+		struct policy_verdict v = policy_eval(p, &c->cred);
+		next = c->next;
+		if (v.allow)
+			continue;
+		log_decision(w, "revoke", &c->cred, v.rule);
+		echo_release(&c->out);
+		send_refusal(c->fd, &c->cred);
+		conn_close(w, c, "revoked");
+		revoked++;
+	}
+	log_info("event=policy-applied rules=%zu revoked=%zu open=%zu", policy_rule_count(p),
+		 revoked, w->nconns);
+}
+
+/*
+ * Bytes from the monitor. Returns 0 to go on, 1 when the monitor is gone, -1 when what it sent
+ * is not a policy message (the channel can no longer be trusted to be in step).
+ */
 static int on_pair(struct worker *w)
 {
-	ssize_t n = read(w->cfg->pair_fd, w->scratch, sizeof(w->scratch));
+	char *dst;
+	size_t want;
+	ssize_t n;
 
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	if (w->hdr_have < sizeof(w->msg_len)) {
+		dst = (char *)&w->msg_len + w->hdr_have;
+		want = sizeof(w->msg_len) - w->hdr_have;
+	} else {
+		dst = w->msg + w->msg_have;
+		want = w->msg_len - w->msg_have;
+	}
+	n = read(w->cfg->pair_fd, dst, want);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : 1;
+	if (n == 0)
+		return 1;
+	if (w->hdr_have < sizeof(w->msg_len)) {
+		w->hdr_have += (size_t)n;
+		if (w->hdr_have < sizeof(w->msg_len))
+			return 0;
+		if (w->msg_len == 0 || w->msg_len > WORKER_POLICY_MAX) {
+			log_err("event=policy-rejected reason=\"message of %u bytes\"", w->msg_len);
+			return -1;
+		}
+		w->msg = malloc(w->msg_len);
+		w->msg_have = 0;
+		if (!w->msg) {
+			log_err("event=policy-rejected reason=out-of-memory");
+			return -1;
+		}
 		return 0;
-	return n <= 0 ? 1 : 0;
+	}
+	w->msg_have += (size_t)n;
+	if (w->msg_have == w->msg_len) {
+		struct policy *p = NULL;
+		int r = policy_decode(w->msg, w->msg_len, &p);
+		free(w->msg);
+		w->msg = NULL;
+		w->hdr_have = 0;
+		if (r != 0) {
+			/* Keep the policy in force; with none yet, nothing is served. */
+			log_err("event=policy-rejected reason=\"%s\"",
+				r == POLICY_E_WIRE ? "invalid encoding" : strerror(-r));
+			return w->policy ? 0 : -1;
+		}
+		apply_policy(w, p);
+	}
+	return 0;
 }
 
 static void announce_ready(const struct worker_config *cfg)
@@ -199,6 +325,11 @@ int worker_run(const struct worker_config *cfg)
 		return 71;
 	}
 	w->cfg = cfg;
+	/* Nothing is accepted before the first policy is in: until then every peer would wait. */
+	while (!w->policy && !stop)
+		stop = on_pair(w);
+	if (stop)
+		return stop > 0 ? 0 : 71;
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (w->epfd < 0 || watch(w, EPOLL_CTL_ADD, cfg->listen_fd, EPOLLIN, &tag_listen) < 0 ||
 	    watch(w, EPOLL_CTL_ADD, cfg->pair_fd, EPOLLIN, &tag_pair) < 0) {
@@ -214,15 +345,19 @@ int worker_run(const struct worker_config *cfg)
 			log_err("worker: epoll_wait: %s", strerror(errno));
 			return 71;
 		}
-		for (int i = 0; i < n; i++) {
+		for (int i = 0; i < n && !stop; i++) {
 			void *p = evs[i].data.ptr;
 			if (p == &tag_listen)
 				on_listen(w);
-			else if (p == &tag_pair)
+			else if (p == &tag_pair) {
+				/* A new policy may have closed connections this batch still names.
+				 */
 				stop = on_pair(w);
-			else
+				break;
+			} else {
 				on_conn(w, p, evs[i].events);
+			}
 		}
 	}
-	return 0;
+	return stop > 0 ? 0 : 71;
 }

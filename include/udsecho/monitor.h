@@ -9,12 +9,37 @@
  */
 #pragma once
 
+#include <sys/types.h>
+
+#include "udsecho/diag.h"
+#include "udsecho/policy.h"
 #include "udsecho/sockpath.h"
+
+/* Where the policy comes from, at start and at every SIGHUP. */
+struct policy_source {
+	const char *path;
+	int explicit_path; /* given with --policy: a missing file is an error, not the built-in */
+	uid_t trusted_uid; /* besides root, who may own the policy files */
+};
 
 struct monitor_config {
 	struct sockpath *node; /* the node and listening socket sockpath_listen() made */
 	int ready_fd;	       /* handed to the worker; -1 for none */
+	const struct policy_source *source;
+	struct policy *policy; /* the policy loaded at start; the monitor owns it now */
+	int builtin;	       /* it is the built-in one */
 };
+
+/*
+ * monitor_load_policy - load the policy @src names. With no explicit path and no file at the
+ * default one, the built-in policy allowing only @src->trusted_uid (*builtin set to 1).
+ * Returns 0, POLICY_E_INVALID (errors in @diags) or -errno (the file cannot be read).
+ */
+int monitor_load_policy(const struct policy_source *src, struct diag_list *diags,
+			struct policy **out, int *builtin);
+
+/* monitor_log_diags - log each diagnostic as one line, errors at err level. */
+void monitor_log_diags(const struct diag_list *diags);
 
 /*
  * monitor_run - fork the worker and supervise it until a stop signal or the worker's death.

@@ -22,10 +22,13 @@ enum {
 /* What the admin chose on the udsechod command line. */
 struct server_options {
 	const char *socket_path;
-	const char *owner; /* --owner, or NULL: the server's own uid */
-	const char *group; /* --group, or NULL: the server's own gid */
-	mode_t mode;	   /* --mode; 0600, or 0660 when --group is given without --mode */
-	int ready_fd;	   /* --ready-fd, or -1 */
+	const char *owner;	 /* --owner, or NULL: the server's own uid */
+	const char *group;	 /* --group, or NULL: the server's own gid */
+	mode_t mode;		 /* --mode; 0600, or 0660 when --group is given without --mode */
+	int ready_fd;		 /* --ready-fd, or -1 */
+	const char *policy_path; /* --policy, or the default path */
+	int policy_explicit;	 /* --policy was given: a missing file is an error */
+	int check;		 /* --check: validate the configuration and exit */
 	enum log_level log_level;
 };
 

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * refusal: the one line a refused peer is told before the server closes the connection.
+ *
+ * Pure. A policy refusal begins "udsechod: permission denied" and names the ids the server saw,
+ * so that the user can see whose identity was refused; it never names the rule (the policy is
+ * the admin's business). The line ends in "\n" and fits in REFUSAL_MAX bytes. Safe inside the
+ * worker's sandbox.
+ */
+#pragma once
+
+#include <stddef.h>
+
+#include "udsecho/peercred.h"
+
+#define REFUSAL_MAX 256
+
+/* refusal_denied - format the policy refusal for @cred into @buf; returns its length. */
+size_t refusal_denied(char *buf, size_t len, const struct peer_cred *cred);

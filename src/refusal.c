@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: MIT
+/* refusal: the refusal line sent to refused peers (see refusal.h). Pure formatting. */
+#include <stdio.h>
+
+#include "udsecho/refusal.h"
+
+static size_t finish(int n, size_t len)
+{
+	if (n < 0)
+		return 0;
+	return (size_t)n < len ? (size_t)n : len - 1;
+}
+
+size_t refusal_denied(char *buf, size_t len, const struct peer_cred *cred)
+{
+	return finish(snprintf(buf, len, "udsechod: permission denied: uid=%u gid=%u pid=%d\n",
+			       (unsigned int)cred->uid, (unsigned int)cred->gid, (int)cred->pid),
+		      len);
+}

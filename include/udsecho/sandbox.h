@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sandbox: the seccomp filters of the worker and the monitor (libseccomp).
+ *
+ * The worker gets an allow-list of what its event loop calls, and any other system call kills
+ * the whole process; the monitor, which resolves names and reads files, gets a deny-list of what
+ * it never needs (exec, ptrace, mount, modules, kexec, namespaces, id changes). Both accept the
+ * native architecture only. A filter is loaded last, after the privilege drop, in a
+ * single-threaded process, and can never be removed. Nothing here logs or exits.
+ */
+#pragma once
+
+#include <stddef.h>
+
+enum sandbox_mode {
+	SANDBOX_STRICT, /* a call outside the filter kills the process */
+	SANDBOX_LOG, /* it is allowed and logged by the kernel (audit): to find what is missing */
+	SANDBOX_OFF, /* no filter at all, for kernels or containers without seccomp */
+};
+
+/* sandbox_mode_parse - "strict", "log" or "off" to *@mode. Returns 0 or -EINVAL. Pure. */
+int sandbox_mode_parse(const char *s, enum sandbox_mode *mode);
+
+/* sandbox_mode_name - the name sandbox_mode_parse() accepts for @mode, "?" if none. Pure. */
+const char *sandbox_mode_name(enum sandbox_mode mode);
+
+/*
+ * sandbox_worker - load the worker's allow-list. Call it last before the event loop, after
+ * privdrop_worker(), with every fd the loop needs already open: afterwards the worker can no
+ * longer open a file, create a socket, map executable memory, exec, signal, or change ids; bad
+ * architectures (i386 int 0x80, x32) are killed in every mode. SANDBOX_OFF loads nothing.
+ * Returns 0 or -errno (the kernel's own errno when the load fails).
+ */
+int sandbox_worker(enum sandbox_mode mode) __attribute__((warn_unused_result));
+
+/*
+ * sandbox_monitor - load the monitor's deny-list (everything else stays allowed: NSS and
+ * reading the policy keep working). Call after privdrop_monitor() and after the last fork().
+ * Returns 0 or -errno; SANDBOX_OFF loads nothing.
+ */
+int sandbox_monitor(enum sandbox_mode mode) __attribute__((warn_unused_result));
+
+/*
+ * sandbox_status - write "seccomp=N no_new_privs=N cap_eff=HEX cap_prm=HEX cap_inh=HEX
+ * cap_bnd=HEX cap_amb=HEX" into @buf, as /proc/self/status says now.
+ *
+ * @status_fd is /proc/self/status opened by the calling process itself (after fork(), since
+ * /proc/self names the process that opens it) before its filter was loaded: the worker cannot
+ * open files afterwards. The file is generated at read time, so each call shows the current
+ * state. Reads with pread(2) only, so it may run inside the worker's sandbox.
+ * Returns 0, -errno from pread(), -ENODATA if a field is missing, -ENOSPC if @len is too small.
+ */
+int sandbox_status(int status_fd, char *buf, size_t len);

@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests for privdrop: each drop runs in a forked child, which writes one line to the parent
+ * saying what the kernel reports afterwards (ids, groups, the five capability sets, no_new_privs,
+ * and the outcome of calls only a capability would allow); the parent compares that line with the
+ * expected one. Changing ids needs root: those tests skip otherwise, with the reason.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "udsecho/privdrop.h"
+#include "udsecho/sandbox.h"
+
+#define NOBODY 65534
+#define EMPTY  "0000000000000000"
+#define NO_CAPS                                                                                    \
+	"no_new_privs=1 cap_eff=" EMPTY " cap_prm=" EMPTY " cap_inh=" EMPTY " cap_bnd=" EMPTY      \
+	" cap_amb=" EMPTY
+
+struct child {
+	int (*fn)(char *line, size_t len, void *arg); /* runs in the child, fills @line */
+	void *arg;
+};
+
+/* "uid=R,E,S gid=R,E,S groups=N no_new_privs=N cap_eff=... cap_amb=..." of the calling process. */
+static int describe_self(char *line, size_t len)
+{
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	char status[512];
+	const char *caps;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC), r;
+
+	if (fd < 0 || getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0)
+		return -1;
+	r = sandbox_status(fd, status, sizeof(status));
+	close(fd);
+	if (r < 0)
+		return -1;
+	caps = strchr(status,
+		      ' '); /* past "seccomp=N": the test may run under a container filter */
+	return snprintf(line, len, "uid=%u,%u,%u gid=%u,%u,%u groups=%d %s", ru, eu, su, rg, eg, sg,
+			getgroups(0, NULL), caps ? caps + 1 : status);
+}
+
+/* Fork, run @c in the child and return the line it wrote. */
+static void run_child(const struct child *c, char *out, size_t len)
+{
+	int p[2], status;
+	ssize_t n;
+	size_t have = 0;
+	pid_t pid;
+
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char line[1024];
+		int m;
+		close(p[0]);
+		m = c->fn(line, sizeof(line), c->arg);
+		if (m < 0 || (size_t)m >= sizeof(line) || write(p[1], line, (size_t)m) != m)
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	while (have < len - 1 && (n = read(p[0], out + have, len - 1 - have)) > 0)
+		have += (size_t)n;
+	out[have] = '\0';
+	close(p[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static int need_root(void)
+{
+	if (geteuid() != 0) {
+		fprintf(stderr, "skipped: changing ids and emptying the bounding set needs root\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int worker_to_nobody(char *line, size_t len, void *arg)
+{
+	const struct privdrop_ids ids = {NOBODY, NOBODY};
+	char self[700];
+	int r = privdrop_worker(&ids), sig = -1, u, g, u_err, g_err;
+
+	if (describe_self(self, sizeof(self)) < 0)
+		return -1;
+	u = setuid(0);
+	u_err = errno;
+	g = setgid(0);
+	g_err = errno;
+	if (prctl(PR_GET_PDEATHSIG, &sig, 0, 0, 0) < 0)
+		return -1;
+	return snprintf(line, len, "ret=%d %s setuid0=%d/%s setgid0=%d/%s pdeathsig=%d", r, self, u,
+			u ? strerrorname_np(u_err) : "ok", g, g ? strerrorname_np(g_err) : "ok",
+			sig);
+}
+
+static void worker_becomes_nobody_without_caps(void **state)
+{
+	static const struct child c = {worker_to_nobody, NULL};
+	char got[1024];
+
+	if (need_root() < 0)
+		skip();
+	run_child(&c, got, sizeof(got));
+	assert_string_equal(got,
+			    "ret=0 uid=65534,65534,65534 gid=65534,65534,65534 groups=0 " NO_CAPS
+			    " setuid0=-1/EPERM setgid0=-1/EPERM pdeathsig=9");
+}
+
+static int worker_with_groups(char *line, size_t len, void *arg)
+{
+	static const gid_t groups[] = {0, 4, 27, 100};
+	const struct privdrop_ids ids = {NOBODY, NOBODY};
+	int r;
+
+	/* Supplementary groups, including root's, that the drop must take away. */
+	if (setgroups(4, groups) < 0)
+		return -1;
+	r = privdrop_worker(&ids);
+	return snprintf(line, len, "ret=%d groups=%d", r, getgroups(0, NULL));
+}
+
+static void worker_loses_supplementary_groups(void **state)
+{
+	static const struct child c = {worker_with_groups, NULL};
+	char got[1024];
+
+	if (need_root() < 0)
+		skip();
+	run_child(&c, got, sizeof(got));
+	assert_string_equal(got, "ret=0 groups=0");
+}
+
+/* As an ordinary user, started with its own ids: caps cleared, bounding set left, ids kept. */
+static int worker_unprivileged(char *line, size_t len, void *arg)
+{
+	struct privdrop_ids ids = {getuid(), getgid()};
+	char self[700];
+	int r;
+
+	if (ids.uid == 0) {
+		/* Become the ordinary user first, as a non-root start would be. */
+		if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
+		    setresuid(NOBODY, NOBODY, NOBODY) < 0)
+			return -1;
+		ids = (struct privdrop_ids){NOBODY, NOBODY};
+	}
+	r = privdrop_worker(&ids);
+	if (describe_self(self, sizeof(self)) < 0)
+		return -1;
+	return snprintf(line, len, "ret=%d uid=%u %s", r, ids.uid, strstr(self, "no_new_privs"));
+}
+
+static void worker_unprivileged_keeps_ids(void **state)
+{
+	static const struct child c = {worker_unprivileged, NULL};
+	char got[1024], want[1024];
+	char bnd[17] = "";
+	const char *p;
+	uid_t uid = getuid() == 0 ? NOBODY : getuid();
+
+	run_child(&c, got, sizeof(got));
+	/* The bounding set is whatever it was: an unprivileged process cannot drop it. */
+	p = strstr(got, "cap_bnd=");
+	assert_non_null(p);
+	memcpy(bnd, p + 8, 16);
+	snprintf(want, sizeof(want),
+		 "ret=0 uid=%u no_new_privs=1 cap_eff=" EMPTY " cap_prm=" EMPTY " cap_inh=" EMPTY
+		 " cap_bnd=%s cap_amb=" EMPTY,
+		 uid, bnd);
+	assert_string_equal(got, want);
+}
+
+/* An ordinary user asking for another identity gets an error, not a half-done drop. */
+static int worker_unprivileged_other(char *line, size_t len, void *arg)
+{
+	const struct privdrop_ids ids = {4242, 4242};
+	int r;
+
+	if (getuid() == 0 && (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
+			      setresuid(NOBODY, NOBODY, NOBODY) < 0))
+		return -1;
+	r = privdrop_worker(&ids);
+	return snprintf(line, len, "ret=%s uid=%u", r < 0 ? strerrorname_np(-r) : "0", geteuid());
+}
+
+static void worker_unprivileged_cannot_change_ids(void **state)
+{
+	static const struct child c = {worker_unprivileged_other, NULL};
+	char got[128], want[128];
+
+	run_child(&c, got, sizeof(got));
+	snprintf(want, sizeof(want), "ret=EPERM uid=%u", getuid() == 0 ? NOBODY : getuid());
+	assert_string_equal(got, want);
+}
+
+struct files {
+	char dir[64];
+	char secret[96]; /* mode 0000, owned by NOBODY */
+	char mine[96];	 /* owned by root, to be given away */
+};
+
+static int monitor_drop(char *line, size_t len, void *arg)
+{
+	const struct files *f = arg;
+	char self[700];
+	int r = privdrop_monitor(), fd, o_err, c, c_err;
+
+	if (describe_self(self, sizeof(self)) < 0)
+		return -1;
+	fd = open(f->secret, O_RDONLY | O_CLOEXEC);
+	o_err = errno;
+	c = chown(f->mine, NOBODY, NOBODY);
+	c_err = errno;
+	return snprintf(line, len, "ret=%d %s open0000=%s chown=%s", r, self,
+			fd < 0 ? strerrorname_np(o_err) : "ok",
+			c < 0 ? strerrorname_np(c_err) : "ok");
+}
+
+static void monitor_stays_root_without_caps(void **state)
+{
+	struct files f;
+	struct child c = {monitor_drop, &f};
+	char got[1024];
+	int fd;
+
+	if (need_root() < 0)
+		skip();
+	snprintf(f.dir, sizeof(f.dir), "/tmp/udsecho-privdrop-XXXXXX");
+	assert_non_null(mkdtemp(f.dir));
+	snprintf(f.secret, sizeof(f.secret), "%s/secret", f.dir);
+	snprintf(f.mine, sizeof(f.mine), "%s/mine", f.dir);
+	fd = open(f.secret, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0000);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(chown(f.secret, NOBODY, NOBODY), 0);
+	fd = open(f.mine, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+
+	/* With its capabilities, root can open the file: the child's EACCES proves they are gone.
+	 */
+	fd = open(f.secret, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "skipped: root here has no CAP_DAC_OVERRIDE to lose\n");
+		unlink(f.secret);
+		unlink(f.mine);
+		rmdir(f.dir);
+		skip();
+	}
+	close(fd);
+
+	run_child(&c, got, sizeof(got));
+	assert_int_equal(unlink(f.secret), 0);
+	assert_int_equal(unlink(f.mine), 0);
+	assert_int_equal(rmdir(f.dir), 0);
+	assert_string_equal(got, "ret=0 uid=0,0,0 gid=0,0,0 groups=0 " NO_CAPS
+				 " open0000=EACCES chown=EPERM");
+}
+
+/* A worker (nobody) cannot signal the monitor (uid 0, no capabilities). */
+struct kill_target {
+	pid_t monitor;
+};
+
+static int worker_kills_monitor(char *line, size_t len, void *arg)
+{
+	const struct kill_target *t = arg;
+	const struct privdrop_ids ids = {NOBODY, NOBODY};
+	int r = privdrop_worker(&ids), k, k_err;
+
+	k = kill(t->monitor, SIGTERM);
+	k_err = errno;
+	return snprintf(line, len, "ret=%d kill=%s", r, k < 0 ? strerrorname_np(k_err) : "ok");
+}
+
+static void worker_cannot_signal_monitor(void **state)
+{
+	struct kill_target t;
+	struct child c = {worker_kills_monitor, &t};
+	int ready[2], hold[2], status;
+	char got[128], b;
+
+	if (need_root() < 0)
+		skip();
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(hold, O_CLOEXEC), 0);
+	t.monitor = fork();
+	assert_true(t.monitor >= 0);
+	if (t.monitor == 0) {
+		close(ready[0]);
+		close(hold[1]);
+		if (privdrop_monitor() < 0 || write(ready[1], "m", 1) != 1)
+			_exit(1);
+		/* Wait for the parent to close its end, then exit normally. */
+		while (read(hold[0], &b, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	assert_int_equal(read(ready[0], &b, 1), 1);
+	close(ready[0]);
+
+	run_child(&c, got, sizeof(got));
+	close(hold[1]);
+	assert_int_equal(waitpid(t.monitor, &status, 0), t.monitor);
+	assert_string_equal(got, "ret=0 kill=EPERM");
+	/* The monitor ended by itself, not by the worker's signal. */
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(worker_becomes_nobody_without_caps),
+		cmocka_unit_test(worker_loses_supplementary_groups),
+		cmocka_unit_test(worker_unprivileged_keeps_ids),
+		cmocka_unit_test(worker_unprivileged_cannot_change_ids),
+		cmocka_unit_test(monitor_stays_root_without_caps),
+		cmocka_unit_test(worker_cannot_signal_monitor),
+	};
+	return cmocka_run_group_tests_name("privdrop", tests, NULL, NULL);
+}

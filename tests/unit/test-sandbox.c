@@ -1,0 +1,607 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests for sandbox: each filter is loaded in a forked child exactly as the server loads it,
+ * then the child makes one call; the parent judges by how the child ended. A forbidden call must
+ * kill it with SIGSYS, and what the worker's loop does must go through. No root needed: the
+ * filter only needs no_new_privs, which libseccomp sets.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "udsecho/peercred.h"
+#include "udsecho/sandbox.h"
+
+enum {
+	CHILD_FILTER_FAILED = 90, /* sandbox_*() returned an error */
+	CHILD_SURVIVED = 91,	  /* the forbidden call returned */
+	CHILD_CHECK_FAILED = 92,  /* an allowed call did not do its job */
+};
+
+/* Made in every child before its filter is loaded, as the worker makes its fds before. */
+static int sv[2] = {-1, -1};
+static pid_t parent_pid;
+
+static void child_fail(int line)
+{
+	char msg[64];
+	int n = snprintf(msg, sizeof(msg), "child: check at line %d failed\n", line);
+
+	if (n > 0 && write(STDERR_FILENO, msg, (size_t)n) < 0)
+		_exit(CHILD_CHECK_FAILED);
+	_exit(CHILD_CHECK_FAILED);
+}
+
+#define CHECK(c)                                                                                   \
+	do {                                                                                       \
+		if (!(c))                                                                          \
+			child_fail(__LINE__);                                                      \
+	} while (0)
+
+/* Fork; in the child run @fn (which ends with _exit), in the parent return the wait status. */
+static int run_child(void (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid;
+
+	parent_pid = getpid();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		fn(arg);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+static void assert_killed_by_sigsys(int status)
+{
+	if (WIFEXITED(status))
+		fprintf(stderr, "child exited with %d instead of dying of SIGSYS\n",
+			WEXITSTATUS(status));
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGSYS);
+}
+
+static void assert_exited_zero(int status)
+{
+	if (WIFSIGNALED(status))
+		fprintf(stderr, "child died of signal %d\n", WTERMSIG(status));
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* Forbidden calls. Each one returns if it was allowed; it must not be. */
+
+static void call_openat(void)
+{
+	syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDONLY);
+}
+
+static void call_execve(void)
+{
+	char *argv[] = {"true", NULL}, *envp[] = {NULL};
+
+	execve("/bin/true", argv, envp);
+}
+
+static void call_socket(void)
+{
+	socket(AF_UNIX, SOCK_STREAM, 0);
+}
+
+static void call_mmap_exec(void)
+{
+	mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+static void call_mprotect_exec(void)
+{
+	/* A writable mapping is allowed; making it executable is not. */
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	CHECK(p != MAP_FAILED);
+	mprotect(p, 4096, PROT_READ | PROT_EXEC);
+}
+
+static void call_getsockopt_type(void)
+{
+	int v;
+	socklen_t len = sizeof(v);
+
+	getsockopt(sv[0], SOL_SOCKET, SO_TYPE, &v, &len);
+}
+
+static void call_getsockopt_peercred_wrong_level(void)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	/* The optname of SO_PEERCRED at another level is another option. */
+	getsockopt(sv[0], IPPROTO_IP, SO_PEERCRED, &uc, &len);
+}
+
+static void call_kill(void)
+{
+	kill(parent_pid, 0);
+}
+
+static void call_fork(void)
+{
+	if (fork() == 0)
+		_exit(0);
+}
+
+static void call_prctl(void)
+{
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+}
+
+static void call_setuid(void)
+{
+	syscall(SYS_setuid, getuid());
+}
+
+static void call_ptrace(void)
+{
+	ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+}
+
+static void call_timerfd_realtime(void)
+{
+	timerfd_create(CLOCK_REALTIME, 0);
+}
+
+static void call_fcntl_dupfd(void)
+{
+	fcntl(sv[0], F_DUPFD_CLOEXEC, 0);
+}
+
+#if defined(__x86_64__)
+static void call_i386_getpid(void)
+{
+	long ret;
+
+	/* i386 getpid is 20; the x86_64 filter must not know that number. */
+	__asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory");
+	(void)ret;
+}
+
+static void call_x32_getpid(void)
+{
+	syscall(0x40000000L | SYS_getpid);
+}
+#endif
+
+struct probe {
+	enum sandbox_mode mode;
+	int monitor; /* the monitor's filter instead of the worker's */
+	void (*call)(void);
+};
+
+static void probe_child(void *arg)
+{
+	const struct probe *p = arg;
+	int r;
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+	r = p->monitor ? sandbox_monitor(p->mode) : sandbox_worker(p->mode);
+	if (r < 0)
+		_exit(CHILD_FILTER_FAILED);
+	p->call();
+	_exit(CHILD_SURVIVED);
+}
+
+static void filter_kills(void **state)
+{
+	assert_killed_by_sigsys(run_child(probe_child, *state));
+}
+
+static void filter_allows(void **state)
+{
+	int status = run_child(probe_child, *state);
+
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), CHILD_SURVIVED);
+}
+
+#if defined(__x86_64__)
+static void i386_child(void *arg)
+{
+	long ret;
+
+	__asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory");
+	_exit(ret == getpid() ? 0 : 1);
+}
+
+/* Without the filter, int 0x80 must work here, or the killed child below proves nothing. */
+static int i386_available(void **state)
+{
+	int status = run_child(i386_child, NULL);
+
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "skipped: this kernel has no i386 emulation (int 0x80)\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void worker_kills_i386(void **state)
+{
+	static const struct probe p = {SANDBOX_STRICT, 0, call_i386_getpid};
+
+	if (i386_available(state) < 0)
+		skip();
+	assert_killed_by_sigsys(run_child(probe_child, (void *)&p));
+}
+#endif
+
+/* What the worker's event loop does, in one child, after the filter. */
+static void worker_loop_child(void *arg)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	socklen_t alen = sizeof(sa_family_t);
+	struct epoll_event ev = {.events = EPOLLIN}, out[4];
+	struct itimerspec its = {.it_value = {.tv_sec = 60}}, cur;
+	struct peer_cred cred;
+	struct timespec ts;
+	struct timeval tv;
+	struct iovec iov[2];
+	char buf[64], a[2], b[2], status[512];
+	char *small[64], *big;
+	uid_t uid = geteuid();
+	int ep, lfd, cfd, afd, tfd, status_fd, fl;
+
+	/* Before the filter, as the worker does: epoll, listener, pair, status fd. */
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	CHECK(ep >= 0);
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	CHECK(lfd >= 0);
+	CHECK(bind(lfd, (struct sockaddr *)&addr, alen) == 0); /* autobind, abstract */
+	alen = sizeof(addr);
+	CHECK(getsockname(lfd, (struct sockaddr *)&addr, &alen) == 0);
+	CHECK(listen(lfd, 4) == 0);
+	cfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CHECK(cfd >= 0);
+	CHECK(connect(cfd, (struct sockaddr *)&addr, alen) == 0);
+	status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	CHECK(status_fd >= 0);
+
+	if (sandbox_worker(SANDBOX_STRICT) < 0)
+		_exit(CHILD_FILTER_FAILED);
+
+	/* Accept, with the peer's credentials. */
+	ev.data.fd = lfd;
+	CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev) == 0);
+	CHECK(epoll_wait(ep, out, 4, 5000) == 1 && out[0].data.fd == lfd);
+	afd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	CHECK(afd >= 0);
+	CHECK(peercred_read(afd, &cred) == 0);
+	CHECK(cred.uid == uid);
+	peercred_release(&cred);
+	fl = fcntl(afd, F_GETFL);
+	CHECK(fl >= 0 && (fl & O_NONBLOCK));
+	CHECK(fcntl(afd, F_SETFL, fl & ~O_NONBLOCK) == 0);
+
+	/* Echo over both kinds of call. */
+	CHECK(write(cfd, "ping", 4) == 4);
+	CHECK(read(afd, buf, sizeof(buf)) == 4 && memcmp(buf, "ping", 4) == 0);
+	CHECK(send(afd, "pong", 4, MSG_NOSIGNAL) == 4);
+	CHECK(recv(cfd, buf, sizeof(buf), 0) == 4 && memcmp(buf, "pong", 4) == 0);
+	iov[0] = (struct iovec){.iov_base = "ab", .iov_len = 2};
+	iov[1] = (struct iovec){.iov_base = "cd", .iov_len = 2};
+	CHECK(writev(sv[1], iov, 2) == 4);
+	ev.data.fd = sv[0];
+	CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, sv[0], &ev) == 0);
+	CHECK(epoll_pwait(ep, out, 4, 5000, NULL) == 1 && out[0].data.fd == sv[0]);
+	iov[0] = (struct iovec){.iov_base = a, .iov_len = 2};
+	iov[1] = (struct iovec){.iov_base = b, .iov_len = 2};
+	CHECK(readv(sv[0], iov, 2) == 4 && memcmp(a, "ab", 2) == 0 && memcmp(b, "cd", 2) == 0);
+	CHECK(epoll_ctl(ep, EPOLL_CTL_DEL, sv[0], NULL) == 0);
+
+	/* Timeouts and time, through the vDSO and past it. */
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	CHECK(tfd >= 0);
+	CHECK(timerfd_settime(tfd, 0, &its, NULL) == 0);
+	CHECK(timerfd_gettime(tfd, &cur) == 0 && cur.it_value.tv_sec > 0);
+	CHECK(close(tfd) == 0);
+	CHECK(clock_gettime(CLOCK_MONOTONIC, &ts) == 0);
+	CHECK(syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts) == 0);
+	CHECK(syscall(SYS_clock_getres, CLOCK_MONOTONIC, &ts) == 0);
+	CHECK(syscall(SYS_gettimeofday, &tv, NULL) == 0);
+	CHECK(getpid() > 0 && gettid() > 0);
+
+	/* malloc, small and large (brk, mmap, mremap, munmap). */
+	for (size_t i = 0; i < 64; i++) {
+		small[i] = malloc(16 + i * 8);
+		CHECK(small[i] != NULL);
+		memset(small[i], 'x', 16 + i * 8);
+	}
+	big = malloc(32 << 20);
+	CHECK(big != NULL);
+	memset(big, 'y', 32 << 20);
+	big = realloc(big, 64 << 20);
+	CHECK(big != NULL && big[(32 << 20) - 1] == 'y');
+	free(big);
+	for (size_t i = 0; i < 64; i++)
+		free(small[i]);
+
+	/* The worker's self-report. */
+	CHECK(sandbox_status(status_fd, status, sizeof(status)) == 0);
+	CHECK(strncmp(status, "seccomp=2 no_new_privs=1 ", 25) == 0);
+
+	CHECK(shutdown(afd, SHUT_RDWR) == 0);
+	CHECK(close(afd) == 0 && close(cfd) == 0 && close(lfd) == 0 && close(ep) == 0);
+	_exit(0);
+}
+
+static void worker_allows_the_loop(void **state)
+{
+	assert_exited_zero(run_child(worker_loop_child, NULL));
+}
+
+/* Log mode: the forbidden call goes through (the kernel logs it). */
+static void log_child(void *arg)
+{
+	int fd;
+
+	if (sandbox_worker(SANDBOX_LOG) < 0)
+		_exit(CHILD_FILTER_FAILED);
+	fd = (int)syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDONLY);
+	CHECK(fd >= 0);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK(fd >= 0);
+	_exit(0);
+}
+
+static void worker_log_mode_does_not_kill(void **state)
+{
+	assert_exited_zero(run_child(log_child, NULL));
+}
+
+/* Off: nothing loaded, the status is what it was before. */
+static void off_child(void *arg)
+{
+	char before[512], after[512];
+	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+
+	CHECK(status_fd >= 0);
+	CHECK(sandbox_status(status_fd, before, sizeof(before)) == 0);
+	CHECK(sandbox_worker(SANDBOX_OFF) == 0);
+	CHECK(sandbox_monitor(SANDBOX_OFF) == 0);
+	CHECK(sandbox_status(status_fd, after, sizeof(after)) == 0);
+	CHECK(strcmp(before, after) == 0);
+	CHECK(syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDONLY) >= 0);
+	CHECK(socket(AF_UNIX, SOCK_STREAM, 0) >= 0);
+	_exit(0);
+}
+
+static void off_loads_nothing(void **state)
+{
+	char buf[512];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(sandbox_status(fd, buf, sizeof(buf)), 0);
+	close(fd);
+	/* Unless the test itself runs confined (a container), there is no filter at all. */
+	if (strncmp(buf, "seccomp=0 ", 10) != 0)
+		fprintf(stderr, "note: the test runs under a seccomp filter already: %s\n", buf);
+	assert_exited_zero(run_child(off_child, NULL));
+}
+
+/* sandbox_status: pread on an fd opened before the filter shows the filter. */
+static void status_child(void *arg)
+{
+	int *pipe_w = arg;
+	char buf[512];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	size_t len;
+
+	CHECK(fd >= 0);
+	if (sandbox_worker(SANDBOX_STRICT) < 0)
+		_exit(CHILD_FILTER_FAILED);
+	CHECK(sandbox_status(fd, buf, sizeof(buf)) == 0);
+	len = strlen(buf);
+	CHECK(write(*pipe_w, buf, len) == (ssize_t)len);
+	_exit(0);
+}
+
+static void status_shows_the_filter(void **state)
+{
+	char buf[512] = "";
+	unsigned int seccomp, nnp;
+	char eff[17], prm[17], inh[17], bnd[17], amb[17];
+	int p[2];
+	ssize_t n;
+
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_exited_zero(run_child(status_child, &p[1]));
+	close(p[1]);
+	n = read(p[0], buf, sizeof(buf) - 1);
+	close(p[0]);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_int_equal(
+		sscanf(buf,
+		       "seccomp=%u no_new_privs=%u cap_eff=%16[0-9a-f] cap_prm=%16[0-9a-f] "
+		       "cap_inh=%16[0-9a-f] cap_bnd=%16[0-9a-f] cap_amb=%16[0-9a-f]",
+		       &seccomp, &nnp, eff, prm, inh, bnd, amb),
+		7);
+	assert_int_equal(seccomp, 2);
+	assert_int_equal(nnp, 1);
+	assert_int_equal(strlen(amb), 16);
+}
+
+static void status_errors(void **state)
+{
+	static const char fake[] = "Name:\tfake\nSeccomp:\t0\n";
+	char buf[512];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC), mfd, p[2];
+
+	assert_true(fd >= 0);
+	assert_int_equal(sandbox_status(fd, buf, 8), -ENOSPC);
+	assert_int_equal(sandbox_status(fd, buf, 0), -ENOSPC);
+	close(fd);
+	mfd = memfd_create("status", MFD_CLOEXEC);
+	assert_true(mfd >= 0);
+	assert_int_equal(write(mfd, fake, sizeof(fake) - 1), (ssize_t)sizeof(fake) - 1);
+	assert_int_equal(sandbox_status(mfd, buf, sizeof(buf)), -ENODATA);
+	close(mfd);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(sandbox_status(p[0], buf, sizeof(buf)), -ESPIPE);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* The monitor: what it needs keeps working, and fork() still does (clone3 -> ENOSYS -> clone). */
+static void monitor_child(void *arg)
+{
+	char buf[64];
+	struct passwd *pw;
+	int fd, status;
+	pid_t pid;
+
+	if (sandbox_monitor(SANDBOX_STRICT) < 0)
+		_exit(CHILD_FILTER_FAILED);
+	fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0);
+	CHECK(read(fd, buf, sizeof(buf)) > 0);
+	CHECK(close(fd) == 0);
+	pw = getpwnam("root");
+	CHECK(pw != NULL && pw->pw_uid == 0);
+	CHECK(syscall(SYS_clone3, NULL, 0) == -1 && errno == ENOSYS);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0)
+		_exit(7);
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 7);
+	_exit(0);
+}
+
+static void monitor_allows_files_and_names(void **state)
+{
+	assert_exited_zero(run_child(monitor_child, NULL));
+}
+
+static void call_unshare(void)
+{
+	unshare(CLONE_NEWUSER);
+}
+
+static void call_clone_newns(void)
+{
+	/* Raw clone(2) so no glibc wrapper hides the flags. */
+	long pid = syscall(SYS_clone, (long)(CLONE_NEWNS | SIGCHLD), 0L, 0L, 0L, 0L);
+
+	if (pid == 0)
+		_exit(0);
+}
+
+static void call_setresuid(void)
+{
+	syscall(SYS_setresuid, getuid(), getuid(), getuid());
+}
+
+static void mode_names(void **state)
+{
+	enum sandbox_mode m = SANDBOX_OFF;
+
+	assert_int_equal(sandbox_mode_parse("strict", &m), 0);
+	assert_int_equal(m, SANDBOX_STRICT);
+	assert_int_equal(sandbox_mode_parse("log", &m), 0);
+	assert_int_equal(m, SANDBOX_LOG);
+	assert_int_equal(sandbox_mode_parse("off", &m), 0);
+	assert_int_equal(m, SANDBOX_OFF);
+	assert_int_equal(sandbox_mode_parse("Strict", &m), -EINVAL);
+	assert_int_equal(sandbox_mode_parse("strict ", &m), -EINVAL);
+	assert_int_equal(sandbox_mode_parse("", &m), -EINVAL);
+	assert_int_equal(m, SANDBOX_OFF);
+	assert_string_equal(sandbox_mode_name(SANDBOX_STRICT), "strict");
+	assert_string_equal(sandbox_mode_name(SANDBOX_LOG), "log");
+	assert_string_equal(sandbox_mode_name(SANDBOX_OFF), "off");
+	assert_string_equal(sandbox_mode_name((enum sandbox_mode)42), "?");
+	assert_int_equal(sandbox_worker((enum sandbox_mode)42), -EINVAL);
+	assert_int_equal(sandbox_monitor((enum sandbox_mode)42), -EINVAL);
+}
+
+#define WORKER_KILLS(fn)                                                                           \
+	{                                                                                          \
+		"worker kills " #fn, filter_kills, NULL, NULL,                                     \
+			(void *)&(const struct probe){SANDBOX_STRICT, 0, call_##fn},               \
+	}
+#define MONITOR_KILLS(fn)                                                                          \
+	{                                                                                          \
+		"monitor kills " #fn, filter_kills, NULL, NULL,                                    \
+			(void *)&(const struct probe){SANDBOX_STRICT, 1, call_##fn},               \
+	}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(mode_names),
+		WORKER_KILLS(openat),
+		WORKER_KILLS(execve),
+		WORKER_KILLS(socket),
+		WORKER_KILLS(mmap_exec),
+		WORKER_KILLS(mprotect_exec),
+		WORKER_KILLS(getsockopt_type),
+		WORKER_KILLS(getsockopt_peercred_wrong_level),
+		WORKER_KILLS(kill),
+		WORKER_KILLS(fork),
+		WORKER_KILLS(prctl),
+		WORKER_KILLS(setuid),
+		WORKER_KILLS(timerfd_realtime),
+		WORKER_KILLS(fcntl_dupfd),
+		WORKER_KILLS(ptrace),
+#if defined(__x86_64__)
+		cmocka_unit_test(worker_kills_i386),
+		WORKER_KILLS(x32_getpid),
+		{"worker log mode still kills x32", filter_kills, NULL, NULL,
+		 (void *)&(const struct probe){SANDBOX_LOG, 0, call_x32_getpid}},
+#endif
+		{"worker log mode allows kill", filter_allows, NULL, NULL,
+		 (void *)&(const struct probe){SANDBOX_LOG, 0, call_kill}},
+		cmocka_unit_test(worker_allows_the_loop),
+		cmocka_unit_test(worker_log_mode_does_not_kill),
+		cmocka_unit_test(off_loads_nothing),
+		cmocka_unit_test(status_shows_the_filter),
+		cmocka_unit_test(status_errors),
+		MONITOR_KILLS(execve),
+		MONITOR_KILLS(ptrace),
+		MONITOR_KILLS(unshare),
+		MONITOR_KILLS(clone_newns),
+		MONITOR_KILLS(setresuid),
+		{"monitor log mode does not kill setresuid", filter_allows, NULL, NULL,
+		 (void *)&(const struct probe){SANDBOX_LOG, 1, call_setresuid}},
+		cmocka_unit_test(monitor_allows_files_and_names),
+	};
+	return cmocka_run_group_tests_name("sandbox", tests, NULL, NULL);
+}

@@ -87,7 +87,9 @@ void explain_eacces(const struct explain_node *node, enum explain_need need,
 		 applies, what);
 
 	hint[0] = '\0';
-	if (cls == CLASS_OTHER && caller->listed_in_node_group)
+	/* Only worth getting into the group when its bits would grant what is needed. */
+	if (cls == CLASS_OTHER && caller->listed_in_node_group &&
+	    (node->mode & bit_for(CLASS_GROUP, need)))
 		snprintf(
 			hint, hintlen,
 			"%s is listed in group %s, but this login session does not have that group "

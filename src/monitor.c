@@ -10,6 +10,7 @@
  * removed, and only if it is still the one we created.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <signal.h>
@@ -239,6 +240,35 @@ static int supervise(struct monitor *m)
 	}
 }
 
+/*
+ * After the last fork: keep the identity (to re-read a root-only policy and remove the node) but
+ * no capability at all, no_new_privs, and the deny-list filter; say what is in force.
+ */
+static int confine(struct monitor *m)
+{
+	char status[256];
+	int fd, r;
+
+	r = privdrop_monitor();
+	if (r < 0) {
+		log_err("monitor: cannot give up capabilities: %s", strerror(-r));
+		return r;
+	}
+	r = sandbox_monitor(m->cfg->sandbox);
+	if (r < 0) {
+		log_err("monitor: cannot load the seccomp filter: %s", strerror(-r));
+		return r;
+	}
+	fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || sandbox_status(fd, status, sizeof(status)) < 0)
+		snprintf(status, sizeof(status), "status=unknown");
+	if (fd >= 0)
+		close(fd);
+	log_info("event=sandbox role=monitor uid=%u gid=%u sandbox=%s %s", (unsigned int)geteuid(),
+		 (unsigned int)getegid(), sandbox_mode_name(m->cfg->sandbox), status);
+	return 0;
+}
+
 static void run_worker(const struct monitor_config *cfg, int pair_fd, const sigset_t *old)
 {
 	static const int ignored[] = {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
@@ -246,6 +276,9 @@ static void run_worker(const struct monitor_config *cfg, int pair_fd, const sigs
 		.listen_fd = cfg->node->fd,
 		.pair_fd = pair_fd,
 		.ready_fd = cfg->ready_fd,
+		.ids = cfg->worker_ids,
+		.user = cfg->worker_user,
+		.sandbox = cfg->sandbox,
 	};
 
 	/* The monitor decides when the worker stops: a ^C to the process group is for the monitor.
@@ -301,6 +334,14 @@ int monitor_run(const struct monitor_config *cfg)
 		close(cfg->ready_fd);
 	shutdown(sv[0], SHUT_RD);
 	m.pair_fd = sv[0];
+	r = confine(&m);
+	if (r < 0) {
+		close(m.pair_fd);
+		reap_worker(&m);
+		remove_node(&m);
+		policy_free(m.policy);
+		return 71;
+	}
 	/* A worker that stops reading must not hang the monitor: bound every send. */
 	setsockopt(m.pair_fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout));
 	log_info("event=start worker=%d", (int)m.worker);

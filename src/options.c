@@ -28,6 +28,9 @@ const char options_server_usage[] =
 	"      --mode OCTAL     mode of the socket node (default 0600; 0660 with --group)\n"
 	"  -p, --policy FILE    the access policy (default " UDSECHO_POLICY_PATH ")\n"
 	"  -t, --check          check the options and the policy, then exit\n"
+	"  -u, --user USER      run the worker as USER (as root, default " UDSECHO_DEFAULT_USER
+	")\n"
+	"      --sandbox MODE   strict (default), log or off: the seccomp filters\n"
 	"      --ready-fd N     write a newline to file descriptor N once clients are served\n"
 	"      --log-level LVL  err, warning, notice, info (default) or debug\n"
 	"  -h, --help           show this help and exit\n"
@@ -138,12 +141,14 @@ static int getopt_error(int c, char **argv, const char *shortopts, char *err, si
 int options_parse_server(int argc, char **argv, struct server_options *opts, char *err,
 			 size_t errlen)
 {
-	enum { OPT_OWNER = 256, OPT_GROUP, OPT_MODE, OPT_READY_FD, OPT_LOG_LEVEL };
-	static const char shortopts[] = ":s:p:thV";
+	enum { OPT_OWNER = 256, OPT_GROUP, OPT_MODE, OPT_READY_FD, OPT_LOG_LEVEL, OPT_SANDBOX };
+	static const char shortopts[] = ":s:p:tu:hV";
 	static const struct option longopts[] = {
 		{"socket", required_argument, NULL, 's'},
 		{"policy", required_argument, NULL, 'p'},
 		{"check", no_argument, NULL, 't'},
+		{"user", required_argument, NULL, 'u'},
+		{"sandbox", required_argument, NULL, OPT_SANDBOX},
 		{"owner", required_argument, NULL, OPT_OWNER},
 		{"group", required_argument, NULL, OPT_GROUP},
 		{"mode", required_argument, NULL, OPT_MODE},
@@ -160,6 +165,7 @@ int options_parse_server(int argc, char **argv, struct server_options *opts, cha
 		.mode = 0600,
 		.ready_fd = -1,
 		.policy_path = UDSECHO_POLICY_PATH,
+		.sandbox = SANDBOX_STRICT,
 		.log_level = LOG_LEVEL_INFO,
 	};
 	optind = 0;
@@ -177,6 +183,17 @@ int options_parse_server(int argc, char **argv, struct server_options *opts, cha
 			break;
 		case 't':
 			opts->check = 1;
+			break;
+		case 'u':
+			if (!*optarg)
+				return usage_error(err, errlen, "--user: empty user name");
+			opts->user = optarg;
+			break;
+		case OPT_SANDBOX:
+			if (sandbox_mode_parse(optarg, &opts->sandbox))
+				return usage_error(err, errlen,
+						   "--sandbox: '%s' is not one of strict, log, off",
+						   optarg);
 			break;
 		case OPT_OWNER:
 			if (!*optarg)

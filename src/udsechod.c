@@ -63,6 +63,38 @@ static int resolve_node(const struct server_options *o, struct sockpath_spec *sp
 	return 0;
 }
 
+/*
+ * The worker's identity: as root, --user or the default user; otherwise the server's own, and
+ * asking for another is refused. Returns 0 or an exit status after saying what is wrong.
+ */
+static int resolve_worker(const struct server_options *o, struct privdrop_ids *ids,
+			  const char **user)
+{
+	int r;
+
+	*user = o->user ? o->user : UDSECHO_DEFAULT_USER;
+	if (geteuid() != 0) {
+		ids->uid = geteuid();
+		ids->gid = getegid();
+		if (o->user && (nss_user(o->user, &ids->uid, NULL) || ids->uid != geteuid())) {
+			log_err("--user %s: only root can run the worker as another user", o->user);
+			return EX_NOPERM;
+		}
+		*user = "self";
+		return 0;
+	}
+	r = nss_user(*user, &ids->uid, &ids->gid);
+	if (r) {
+		log_err("--user %s: %s", *user, nss_reason(r));
+		return EX_CONFIG;
+	}
+	if (ids->gid == (gid_t)-1) {
+		log_err("--user %s: no passwd entry to take the group from", *user);
+		return EX_CONFIG;
+	}
+	return 0;
+}
+
 /* Load the policy for start or --check; returns 0 or an exit status after saying why. */
 static int load_policy(const struct policy_source *src, struct policy **policy, int *builtin)
 {
@@ -94,6 +126,8 @@ int main(int argc, char **argv)
 	struct sockpath node;
 	struct policy_source source;
 	struct policy *policy = NULL;
+	struct privdrop_ids ids;
+	const char *user;
 	char err[1024];
 	int r, builtin;
 
@@ -117,6 +151,8 @@ int main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	r = resolve_node(&o, &spec);
+	if (!r)
+		r = resolve_worker(&o, &ids, &user);
 	if (r)
 		return r;
 	source = (struct policy_source){o.policy_path, o.policy_explicit, geteuid()};
@@ -135,9 +171,14 @@ int main(int argc, char **argv)
 		return sockpath_status(r);
 	}
 	log_info("event=listen path=%s mode=%04o", o.socket_path, (unsigned int)o.mode);
-	return monitor_run(&(struct monitor_config){.node = &node,
-						    .ready_fd = o.ready_fd,
-						    .source = &source,
-						    .policy = policy,
-						    .builtin = builtin});
+	return monitor_run(&(struct monitor_config){
+		.node = &node,
+		.ready_fd = o.ready_fd,
+		.source = &source,
+		.policy = policy,
+		.builtin = builtin,
+		.worker_ids = ids,
+		.worker_user = user,
+		.sandbox = o.sandbox,
+	});
 }

@@ -13,6 +13,8 @@
 
 #include "udsecho/diag.h"
 #include "udsecho/policy.h"
+#include "udsecho/privdrop.h"
+#include "udsecho/sandbox.h"
 #include "udsecho/sockpath.h"
 
 /* Where the policy comes from, at start and at every SIGHUP. */
@@ -26,8 +28,11 @@ struct monitor_config {
 	struct sockpath *node; /* the node and listening socket sockpath_listen() made */
 	int ready_fd;	       /* handed to the worker; -1 for none */
 	const struct policy_source *source;
-	struct policy *policy; /* the policy loaded at start; the monitor owns it now */
-	int builtin;	       /* it is the built-in one */
+	struct policy *policy;		/* the policy loaded at start; the monitor owns it now */
+	int builtin;			/* it is the built-in one */
+	struct privdrop_ids worker_ids; /* who the worker runs as */
+	const char *worker_user;	/* that user's name, for the log */
+	enum sandbox_mode sandbox;
 };
 
 /*

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "udsecho/log.h"
+#include "udsecho/sandbox.h"
 
 enum {
 	OPTIONS_E_USAGE = 1, /* bad usage; @err says what */
@@ -22,13 +23,15 @@ enum {
 /* What the admin chose on the udsechod command line. */
 struct server_options {
 	const char *socket_path;
-	const char *owner;	 /* --owner, or NULL: the server's own uid */
-	const char *group;	 /* --group, or NULL: the server's own gid */
-	mode_t mode;		 /* --mode; 0600, or 0660 when --group is given without --mode */
-	int ready_fd;		 /* --ready-fd, or -1 */
-	const char *policy_path; /* --policy, or the default path */
-	int policy_explicit;	 /* --policy was given: a missing file is an error */
-	int check;		 /* --check: validate the configuration and exit */
+	const char *owner;	   /* --owner, or NULL: the server's own uid */
+	const char *group;	   /* --group, or NULL: the server's own gid */
+	mode_t mode;		   /* --mode; 0600, or 0660 when --group is given without --mode */
+	int ready_fd;		   /* --ready-fd, or -1 */
+	const char *policy_path;   /* --policy, or the default path */
+	int policy_explicit;	   /* --policy was given: a missing file is an error */
+	int check;		   /* --check: validate the configuration and exit */
+	const char *user;	   /* --user: the worker's identity, or NULL for the default */
+	enum sandbox_mode sandbox; /* --sandbox */
 	enum log_level log_level;
 };
 

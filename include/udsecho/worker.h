@@ -8,11 +8,21 @@
  */
 #pragma once
 
+#include "udsecho/privdrop.h"
+#include "udsecho/sandbox.h"
+
 struct worker_config {
-	int listen_fd; /* the listening socket, non-blocking */
-	int pair_fd;   /* the worker's end of the pair: read only */
-	int ready_fd;  /* write "\n" here once serving, then close it; -1 for none */
+	int listen_fd;		 /* the listening socket, non-blocking */
+	int pair_fd;		 /* the worker's end of the pair: read only */
+	int ready_fd;		 /* write "\n" here once serving, then close it; -1 for none */
+	struct privdrop_ids ids; /* who the worker becomes */
+	const char *user;	 /* that user's name, for the log */
+	enum sandbox_mode sandbox;
 };
 
-/* worker_run - serve until the monitor goes away; returns the process's exit status. */
+/*
+ * worker_run - confine the process (privdrop_worker, then sandbox_worker), wait for the first
+ * policy from the monitor, then serve until the monitor goes away. Returns the process's exit
+ * status: 0 when the monitor closed the pair, 71 when a confinement or system step failed.
+ */
 int worker_run(const struct worker_config *cfg);

@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests for echo over socketpair(2): the "server" end is non-blocking as in the worker, the
+ * "client" end is driven by the test. Bytes come back whole and in order, a peer that does not
+ * read stops being read (proved with FIONREAD on the server end), and a peer that went away is an
+ * error code, never a SIGPIPE.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "udsecho/echo.h"
+
+#define SCRATCH 4096
+
+/* sv[0] is the server end, sv[1] the client end; both non-blocking. @buf > 0 shrinks buffers. */
+static void make_pair(int sv[2], int buf)
+{
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(fcntl(sv[i], F_SETFL, O_NONBLOCK), 0);
+		if (buf > 0) {
+			assert_int_equal(
+				setsockopt(sv[i], SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf)), 0);
+			assert_int_equal(
+				setsockopt(sv[i], SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf)), 0);
+		}
+	}
+}
+
+static int inq(int fd)
+{
+	int n = -1;
+
+	assert_int_equal(ioctl(fd, FIONREAD, &n), 0);
+	return n;
+}
+
+static unsigned char pattern(size_t i)
+{
+	return (unsigned char)(i % 251 + (i / 251) % 5);
+}
+
+/* Write from @buf[*done] up to @total until the socket would block. */
+static void write_until_full(int fd, const unsigned char *buf, size_t total, size_t *done)
+{
+	while (*done < total) {
+		ssize_t n = write(fd, buf + *done, total - *done < 1000 ? total - *done : 1000);
+		if (n < 0) {
+			assert_int_equal(errno, EAGAIN);
+			return;
+		}
+		*done += (size_t)n;
+	}
+}
+
+/* Read what is there into @buf[*done], up to @total. */
+static void read_available(int fd, unsigned char *buf, size_t total, size_t *done)
+{
+	while (*done < total) {
+		ssize_t n = read(fd, buf + *done, total - *done);
+		if (n < 0) {
+			assert_int_equal(errno, EAGAIN);
+			return;
+		}
+		assert_true(n > 0);
+		*done += (size_t)n;
+	}
+}
+
+/* One step of the worker's loop for this connection. */
+static int step(int fd, int state, struct echo_buf *b, char *scratch, uint64_t *echoed)
+{
+	int r = state == ECHO_WRITE ? echo_write(fd, b, echoed)
+				    : echo_read(fd, b, scratch, SCRATCH, 16, echoed);
+
+	assert_true(r >= 0);
+	assert_true(echo_pending(b) <= SCRATCH);
+	return r;
+}
+
+/*
+ * Stream @total bytes through the echo with the client writing and reading as it can, then end
+ * with shutdown(SHUT_WR); checks every byte and the counter.
+ */
+static void stream(int sv[2], size_t total)
+{
+	unsigned char *out = malloc(total), *in = malloc(total);
+	char *scratch = malloc(SCRATCH);
+	struct echo_buf b = {0};
+	uint64_t echoed = 0;
+	size_t sent = 0, got = 0;
+	int state = ECHO_READ, shut = 0;
+
+	assert_non_null(out);
+	assert_non_null(in);
+	assert_non_null(scratch);
+	for (size_t i = 0; i < total; i++)
+		out[i] = pattern(i);
+	for (unsigned int rounds = 0; state != ECHO_DONE; rounds++) {
+		assert_true(rounds < 1000000);
+		write_until_full(sv[1], out, total, &sent);
+		if (sent == total && !shut) {
+			assert_int_equal(shutdown(sv[1], SHUT_WR), 0);
+			shut = 1;
+		}
+		state = step(sv[0], state, &b, scratch, &echoed);
+		read_available(sv[1], in, total, &got);
+		assert_true(echoed >= got);
+	}
+	read_available(sv[1], in, total, &got);
+	assert_int_equal(got, total);
+	assert_memory_equal(in, out, total);
+	assert_int_equal(echoed, total);
+	assert_int_equal(echo_pending(&b), 0);
+	assert_null(b.data);
+	free(out);
+	free(in);
+	free(scratch);
+}
+
+static void echoes_whole_and_in_order(void **state)
+{
+	int sv[2];
+	char scratch[SCRATCH], back[64];
+	struct echo_buf b = {0};
+	uint64_t echoed = 0;
+
+	make_pair(sv, 0);
+	assert_int_equal(write(sv[1], "hello, ", 7), 7);
+	assert_int_equal(write(sv[1], "world\n", 6), 6);
+	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 16, &echoed), ECHO_READ);
+	assert_int_equal(echoed, 13);
+	assert_int_equal(echo_pending(&b), 0);
+	assert_int_equal(read(sv[1], back, sizeof(back)), 13);
+	assert_memory_equal(back, "hello, world\n", 13);
+	/* Nothing more to read: ECHO_READ, nothing sent. */
+	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 16, &echoed), ECHO_READ);
+	assert_int_equal(echoed, 13);
+	assert_int_equal(inq(sv[1]), 0);
+	close(sv[0]);
+	close(sv[1]);
+
+	/* Every byte value, and much more than one scratch buffer. */
+	make_pair(sv, 0);
+	stream(sv, 1 << 20);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void short_read_is_echoed_at_once(void **state)
+{
+	int sv[2];
+	char scratch[SCRATCH], big[10000], back[10000];
+	struct echo_buf b = {0};
+	uint64_t echoed = 0;
+
+	make_pair(sv, 0);
+	assert_int_equal(write(sv[1], "ab", 2), 2);
+	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 1, &echoed), ECHO_READ);
+	assert_int_equal(inq(sv[1]), 2);
+	assert_int_equal(echoed, 2);
+	assert_int_equal(read(sv[1], back, sizeof(back)), 2);
+	assert_memory_equal(back, "ab", 2);
+
+	/* One read per unit of budget, each echoed before the next. */
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (char)pattern(i);
+	assert_int_equal(write(sv[1], big, sizeof(big)), sizeof(big));
+	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 1, &echoed), ECHO_READ);
+	assert_int_equal(inq(sv[1]), SCRATCH);
+	assert_int_equal(inq(sv[0]), sizeof(big) - SCRATCH);
+	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 16, &echoed), ECHO_READ);
+	assert_int_equal(inq(sv[0]), 0);
+	assert_int_equal(echoed, 2 + sizeof(big));
+	assert_int_equal(read(sv[1], back, sizeof(back)), sizeof(back));
+	assert_memory_equal(back, big, sizeof(big));
+	/* A zero budget reads nothing. */
+	assert_int_equal(write(sv[1], "z", 1), 1);
+	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 0, &echoed), ECHO_READ);
+	assert_int_equal(inq(sv[0]), 1);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void eof_gives_done(void **state)
+{
+	int sv[2];
+	char scratch[SCRATCH], back[8];
+	struct echo_buf b = {0};
+	uint64_t echoed = 0;
+
+	make_pair(sv, 0);
+	assert_int_equal(shutdown(sv[1], SHUT_WR), 0);
+	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 16, &echoed), ECHO_DONE);
+	assert_int_equal(echoed, 0);
+	close(sv[0]);
+	close(sv[1]);
+
+	/* The last bytes before EOF come back, then ECHO_DONE. */
+	make_pair(sv, 0);
+	assert_int_equal(write(sv[1], "bye", 3), 3);
+	assert_int_equal(shutdown(sv[1], SHUT_WR), 0);
+	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 16, &echoed), ECHO_READ);
+	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 16, &echoed), ECHO_DONE);
+	assert_int_equal(echoed, 3);
+	assert_int_equal(read(sv[1], back, sizeof(back)), 3);
+	assert_memory_equal(back, "bye", 3);
+	close(sv[0]);
+	close(sv[1]);
+
+	/* A peer that closed entirely, having read everything, is also just done. */
+	make_pair(sv, 0);
+	close(sv[1]);
+	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 16, &echoed), ECHO_DONE);
+	close(sv[0]);
+}
+
+static void peer_that_does_not_read(void **state)
+{
+	size_t cap = 8 << 20, sent = 0, got = 0;
+	unsigned char *out = malloc(cap), *in = malloc(cap);
+	char *scratch = malloc(SCRATCH);
+	struct echo_buf b = {0};
+	uint64_t echoed = 0, echoed_then;
+	size_t pending;
+	int sv[2], r = ECHO_READ, queued;
+
+	assert_non_null(out);
+	assert_non_null(in);
+	assert_non_null(scratch);
+	for (size_t i = 0; i < cap; i++)
+		out[i] = pattern(i);
+	make_pair(sv, 4096);
+
+	/* The client writes and never reads, until the server has to hold bytes back. */
+	for (int rounds = 0; r != ECHO_WRITE; rounds++) {
+		assert_true(rounds < 10000);
+		write_until_full(sv[1], out, cap, &sent);
+		assert_true(sent < cap);
+		r = echo_read(sv[0], &b, scratch, SCRATCH, 64, &echoed);
+		assert_true(r == ECHO_READ || r == ECHO_WRITE);
+	}
+	pending = echo_pending(&b);
+	assert_true(pending > 0);
+	assert_true(pending <= SCRATCH);
+	/* Everything sent back so far is waiting, unread, at the client. */
+	assert_int_equal(echoed, inq(sv[1]));
+	assert_int_equal(echoed + pending + (size_t)inq(sv[0]), sent);
+
+	/* Whatever else the client sends stays in the server's socket. */
+	write_until_full(sv[1], out, cap, &sent);
+	queued = inq(sv[0]);
+	assert_true(queued > 0);
+	assert_int_equal(echoed + pending + (size_t)queued, sent);
+	echoed_then = echoed;
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(echo_read(sv[0], &b, scratch, SCRATCH, 64, &echoed), ECHO_WRITE);
+		assert_int_equal(inq(sv[0]), queued);
+		assert_int_equal(echo_pending(&b), pending);
+		assert_int_equal(echoed, echoed_then);
+		assert_int_equal(echo_write(sv[0], &b, &echoed), ECHO_WRITE);
+		assert_int_equal(echo_pending(&b), pending);
+		assert_int_equal(echoed, echoed_then);
+	}
+
+	/* The client drains: the held bytes go first, then reading resumes. */
+	read_available(sv[1], in, cap, &got);
+	assert_int_equal(got, echoed);
+	r = echo_write(sv[0], &b, &echoed);
+	assert_int_equal(r, ECHO_READ);
+	assert_int_equal(echo_pending(&b), 0);
+	assert_null(b.data);
+	assert_int_equal(echoed, echoed_then + pending);
+	assert_int_equal(inq(sv[0]), queued);
+
+	/* And the rest of the conversation completes, every byte in place. */
+	assert_int_equal(shutdown(sv[1], SHUT_WR), 0);
+	for (int rounds = 0; r != ECHO_DONE; rounds++) {
+		assert_true(rounds < 100000);
+		r = step(sv[0], r, &b, scratch, &echoed);
+		read_available(sv[1], in, cap, &got);
+	}
+	read_available(sv[1], in, cap, &got);
+	assert_int_equal(got, sent);
+	assert_int_equal(echoed, sent);
+	assert_memory_equal(in, out, sent);
+
+	echo_release(&b);
+	close(sv[0]);
+	close(sv[1]);
+	free(out);
+	free(in);
+	free(scratch);
+}
+
+static void closed_peer_is_an_error_not_sigpipe(void **state)
+{
+	char scratch[SCRATCH], big[1 << 16];
+	struct echo_buf b = {0};
+	uint64_t echoed = 0;
+	void (*old)(int) = signal(SIGPIPE, SIG_DFL);
+	sigset_t pending;
+	int sv[2], r = ECHO_READ;
+
+	/* The peer wrote, then left without reading: echo_read's send fails. */
+	make_pair(sv, 0);
+	assert_int_equal(write(sv[1], "gone", 4), 4);
+	close(sv[1]);
+	r = echo_read(sv[0], &b, scratch, sizeof(scratch), 16, &echoed);
+	assert_true(r == -EPIPE || r == -ECONNRESET);
+	assert_int_equal(echoed, 0);
+	echo_release(&b);
+	close(sv[0]);
+
+	/* Bytes held for a peer that then leaves: echo_write fails. */
+	memset(big, 'x', sizeof(big));
+	make_pair(sv, 4096);
+	r = ECHO_READ;
+	for (int rounds = 0; r != ECHO_WRITE; rounds++) {
+		assert_true(rounds < 10000);
+		if (write(sv[1], big, sizeof(big)) < 0)
+			assert_int_equal(errno, EAGAIN);
+		r = echo_read(sv[0], &b, scratch, sizeof(scratch), 64, &echoed);
+		assert_true(r >= 0);
+	}
+	assert_true(echo_pending(&b) > 0);
+	close(sv[1]);
+	r = echo_write(sv[0], &b, &echoed);
+	assert_true(r == -EPIPE || r == -ECONNRESET);
+	/* Still a failure on the next attempt, from either side. */
+	r = echo_write(sv[0], &b, &echoed);
+	assert_true(r == -EPIPE || r == -ECONNRESET);
+	echo_release(&b);
+	assert_int_equal(echo_pending(&b), 0);
+	r = echo_read(sv[0], &b, scratch, sizeof(scratch), 16, &echoed);
+	assert_true(r < 0 || r == ECHO_DONE);
+	close(sv[0]);
+
+	/* We are still alive, and no SIGPIPE waits for us either. */
+	assert_int_equal(sigpending(&pending), 0);
+	assert_false(sigismember(&pending, SIGPIPE));
+	signal(SIGPIPE, old);
+}
+
+static void release_and_pending(void **state)
+{
+	struct echo_buf b = {.data = malloc(10), .len = 10, .off = 4};
+
+	assert_non_null(b.data);
+	assert_int_equal(echo_pending(&b), 6);
+	echo_release(&b);
+	assert_null(b.data);
+	assert_int_equal(echo_pending(&b), 0);
+	echo_release(&b); /* twice is harmless */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(echoes_whole_and_in_order),
+		cmocka_unit_test(short_read_is_echoed_at_once),
+		cmocka_unit_test(eof_gives_done),
+		cmocka_unit_test(peer_that_does_not_read),
+		cmocka_unit_test(closed_peer_is_an_error_not_sigpipe),
+		cmocka_unit_test(release_and_pending),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -309,3 +309,74 @@ int harness_connect(const char *path)
 	}
 	return fd;
 }
+
+int harness_connect_as(const char *path, const struct run_as *as)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], c = 0;
+	struct iovec iov = {&c, 1};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct cmsghdr *cm;
+	int sv[2], fd = -1, status;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int cfd;
+		close(sv[0]);
+		become(as);
+		cfd = harness_connect(path);
+		if (cfd < 0)
+			_exit(1);
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &cfd, sizeof(int));
+		_exit(sendmsg(sv[1], &mh, 0) == 1 ? 0 : 2);
+	}
+	close(sv[1]);
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof(cbuf);
+	if (recvmsg(sv[0], &mh, MSG_CMSG_CLOEXEC) == 1 && (cm = CMSG_FIRSTHDR(&mh)) &&
+	    cm->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	close(sv[0]);
+	waitpid(pid, &status, 0);
+	return fd;
+}
+
+void harness_write_file(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text) ||
+	    fchmod(fd, mode) < 0) {
+		perror(path);
+		abort();
+	}
+	close(fd);
+}
+
+int harness_server_run(struct server *s, const char *const *args, const struct run_as *as)
+{
+	char *argv[64];
+	int n = 0, status;
+
+	argv[n++] = (char *)env_or_die("UDSECHOD");
+	for (const char *const *a = args; a && *a && n < 63; a++)
+		argv[n++] = (char *)*a;
+	argv[n] = NULL;
+	snprintf(s->log, sizeof(s->log), "%s/server.log", s->dir);
+	s->pid = harness_spawn(argv, as, NULL, NULL, s->log, -1, &s->pidfd);
+	status = harness_wait(s->pid, s->pidfd, HARNESS_TIMEOUT_MS);
+	s->pid = -1;
+	if (status == -1 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}

@@ -87,3 +87,17 @@ int harness_connect(const char *path);
 /* harness_pidfd - a pidfd for any process; harness_pidfd_exited - wait up to @ms for its end. */
 int harness_pidfd(pid_t pid);
 int harness_pidfd_exited(int pidfd, int ms);
+
+/*
+ * harness_connect_as - a connection to @path made by a child running as @as, handed back over
+ * SCM_RIGHTS: the server sees @as's credentials (taken at connect), the test holds the fd.
+ * Returns the fd, or -1 if the child could not connect.
+ */
+int harness_connect_as(const char *path, const struct run_as *as);
+
+/* harness_write_file - create @path with @text, mode @mode. */
+void harness_write_file(const char *path, const char *text, mode_t mode);
+
+/* harness_server_run - run udsechod with @args to its end (for --check and refusals to start);
+ * returns its exit status, its stderr in s->log. s->dir must exist. */
+int harness_server_run(struct server *s, const char *const *args, const struct run_as *as);

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Integration: the policy enforced by the real udsechod on real peers — clients the test runs as
+ * other uids, gids and supplementary groups are allowed or refused exactly as the policy says;
+ * SIGHUP revokes and admits; a broken reload changes nothing; --check; the built-in policy.
+ * Root only: changing a peer's identity needs it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+struct fixture {
+	struct server srv;
+	char policy[128];
+};
+
+/* A server in a directory others may search, socket 0666, with @text as its policy. */
+static void start_with(struct fixture *f, const char *text)
+{
+	const char *args[] = {"--mode", "0666", "-p", f->policy, NULL};
+
+	harness_tmpdir(f->srv.dir, sizeof(f->srv.dir));
+	assert_int_equal(chmod(f->srv.dir, 0711), 0);
+	snprintf(f->srv.path, sizeof(f->srv.path), "%s/sock", f->srv.dir);
+	snprintf(f->policy, sizeof(f->policy), "%s/policy", f->srv.dir);
+	harness_write_file(f->policy, text, 0600);
+	assert_int_equal(harness_server_start_in(&f->srv, args, NULL), 0);
+}
+
+static void stop(struct fixture *f)
+{
+	int status = harness_server_stop(&f->srv);
+
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	harness_rmtree(f->srv.dir);
+}
+
+/* Run udsecho as @uid/@gid/@groups; return its status, with stdout and stderr. */
+static int client_as(const struct fixture *f, uid_t uid, gid_t gid, const gid_t *groups,
+		     size_t ngroups, char *out, size_t outlen, char *err, size_t errlen)
+{
+	const char *args[] = {"-s", f->srv.path, "ping", NULL};
+	struct run_as as = {uid, gid, ngroups, groups};
+
+	return harness_client(args, &as, NULL, 0, out, outlen, err, errlen);
+}
+
+static void decisions_follow_the_policy(void **state)
+{
+	static const char text[] = "# first match wins\n"
+				   "deny user 4401\n"
+				   "allow group 4411\n"
+				   "allow user 4400-4405\n"
+				   "allow user 4409 group 4412\n";
+	static const gid_t g4411[] = {4411}, g4412[] = {4412};
+	struct fixture f;
+	char out[64], err[512], line[256];
+
+	if (!harness_is_root("running peers as other uids"))
+		skip();
+	start_with(&f, text);
+
+	/* A range. */
+	assert_int_equal(client_as(&f, 4400, 4400, NULL, 0, out, sizeof(out), err, sizeof(err)), 0);
+	assert_string_equal(out, "ping\n");
+	snprintf(line, sizeof(line), "uid=4400 gid=4400 rule=%s:4", f.policy);
+	assert_true(harness_wait_log(&f.srv, line, 2000));
+
+	/* deny before allow: the group would allow, the earlier deny wins. */
+	assert_int_equal(client_as(&f, 4401, 4401, g4411, 1, out, sizeof(out), err, sizeof(err)),
+			 77);
+	assert_string_equal(out, "");
+	assert_non_null(strstr(err, "Permission denied by the server's policy (the server saw "
+				    "uid=4401 gid=4401 pid="));
+	snprintf(line, sizeof(line), "event=deny pid=");
+	assert_true(harness_wait_log(&f.srv, line, 2000));
+	snprintf(line, sizeof(line), "uid=4401 gid=4401 rule=%s:2", f.policy);
+	assert_true(harness_wait_log(&f.srv, line, 2000));
+
+	/* group: supplementary, then primary. */
+	assert_int_equal(client_as(&f, 4406, 4406, g4411, 1, out, sizeof(out), err, sizeof(err)),
+			 0);
+	assert_int_equal(client_as(&f, 4407, 4411, NULL, 0, out, sizeof(out), err, sizeof(err)), 0);
+	snprintf(line, sizeof(line), "uid=4407 gid=4411 rule=%s:3", f.policy);
+	assert_true(harness_wait_log(&f.srv, line, 2000));
+
+	/* Several selectors: all must match. */
+	assert_int_equal(client_as(&f, 4409, 4409, g4412, 1, out, sizeof(out), err, sizeof(err)),
+			 0);
+	assert_int_equal(client_as(&f, 4409, 4409, NULL, 0, out, sizeof(out), err, sizeof(err)),
+			 77);
+	assert_int_equal(client_as(&f, 4410, 4410, g4412, 1, out, sizeof(out), err, sizeof(err)),
+			 77);
+
+	/* No rule: default deny, said so in the log. */
+	assert_int_equal(client_as(&f, 4408, 4408, NULL, 0, out, sizeof(out), err, sizeof(err)),
+			 77);
+	assert_true(harness_wait_log(&f.srv, "uid=4408 gid=4408 rule=\"default deny\"", 2000));
+	stop(&f);
+}
+
+static void expect_echo(int fd, const char *msg)
+{
+	char buf[64];
+	size_t len = strlen(msg), have = 0;
+
+	assert_int_equal(write(fd, msg, len), (ssize_t)len);
+	while (have < len) {
+		ssize_t n = read(fd, buf + have, len - have);
+		assert_true(n > 0);
+		have += (size_t)n;
+	}
+	assert_memory_equal(buf, msg, len);
+}
+
+static void reload_revokes_and_admits(void **state)
+{
+	struct run_as a = {.uid = 4420, .gid = 4420};
+	struct fixture f;
+	char buf[300], out[64], err[512];
+	ssize_t n, have = 0;
+	int fd;
+
+	if (!harness_is_root("running peers as other uids"))
+		skip();
+	start_with(&f, "allow user 4420\n");
+	fd = harness_connect_as(f.srv.path, &a);
+	assert_true(fd >= 0);
+	expect_echo(fd, "before");
+	assert_int_equal(client_as(&f, 4421, 4421, NULL, 0, out, sizeof(out), err, sizeof(err)),
+			 77);
+
+	harness_write_file(f.policy, "allow user 4421\n", 0600);
+	assert_int_equal(kill(f.srv.pid, SIGHUP), 0);
+	assert_true(harness_wait_log(&f.srv, "event=policy-applied rules=1 revoked=1", 5000));
+	/* The open connection is told why, then closed. */
+	while ((n = read(fd, buf + have, sizeof(buf) - 1 - (size_t)have)) > 0)
+		have += n;
+	buf[have] = '\0';
+	assert_true(strncmp(buf, "udsechod: permission denied: uid=4420 gid=4420 pid=", 51) == 0);
+	assert_int_equal(buf[have - 1], '\n');
+	close(fd);
+	assert_int_equal(client_as(&f, 4421, 4421, NULL, 0, out, sizeof(out), err, sizeof(err)), 0);
+	assert_int_equal(client_as(&f, 4420, 4420, NULL, 0, out, sizeof(out), err, sizeof(err)),
+			 77);
+	stop(&f);
+}
+
+static void broken_reload_changes_nothing(void **state)
+{
+	struct run_as a = {.uid = 4430, .gid = 4430};
+	struct fixture f;
+	char out[64], err[512], line[256];
+	int fd;
+
+	if (!harness_is_root("running peers as other uids"))
+		skip();
+	start_with(&f, "allow user 4430\n");
+	fd = harness_connect_as(f.srv.path, &a);
+	assert_true(fd >= 0);
+	expect_echo(fd, "one");
+
+	harness_write_file(f.policy, "allow user 4431\nallow usr 4430\n", 0600);
+	assert_int_equal(kill(f.srv.pid, SIGHUP), 0);
+	assert_true(harness_wait_log(&f.srv, "event=reload result=failed", 5000));
+	snprintf(line, sizeof(line), "%s:2:7: error:", f.policy);
+	assert_true(harness_wait_log(&f.srv, line, 1000));
+	/* The open connection goes on, the old policy decides new ones. */
+	expect_echo(fd, "two");
+	close(fd);
+	assert_int_equal(client_as(&f, 4430, 4430, NULL, 0, out, sizeof(out), err, sizeof(err)), 0);
+	assert_int_equal(client_as(&f, 4431, 4431, NULL, 0, out, sizeof(out), err, sizeof(err)),
+			 77);
+
+	/* A policy file that became writable by others is refused just the same. */
+	harness_write_file(f.policy, "allow user 4431\n", 0666);
+	assert_int_equal(kill(f.srv.pid, SIGHUP), 0);
+	assert_true(harness_wait_log(&f.srv, "writable by", 5000));
+	assert_int_equal(client_as(&f, 4431, 4431, NULL, 0, out, sizeof(out), err, sizeof(err)),
+			 77);
+	stop(&f);
+}
+
+/* udsechod --check: exit 0 or 78 with the reason, and nothing bound. */
+static void check_mode(void **state)
+{
+	struct server s;
+	char policy[128], line[256];
+	const char *args[] = {"-t", "-s", s.path, "-p", policy, NULL};
+	const char *missing[] = {"--check", "-s", s.path, "-p", "/nonexistent/policy", NULL};
+
+	harness_tmpdir(s.dir, sizeof(s.dir));
+	snprintf(s.path, sizeof(s.path), "%s/sock", s.dir);
+	snprintf(policy, sizeof(policy), "%s/policy", s.dir);
+
+	harness_write_file(policy, "allow user root\ndeny all\n", 0600);
+	assert_int_equal(harness_server_run(&s, args, NULL), 0);
+	assert_true(harness_wait_log(&s, "configuration OK", 100));
+	assert_int_equal(access(s.path, F_OK), -1);
+
+	harness_write_file(policy, "allow user root\nallow grup 0\n", 0600);
+	assert_int_equal(harness_server_run(&s, args, NULL), 78);
+	snprintf(line, sizeof(line), "%s:2:7: error:", policy);
+	assert_true(harness_wait_log(&s, line, 100));
+	assert_int_equal(access(s.path, F_OK), -1);
+
+	harness_write_file(policy, "allow user root\n", 0622);
+	assert_int_equal(harness_server_run(&s, args, NULL), 78);
+	assert_true(harness_wait_log(&s, "writable by", 100));
+
+	assert_int_equal(harness_server_run(&s, missing, NULL), 78);
+	assert_true(harness_wait_log(
+		&s, "/nonexistent/policy: cannot load the policy: No such file", 100));
+	harness_rmtree(s.dir);
+}
+
+/* With no policy file at all, only the uid that started the server is allowed. */
+static void builtin_policy_allows_only_the_starter(void **state)
+{
+	struct run_as starter = {.uid = 4440, .gid = 4440};
+	const char *args[] = {"--mode", "0666", NULL};
+	struct fixture f;
+	char out[64], err[512];
+
+	if (!harness_is_root("starting the server as an ordinary user"))
+		skip();
+	harness_tmpdir(f.srv.dir, sizeof(f.srv.dir));
+	assert_int_equal(chown(f.srv.dir, 4440, 4440), 0);
+	assert_int_equal(chmod(f.srv.dir, 0711), 0);
+	snprintf(f.srv.path, sizeof(f.srv.path), "%s/sock", f.srv.dir);
+	assert_int_equal(harness_server_start_in(&f.srv, args, &starter), 0);
+	if (!harness_wait_log(&f.srv, "policy=built-in", 2000)) {
+		harness_server_stop(&f.srv);
+		harness_rmtree(f.srv.dir);
+		fprintf(stderr, "skipped: a policy file exists at the default path\n");
+		skip();
+	}
+	assert_true(harness_wait_log(&f.srv, "allow-uid=4440", 100));
+	assert_int_equal(client_as(&f, 4440, 4440, NULL, 0, out, sizeof(out), err, sizeof(err)), 0);
+	assert_int_equal(client_as(&f, 4441, 4440, NULL, 0, out, sizeof(out), err, sizeof(err)),
+			 77);
+	assert_true(harness_wait_log(&f.srv, "uid=4440 gid=4440 rule=built-in", 2000));
+	stop(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(decisions_follow_the_policy),
+		cmocka_unit_test(reload_revokes_and_admits),
+		cmocka_unit_test(broken_reload_changes_nothing),
+		cmocka_unit_test(check_mode),
+		cmocka_unit_test(builtin_policy_allows_only_the_starter),
+	};
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
+}

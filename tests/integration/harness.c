@@ -18,6 +18,38 @@
 
 #include "harness.h"
 
+/* Servers started and not yet stopped, for harness_teardown(). */
+static struct server *live[32];
+
+static void track(struct server *s, int on)
+{
+	for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++) {
+		if (on && !live[i]) {
+			live[i] = s;
+			return;
+		}
+		if (!on && live[i] == s)
+			live[i] = NULL;
+	}
+}
+
+int harness_teardown(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++) {
+		struct server *s = live[i];
+		if (!s)
+			continue;
+		live[i] = NULL;
+		if (s->pid > 0) {
+			kill(s->pid, SIGKILL);
+			harness_wait(s->pid, s->pidfd, HARNESS_TIMEOUT_MS);
+			s->pid = -1;
+		}
+	}
+	return 0;
+}
+
 int harness_is_root(const char *what)
 {
 	if (geteuid() == 0)
@@ -158,6 +190,7 @@ int harness_server_start_in(struct server *s, const char *const *args, const str
 	/* Ready: a newline on the pipe. Failed: EOF (the server exited) — report its status. */
 	if (poll(&pfd, 1, HARNESS_TIMEOUT_MS) == 1 && read(p[0], &c, 1) == 1 && c == '\n') {
 		close(p[0]);
+		track(s, 1);
 		return 0;
 	}
 	close(p[0]);
@@ -183,6 +216,7 @@ int harness_server_stop(struct server *s)
 
 	if (s->pid <= 0)
 		return -1;
+	track(s, 0);
 	kill(s->pid, SIGTERM);
 	status = harness_wait(s->pid, s->pidfd, HARNESS_TIMEOUT_MS);
 	if (status == -1) {
@@ -379,4 +413,15 @@ int harness_server_run(struct server *s, const char *const *args, const struct r
 	if (status == -1 || !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
+}
+
+int harness_server_wait(struct server *s, int ms)
+{
+	int status = harness_wait(s->pid, s->pidfd, ms);
+
+	if (status != -1) {
+		track(s, 0);
+		s->pid = -1;
+	}
+	return status;
 }

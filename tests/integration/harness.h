@@ -101,3 +101,13 @@ void harness_write_file(const char *path, const char *text, mode_t mode);
 /* harness_server_run - run udsechod with @args to its end (for --check and refusals to start);
  * returns its exit status, its stderr in s->log. s->dir must exist. */
 int harness_server_run(struct server *s, const char *const *args, const struct run_as *as);
+
+/*
+ * harness_teardown - a cmocka teardown: kill (SIGKILL, by pid) and reap every server a failed
+ * test left running, so that no process outlives its test.
+ */
+int harness_teardown(void **state);
+
+/* harness_server_wait - wait up to @ms for the server to exit by itself; returns the wait status
+ * or -1 on timeout. */
+int harness_server_wait(struct server *s, int ms);

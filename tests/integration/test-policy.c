@@ -259,11 +259,11 @@ static void builtin_policy_allows_only_the_starter(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(decisions_follow_the_policy),
-		cmocka_unit_test(reload_revokes_and_admits),
-		cmocka_unit_test(broken_reload_changes_nothing),
-		cmocka_unit_test(check_mode),
-		cmocka_unit_test(builtin_policy_allows_only_the_starter),
+		cmocka_unit_test_teardown(decisions_follow_the_policy, harness_teardown),
+		cmocka_unit_test_teardown(reload_revokes_and_admits, harness_teardown),
+		cmocka_unit_test_teardown(broken_reload_changes_nothing, harness_teardown),
+		cmocka_unit_test_teardown(check_mode, harness_teardown),
+		cmocka_unit_test_teardown(builtin_policy_allows_only_the_starter, harness_teardown),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);

@@ -225,12 +225,13 @@ static void ordinary_user(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(worker_and_monitor_hold_nothing),
-		cmocka_unit_test(compromised_worker_cannot_reach_the_monitor),
-		cmocka_unit_test(user_root_still_drops_every_capability),
-		cmocka_unit_test(sandbox_off_and_log),
-		cmocka_unit_test(bad_sandbox_mode_is_usage),
-		cmocka_unit_test(ordinary_user),
+		cmocka_unit_test_teardown(worker_and_monitor_hold_nothing, harness_teardown),
+		cmocka_unit_test_teardown(compromised_worker_cannot_reach_the_monitor,
+					  harness_teardown),
+		cmocka_unit_test_teardown(user_root_still_drops_every_capability, harness_teardown),
+		cmocka_unit_test_teardown(sandbox_off_and_log, harness_teardown),
+		cmocka_unit_test_teardown(bad_sandbox_mode_is_usage, harness_teardown),
+		cmocka_unit_test_teardown(ordinary_user, harness_teardown),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests_name("privilege", tests, NULL, NULL);

@@ -248,7 +248,7 @@ static void sigint_stops_and_removes_node(void **state)
 
 	assert_int_equal(harness_server_start(&s, NULL, NULL), 0);
 	kill(s.pid, SIGINT);
-	status = harness_wait(s.pid, s.pidfd, HARNESS_TIMEOUT_MS);
+	status = harness_server_wait(&s, HARNESS_TIMEOUT_MS);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_int_equal(access(s.path, F_OK), -1);
@@ -286,7 +286,7 @@ static void worker_death_stops_the_server(void **state)
 	worker = harness_worker_pid(&s);
 	assert_true(worker > 0);
 	assert_int_equal(kill(worker, SIGKILL), 0);
-	status = harness_wait(s.pid, s.pidfd, HARNESS_TIMEOUT_MS);
+	status = harness_server_wait(&s, HARNESS_TIMEOUT_MS);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 70);
 	assert_true(harness_wait_log(&s, "event=worker-died signal=SIGKILL", 1000));
@@ -307,7 +307,7 @@ static void monitor_death_ends_the_worker(void **state)
 	wfd = harness_pidfd(worker);
 	assert_true(wfd >= 0);
 	assert_int_equal(kill(s.pid, SIGKILL), 0);
-	status = harness_wait(s.pid, s.pidfd, HARNESS_TIMEOUT_MS);
+	status = harness_server_wait(&s, HARNESS_TIMEOUT_MS);
 	assert_true(WIFSIGNALED(status));
 	assert_true(harness_pidfd_exited(wfd, HARNESS_TIMEOUT_MS));
 	close(wfd);
@@ -317,20 +317,20 @@ static void monitor_death_ends_the_worker(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(default_mode_is_owner_only),
-		cmocka_unit_test(mode_as_asked),
-		cmocka_unit_test(owner_and_group_as_asked),
-		cmocka_unit_test(non_sockets_are_refused_and_kept),
-		cmocka_unit_test(stale_socket_is_replaced),
-		cmocka_unit_test(live_server_is_not_displaced),
-		cmocka_unit_test(unsafe_directory_is_refused),
-		cmocka_unit_test(too_long_path_is_bad_usage),
-		cmocka_unit_test(owner_as_ordinary_user_needs_privilege),
-		cmocka_unit_test(unknown_owner_is_a_config_error),
-		cmocka_unit_test(sigint_stops_and_removes_node),
-		cmocka_unit_test(replaced_node_is_not_removed),
-		cmocka_unit_test(worker_death_stops_the_server),
-		cmocka_unit_test(monitor_death_ends_the_worker),
+		cmocka_unit_test_teardown(default_mode_is_owner_only, harness_teardown),
+		cmocka_unit_test_teardown(mode_as_asked, harness_teardown),
+		cmocka_unit_test_teardown(owner_and_group_as_asked, harness_teardown),
+		cmocka_unit_test_teardown(non_sockets_are_refused_and_kept, harness_teardown),
+		cmocka_unit_test_teardown(stale_socket_is_replaced, harness_teardown),
+		cmocka_unit_test_teardown(live_server_is_not_displaced, harness_teardown),
+		cmocka_unit_test_teardown(unsafe_directory_is_refused, harness_teardown),
+		cmocka_unit_test_teardown(too_long_path_is_bad_usage, harness_teardown),
+		cmocka_unit_test_teardown(owner_as_ordinary_user_needs_privilege, harness_teardown),
+		cmocka_unit_test_teardown(unknown_owner_is_a_config_error, harness_teardown),
+		cmocka_unit_test_teardown(sigint_stops_and_removes_node, harness_teardown),
+		cmocka_unit_test_teardown(replaced_node_is_not_removed, harness_teardown),
+		cmocka_unit_test_teardown(worker_death_stops_the_server, harness_teardown),
+		cmocka_unit_test_teardown(monitor_death_ends_the_worker, harness_teardown),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests_name("socket node", tests, NULL, NULL);

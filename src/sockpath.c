@@ -220,19 +220,43 @@ static int unlink_if_ours(int dir_fd, const char *base, dev_t dev, ino_t ino)
 	return 0;
 }
 
+/* The real path of the pinned directory, then the checks on it and on each directory above. */
+static int check_pinned_dir(int dir_fd, const char *dir, char *err, size_t errlen)
+{
+	char proc[64], real[PATH_MAX];
+	ssize_t n;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", dir_fd);
+	n = readlink(proc, real, sizeof(real) - 1);
+	if (n <= 0)
+		return fail(SOCKPATH_E_CREATE, err, errlen, "%s: cannot tell where it leads: %s",
+			    dir, n < 0 ? strerror(errno) : "empty");
+	real[n] = '\0';
+	return sockpath_check_dirs(real, geteuid(), err, errlen);
+}
+
+static void restore_cwd(int *cwd_fd)
+{
+	if (*cwd_fd < 0)
+		return;
+	/* Back to where the server started; it only ever left for bind(2). */
+	(void)!fchdir(*cwd_fd);
+	close(*cwd_fd);
+	*cwd_fd = -1;
+}
+
 int sockpath_listen(const struct sockpath_spec *spec, struct sockpath *sp, char *err, size_t errlen)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	char dirbuf[sizeof(addr.sun_path)], basebuf[sizeof(addr.sun_path)];
 	const char *dir, *base;
 	mode_t old_umask;
-	int r, fd = -1, dir_fd = -1, bound = 0;
+	int r, fd = -1, dir_fd = -1, cwd_fd = -1, bound = 0;
 
 	*sp = (struct sockpath){.fd = -1, .dir_fd = -1};
 	if (strlen(spec->path) >= sizeof(addr.sun_path))
 		return fail(SOCKPATH_E_CREATE, err, errlen, "%s: path too long for a socket",
 			    spec->path);
-	memcpy(addr.sun_path, spec->path, strlen(spec->path) + 1);
 	snprintf(dirbuf, sizeof(dirbuf), "%s", spec->path);
 	snprintf(basebuf, sizeof(basebuf), "%s", spec->path);
 	dir = dirname(dirbuf);
@@ -242,12 +266,22 @@ int sockpath_listen(const struct sockpath_spec *spec, struct sockpath *sp, char 
 		return fail(SOCKPATH_E_NOT_SOCKET, err, errlen,
 			    "%s: names a directory, not a socket", spec->path);
 
-	r = sockpath_check_dirs(dir, geteuid(), err, errlen);
-	if (r)
-		return r;
+	/*
+	 * Pin the directory first, check the one we pinned, and from then on name the node only
+	 * relative to it: a symlink on the way re-pointed after the check changes nothing.
+	 */
 	dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dir_fd < 0)
 		return fail(SOCKPATH_E_CREATE, err, errlen, "%s: %s", dir, strerror(errno));
+	r = check_pinned_dir(dir_fd, dir, err, errlen);
+	if (r)
+		goto fail;
+	cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cwd_fd < 0 || fchdir(dir_fd) < 0) {
+		r = fail(SOCKPATH_E_CREATE, err, errlen, "%s: %s", dir, strerror(errno));
+		goto fail;
+	}
+	memcpy(addr.sun_path, base, strlen(base) + 1);
 	r = clear_path(dir_fd, base, spec->path, &addr, err, errlen);
 	if (r)
 		goto fail;
@@ -269,6 +303,7 @@ int sockpath_listen(const struct sockpath_spec *spec, struct sockpath *sp, char 
 		goto fail;
 	}
 	bound = 1;
+	restore_cwd(&cwd_fd);
 	r = set_up_node(spec, dir_fd, base, sp, err, errlen);
 	if (r)
 		goto fail;
@@ -283,6 +318,7 @@ int sockpath_listen(const struct sockpath_spec *spec, struct sockpath *sp, char 
 	return 0;
 
 fail:
+	restore_cwd(&cwd_fd);
 	if (bound && sp->ino)
 		unlink_if_ours(dir_fd, base, sp->dev, sp->ino);
 	if (fd >= 0)

@@ -188,6 +188,20 @@ static void unsafe_directory_is_refused(void **state)
 	assert_true(harness_wait_log(&s, "mode 0777", 1000));
 	assert_int_equal(access(s.path, F_OK), -1);
 
+	/* Through a symlink: the directory it leads to is the one checked, named by its real path.
+	 */
+	{
+		char link[96], needle[128];
+		snprintf(link, sizeof(link), "%s/link", s.dir);
+		assert_int_equal(symlink(dir, link), 0);
+		snprintf(s.path, sizeof(s.path), "%s/sock", link);
+		assert_int_equal(truncate(s.log, 0), 0);
+		assert_int_equal(harness_server_start_in(&s, NULL, NULL), 73);
+		snprintf(needle, sizeof(needle), "%s: unsafe directory", dir);
+		assert_true(harness_wait_log(&s, needle, 1000));
+		snprintf(s.path, sizeof(s.path), "%s/sock", dir);
+	}
+
 	/* Sticky and root-owned, like /tmp: fine. */
 	assert_int_equal(chmod(dir, 01777), 0);
 	if (geteuid() == 0) {

@@ -117,9 +117,10 @@ static int warn_shadowed(const struct policy *p, struct diag_list *diags,
 
 		if (all >= 0) {
 			const struct policy_rule *a = &p->rules[all];
-			r = diag_add(diags, DIAG_WARNING, p->files[rule->file], rule->line, ar->col,
-				     "this rule never matches: '%s' at %s:%u matches every peer first",
-				     p->texts[all], p->files[a->file], a->line);
+			r = diag_add(
+				diags, DIAG_WARNING, p->files[rule->file], rule->line, ar->col,
+				"this rule never matches: '%s' at %s:%u matches every peer first",
+				p->texts[all], p->files[a->file], a->line);
 			continue;
 		}
 		for (size_t k = 0; k < rule->count && !dead; k++) {
@@ -192,11 +193,12 @@ static int compile_values(const struct policy_ast_rule *ar, const struct policy_
 		} else if (ar->allow && !*warned && rg.lo <= POLICY_OVERFLOW_ID &&
 			   rg.hi >= POLICY_OVERFLOW_ID) {
 			*warned = 1;
-			r = diag_add(diags, DIAG_WARNING, file, ar->line, v->col,
-				     "this rule allows %s %u, the overflow id: every peer from a user "
-				     "namespace without a mapping for its %s shows as %u",
-				     sel->kind == POLICY_USER ? "uid" : "gid", POLICY_OVERFLOW_ID,
-				     sel->kind == POLICY_USER ? "uid" : "gid", POLICY_OVERFLOW_ID);
+			r = diag_add(
+				diags, DIAG_WARNING, file, ar->line, v->col,
+				"this rule allows %s %u, the overflow id: every peer from a user "
+				"namespace without a mapping for its %s shows as %u",
+				sel->kind == POLICY_USER ? "uid" : "gid", POLICY_OVERFLOW_ID,
+				sel->kind == POLICY_USER ? "uid" : "gid", POLICY_OVERFLOW_ID);
 		}
 		if (r < 0 && !sys)
 			return r;
@@ -250,8 +252,10 @@ int policy_compile(const struct policy_ast *ast, const struct policy_resolver *r
 		struct policy_rule *rule = &p->rules[p->nrules];
 		int warned = 0;
 
-		*rule = (struct policy_rule){.allow = ar->allow ? 1 : 0, .file = (uint32_t)ar->file,
-					     .line = ar->line, .first = (uint32_t)p->nsels,
+		*rule = (struct policy_rule){.allow = ar->allow ? 1 : 0,
+					     .file = (uint32_t)ar->file,
+					     .line = ar->line,
+					     .first = (uint32_t)p->nsels,
 					     .count = (uint32_t)ar->nsels};
 		p->texts[p->nrules] = strdup(ar->text);
 		if (!p->texts[p->nrules++]) {
@@ -268,9 +272,10 @@ int policy_compile(const struct policy_ast *ast, const struct policy_resolver *r
 				goto fail;
 			if (r < 0 && !sys)
 				sys = r;
-			p->sels[p->nsels++] = (struct policy_sel){
-				.kind = sel->kind, .first = (uint32_t)p->nranges,
-				.count = (uint32_t)normalise(rg, sel->nvalues)};
+			p->sels[p->nsels++] =
+				(struct policy_sel){.kind = sel->kind,
+						    .first = (uint32_t)p->nranges,
+						    .count = (uint32_t)normalise(rg, sel->nvalues)};
 			p->nranges += p->sels[p->nsels - 1].count;
 		}
 	}
@@ -314,7 +319,8 @@ int policy_builtin_allow_uid(uid_t uid, struct policy **out)
 	}
 	p->ranges[0] = (struct policy_range){uid, uid};
 	p->sels[0] = (struct policy_sel){.kind = POLICY_USER, .first = 0, .count = 1};
-	p->rules[0] = (struct policy_rule){.allow = 1, .file = 0, .line = 0, .first = 0, .count = 1};
+	p->rules[0] =
+		(struct policy_rule){.allow = 1, .file = 0, .line = 0, .first = 0, .count = 1};
 	p->nranges = p->nsels = p->nrules = 1;
 	*out = p;
 	return 0;

@@ -60,8 +60,10 @@ static int check_owner_mode(const struct stat *st, uid_t trusted, const char *wh
 	int r;
 
 	if (st->st_uid != 0 && st->st_uid != trusted) {
-		r = asprintf(why, "refusing: %sowned by uid %u, not by root or uid %u; run: chown root %s",
-			     what, (unsigned)st->st_uid, (unsigned)trusted, path);
+		r = asprintf(
+			why,
+			"refusing: %sowned by uid %u, not by root or uid %u; run: chown root %s",
+			what, (unsigned)st->st_uid, (unsigned)trusted, path);
 		return r < 0 ? -ENOMEM : 1;
 	}
 	if (!(mode & 022) || (is_dir && (mode & S_ISVTX) && st->st_uid == 0))
@@ -243,28 +245,49 @@ out:
 	return r;
 }
 
-static int reader_read(void *ctx, const char *path, char **text, size_t *len, char **id,
-		       char **why)
+static int reader_read(void *ctx, const char *path, char **text, size_t *len, char **id, char **why)
 {
 	const struct loader *l = ctx;
 
 	return read_checked(l->trusted, path, text, len, id, why);
 }
 
-static int reader_expand(void *ctx, const char *pattern, char ***paths, size_t *npaths,
-			 char **why)
+/* glob(3) reports unreadable directories through a callback without a context pointer. */
+static int glob_errno;
+static char glob_epath[PATH_MAX];
+
+static int glob_error(const char *epath, int eerrno)
+{
+	/* A directory that does not exist simply matches nothing. */
+	if (eerrno == ENOENT || eerrno == ENOTDIR)
+		return 0;
+	glob_errno = eerrno;
+	snprintf(glob_epath, sizeof(glob_epath), "%s", epath);
+	return 1;
+}
+
+static int reader_expand(void *ctx, const char *pattern, char ***paths, size_t *npaths, char **why)
 {
 	glob_t g;
 	int r;
 
 	*paths = NULL;
 	*npaths = 0;
+	glob_errno = 0;
 	/* Sorted by glob(3); the programs never call setlocale(), so the order is bytewise. */
-	r = glob(pattern, GLOB_ERR, NULL, &g);
+	r = glob(pattern, 0, glob_error, &g);
 	if (r == GLOB_NOMATCH)
 		return 0;
 	if (r != 0) {
-		*why = strdup(r == GLOB_NOSPACE ? "out of memory" : "a directory cannot be read");
+		if (r == GLOB_ABORTED && glob_errno)
+			r = asprintf(why, "cannot read directory %s: %s", glob_epath,
+				     strerror(glob_errno));
+		else
+			r = asprintf(why, "cannot expand it: %s",
+				     r == GLOB_NOSPACE ? "out of memory" : "glob failed");
+		if (r < 0)
+			*why = NULL;
+		globfree(&g);
 		return -EIO;
 	}
 	*paths = calloc(g.gl_pathc, sizeof(**paths));
@@ -316,7 +339,7 @@ int policy_load_file(const char *path, uid_t trusted_uid, struct diag_list *diag
 	r = read_checked(trusted_uid, path, &text, &len, &id, &why);
 	if (r > 0) {
 		r = diag_add(diags, DIAG_ERROR, path, 0, 0, "%s", why) < 0 ? -ENOMEM
-									: POLICY_E_INVALID;
+									   : POLICY_E_INVALID;
 		goto out;
 	}
 	if (r < 0)

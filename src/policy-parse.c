@@ -138,11 +138,12 @@ static int parse_value(struct parser *ps, const char *file, unsigned line, const
 		a.len = dash ? (size_t)(dash - t->s) : t->len;
 		b = (struct token){.s = a.s + a.len + 1, .col = t->col + (unsigned)a.len + 1};
 		b.len = dash ? t->len - a.len - 1 : 0;
-		if (strspn(a.s, "0123456789") < a.len || (dash && (b.len == 0 ||
-		    strspn(b.s, "0123456789") < b.len))) {
+		if (strspn(a.s, "0123456789") < a.len ||
+		    (dash && (b.len == 0 || strspn(b.s, "0123456789") < b.len))) {
 			perror_at(ps, file, line, t->col,
 				  "invalid %s %s: expected a number or a range such as 1000-1999",
-				  kind == POLICY_USER ? "uid" : "gid", show(t, shown, sizeof(shown)));
+				  kind == POLICY_USER ? "uid" : "gid",
+				  show(t, shown, sizeof(shown)));
 			return -1;
 		}
 		if (parse_id(ps, file, line, &a, kind, &v->lo) < 0)
@@ -151,9 +152,8 @@ static int parse_value(struct parser *ps, const char *file, unsigned line, const
 		if (dash && parse_id(ps, file, line, &b, kind, &v->hi) < 0)
 			return -1;
 		if (v->lo > v->hi) {
-			perror_at(ps, file, line, t->col,
-				  "empty range %s: %u is larger than %u", show(t, shown, sizeof(shown)),
-				  v->lo, v->hi);
+			perror_at(ps, file, line, t->col, "empty range %s: %u is larger than %u",
+				  show(t, shown, sizeof(shown)), v->lo, v->hi);
 			return -1;
 		}
 		return 0;
@@ -245,7 +245,8 @@ static void parse_rule(struct parser *ps, size_t file, unsigned line, size_t n)
 		size_t start;
 
 		if (!tok_is(&tok[i], "user") && !tok_is(&tok[i], "group")) {
-			perror_at(ps, fname, line, tok[i].col, "expected 'user' or 'group', found %s",
+			perror_at(ps, fname, line, tok[i].col,
+				  "expected 'user' or 'group', found %s",
 				  show(&tok[i], shown, sizeof(shown)));
 			goto fail;
 		}
@@ -266,8 +267,8 @@ static void parse_rule(struct parser *ps, size_t file, unsigned line, size_t n)
 				perror_at(ps, fname, line, tok[i].col,
 					  "unexpected keyword %s in a list of %s names%s",
 					  show(&tok[i], shown, sizeof(shown)), kind_name(sel->kind),
-					  tok_is(&tok[i], "all") ? ": 'all' stands alone" :
-								   ": one rule per line");
+					  tok_is(&tok[i], "all") ? ": 'all' stands alone"
+								 : ": one rule per line");
 				goto fail;
 			}
 			i++;
@@ -276,8 +277,9 @@ static void parse_rule(struct parser *ps, size_t file, unsigned line, size_t n)
 			const struct token *prev = &tok[start - 1];
 			perror_at(ps, fname, line,
 				  i < n ? tok[i].col : prev->col + (unsigned)prev->len + 1,
-				  "expected a %s name, %s or range after '%s'", kind_name(sel->kind),
-				  sel->kind == POLICY_USER ? "uid" : "gid", kind_name(sel->kind));
+				  "expected a %s name, %s or range after '%s'",
+				  kind_name(sel->kind), sel->kind == POLICY_USER ? "uid" : "gid",
+				  kind_name(sel->kind));
 			goto fail;
 		}
 		sel->values = calloc(i - start, sizeof(*sel->values));
@@ -347,8 +349,8 @@ static void include_one(struct parser *ps, const char *fname, unsigned line, uns
 	}
 	for (size_t k = 0; k <= ps->depth; k++) {
 		if (strcmp(ps->stack[k], id) == 0) {
-			perror_at(ps, fname, line, col,
-				  "include loop: %s is already being read", path);
+			perror_at(ps, fname, line, col, "include loop: %s is already being read",
+				  path);
 			goto out;
 		}
 	}
@@ -414,8 +416,7 @@ static void parse_include(struct parser *ps, const char *fname, unsigned line, s
 }
 
 /* Split one line into tokens; # starts a comment. Returns the count, or -1 after an error. */
-static long tokenize(struct parser *ps, const char *fname, unsigned line, const char *s,
-		     size_t len)
+static long tokenize(struct parser *ps, const char *fname, unsigned line, const char *s, size_t len)
 {
 	size_t n = 0, i = 0;
 
@@ -441,8 +442,8 @@ static long tokenize(struct parser *ps, const char *fname, unsigned line, const 
 			}
 			i++;
 		}
-		ps->tok[n++] = (struct token){.s = s + start, .len = i - start,
-					      .col = (unsigned)start + 1};
+		ps->tok[n++] = (struct token){
+			.s = s + start, .len = i - start, .col = (unsigned)start + 1};
 	}
 	return (long)n;
 }

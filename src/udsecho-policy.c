@@ -236,7 +236,8 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (strcmp(cmd, "check") == 0) {
 		if (argc > 1)
-			return usage_error("unexpected '%s': check takes at most one FILE", argv[1]);
+			return usage_error("unexpected '%s': check takes at most one FILE",
+					   argv[1]);
 		return check(argc == 1 ? argv[0] : UDSECHO_POLICY_PATH);
 	}
 	if (strcmp(cmd, "explain") == 0) {

@@ -20,10 +20,10 @@ enum diag_severity {
 
 struct diag {
 	enum diag_severity severity;
-	char *file;	 /* the file as it was named to the loader, or "built-in" */
-	unsigned line;	 /* 1-based; 0 when the diagnostic is about the whole file */
-	unsigned col;	 /* 1-based byte column; 0 when it is about the whole line */
-	char *message;	 /* no trailing newline */
+	char *file;    /* the file as it was named to the loader, or "built-in" */
+	unsigned line; /* 1-based; 0 when the diagnostic is about the whole file */
+	unsigned col;  /* 1-based byte column; 0 when it is about the whole line */
+	char *message; /* no trailing newline */
 };
 
 struct diag_list {

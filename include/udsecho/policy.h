@@ -18,12 +18,12 @@
 #include "udsecho/diag.h"
 #include "udsecho/peercred.h"
 
-#define POLICY_LINE_MAX	 4096	      /* bytes per line, without the newline */
-#define POLICY_RULES_MAX 100000	      /* rules in a policy, includes counted */
-#define POLICY_DEPTH_MAX 8	      /* include nesting below the top file */
-#define POLICY_FILE_MAX	 (16u << 20)  /* bytes per file */
-#define POLICY_ERRORS_MAX 50	      /* the parser gives up after this many errors */
-#define POLICY_OVERFLOW_ID 65534      /* the kernel's overflow uid/gid */
+#define POLICY_LINE_MAX	   4096	       /* bytes per line, without the newline */
+#define POLICY_RULES_MAX   100000      /* rules in a policy, includes counted */
+#define POLICY_DEPTH_MAX   8	       /* include nesting below the top file */
+#define POLICY_FILE_MAX	   (16u << 20) /* bytes per file */
+#define POLICY_ERRORS_MAX  50	       /* the parser gives up after this many errors */
+#define POLICY_OVERFLOW_ID 65534       /* the kernel's overflow uid/gid */
 
 /* Positive outcomes; negative values are -errno. */
 enum {
@@ -41,8 +41,8 @@ enum policy_kind {
 };
 
 struct policy_verdict {
-	int allow;  /* 1 allow, 0 deny */
-	long rule;  /* index of the deciding rule, -1 when no rule matched (default deny) */
+	int allow; /* 1 allow, 0 deny */
+	long rule; /* index of the deciding rule, -1 when no rule matched (default deny) */
 };
 
 /*

@@ -356,6 +356,10 @@ static void include_errors(void **state)
 		"test.policy:2:9: warning: include pattern /nowhere/*.policy matches no file",
 		NULL,
 	};
+	static const char *const missing[] = {
+		"test.policy:1:9: error: cannot include /etc/missing.policy: no such file",
+		NULL,
+	};
 	static const char *const refused[] = {
 		"test.policy:1:9: error: cannot include /etc/refused.policy: refusing: test says no",
 		NULL,
@@ -401,6 +405,11 @@ static void include_errors(void **state)
 	assert_int_equal(parse("allow all\ninclude /nowhere/*.policy\n", &reader, &d, &n), 0);
 	assert_int_equal(n, 1);
 	assert_diags(&d, none);
+	diag_list_free(&d);
+
+	diag_list_init(&d);
+	assert_int_equal(parse("include /etc/missing.policy\n", &reader, &d, &n), POLICY_E_INVALID);
+	assert_diags(&d, missing);
 	diag_list_free(&d);
 
 	diag_list_init(&d);

@@ -252,6 +252,20 @@ static int reader_read(void *ctx, const char *path, char **text, size_t *len, ch
 	return read_checked(l->trusted, path, text, len, id, why);
 }
 
+/* glob(3) reports unreadable directories through a callback without a context pointer. */
+static int glob_errno;
+static char glob_epath[PATH_MAX];
+
+static int glob_error(const char *epath, int eerrno)
+{
+	/* A directory that does not exist simply matches nothing. */
+	if (eerrno == ENOENT || eerrno == ENOTDIR)
+		return 0;
+	glob_errno = eerrno;
+	snprintf(glob_epath, sizeof(glob_epath), "%s", epath);
+	return 1;
+}
+
 static int reader_expand(void *ctx, const char *pattern, char ***paths, size_t *npaths, char **why)
 {
 	glob_t g;
@@ -259,12 +273,21 @@ static int reader_expand(void *ctx, const char *pattern, char ***paths, size_t *
 
 	*paths = NULL;
 	*npaths = 0;
+	glob_errno = 0;
 	/* Sorted by glob(3); the programs never call setlocale(), so the order is bytewise. */
-	r = glob(pattern, GLOB_ERR, NULL, &g);
+	r = glob(pattern, 0, glob_error, &g);
 	if (r == GLOB_NOMATCH)
 		return 0;
 	if (r != 0) {
-		*why = strdup(r == GLOB_NOSPACE ? "out of memory" : "a directory cannot be read");
+		if (r == GLOB_ABORTED && glob_errno)
+			r = asprintf(why, "cannot read directory %s: %s", glob_epath,
+				     strerror(glob_errno));
+		else
+			r = asprintf(why, "cannot expand it: %s",
+				     r == GLOB_NOSPACE ? "out of memory" : "glob failed");
+		if (r < 0)
+			*why = NULL;
+		globfree(&g);
 		return -EIO;
 	}
 	*paths = calloc(g.gl_pathc, sizeof(**paths));

@@ -403,6 +403,9 @@ static void parse_include(struct parser *ps, const char *fname, unsigned line, s
 		perror_at(ps, fname, line, col, "cannot include %s: %s", pattern,
 			  why ? why : "cannot expand it");
 		free(why);
+	} else if (npaths == 0 && !strpbrk(pattern, "*?[")) {
+		/* A name without wildcards is a file the admin expects to exist: likely a typo. */
+		perror_at(ps, fname, line, col, "cannot include %s: no such file", pattern);
 	} else if (npaths == 0) {
 		pwarn_at(ps, fname, line, col, "include pattern %s matches no file", pattern);
 	}

@@ -19,7 +19,7 @@ struct policy_range {
 };
 
 struct policy_sel {
-	uint32_t kind; /* enum policy_kind */
+	uint32_t kind;	/* enum policy_kind */
 	uint32_t first; /* index into ranges */
 	uint32_t count;
 };

@@ -165,8 +165,9 @@ static int who_ids(char **argv, int argc, struct peer_cred *cred)
 	for (char *g = strtok_r(list, ",", &save); g; g = strtok_r(NULL, ",", &save)) {
 		r = nss_group(g, &cred->groups[cred->ngroups]);
 		if (r != 0) {
+			int status = lookup_failed(r, "group", g);
 			free(list);
-			return lookup_failed(r, "group", g);
+			return status;
 		}
 		cred->ngroups++;
 	}
@@ -216,6 +217,7 @@ int main(int argc, char **argv)
 	const char *cmd;
 	int c;
 
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
@@ -225,8 +227,7 @@ int main(int argc, char **argv)
 			printf("%s %s\n", prog, UDSECHO_VERSION);
 			return EX_OK;
 		default:
-			fprintf(stderr, "%s: bad option (see %s --help)\n", prog, prog);
-			return EX_USAGE;
+			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind == argc)

@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests for policy-parse: every grammar element, every error with its line and column,
+ * limits, and includes through an in-memory reader (sorted globs, relative paths, loops, depth,
+ * patterns matching nothing, refused files).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "udsecho/policy.h"
+#include "policy-helpers.h"
+
+/* Parse only (no compile); returns the result and leaves the diagnostics in @d. */
+static int parse(const char *text, const struct policy_reader *reader, struct diag_list *d,
+		 size_t *nrules)
+{
+	struct policy_ast *ast = NULL;
+	int r = policy_parse("test.policy", text, strlen(text), reader, d, &ast);
+
+	*nrules = ast ? policy_ast_rule_count(ast) : 0;
+	policy_ast_free(ast);
+	return r;
+}
+
+static void expect_error(const char *text, const char *expected)
+{
+	struct diag_list d;
+	const char *const want[] = {expected, NULL};
+	size_t n;
+
+	diag_list_init(&d);
+	assert_int_equal(parse(text, NULL, &d, &n), POLICY_E_INVALID);
+	assert_diags(&d, want);
+	diag_list_free(&d);
+}
+
+static void grammar_elements(void **state)
+{
+	static const char text[] = "# a comment line\n"
+				   "\n"
+				   "   \t  \n"
+				   "allow user root\n"
+				   "deny\tuser   mallory    # trailing comment\n"
+				   "allow user 1000-1999 0 alice\n"
+				   "allow group wheel\n"
+				   "allow group staff user 1000-1999\n"
+				   "allow user alice group 10 group users\n"
+				   "deny all#comment without a blank\n"
+				   "allow user bob\r\n"
+				   "allow all";
+	static const char *const texts[] = {
+		"allow user root",
+		"deny user mallory",
+		"allow user 1000-1999 0 alice",
+		"allow group wheel",
+		"allow group staff user 1000-1999",
+		"allow user alice group 10 group users",
+		"deny all",
+		"allow user bob",
+		"allow all",
+	};
+	static const unsigned lines[] = {4, 5, 6, 7, 8, 9, 10, 11, 12};
+	struct diag_list d;
+	struct policy *p;
+	const char *file;
+	unsigned line;
+
+	diag_list_init(&d);
+	assert_int_equal(test_compile(text, NULL, &d, &p), 0);
+	assert_int_equal(policy_rule_count(p), 9);
+	for (long i = 0; i < 9; i++) {
+		assert_string_equal(policy_rule_text(p, i), texts[i]);
+		assert_int_equal(policy_rule_origin(p, i, &file, &line), 0);
+		assert_string_equal(file, "test.policy");
+		assert_int_equal(line, lines[i]);
+	}
+	assert_int_equal(policy_rule_origin(p, 9, &file, &line), POLICY_E_RANGE);
+	assert_int_equal(policy_rule_origin(p, -1, &file, &line), POLICY_E_RANGE);
+	assert_null(policy_rule_text(p, 9));
+	policy_free(p);
+	diag_list_free(&d);
+}
+
+static void errors_with_position(void **state)
+{
+	expect_error("bogus user root\n", "test.policy:1:1: error: expected 'allow', 'deny' or "
+					  "'include', found 'bogus'");
+	expect_error("\n  Allow user root\n", "test.policy:2:3: error: expected 'allow', 'deny' "
+					      "or 'include', found 'Allow'");
+	expect_error("allow\n", "test.policy:1:7: error: expected 'user', 'group' or 'all' after "
+				"'allow'");
+	expect_error("deny  # nothing\n", "test.policy:1:6: error: expected 'user', 'group' or "
+					  "'all' after 'deny'");
+	expect_error("allow user\n", "test.policy:1:12: error: expected a user name, uid or range "
+				     "after 'user'");
+	expect_error("allow group user root\n", "test.policy:1:13: error: expected a group name, "
+						"gid or range after 'group'");
+	expect_error("allow root\n", "test.policy:1:7: error: expected 'user' or 'group', found "
+				     "'root'");
+	expect_error("allow all user root\n", "test.policy:1:11: error: unexpected 'user': 'all' "
+					      "takes no selectors");
+	expect_error("allow user root all\n", "test.policy:1:17: error: unexpected keyword 'all' "
+					      "in a list of user names: 'all' stands alone");
+	expect_error("allow user root deny user bob\n",
+		     "test.policy:1:17: error: unexpected keyword 'deny' in a list of user names: "
+		     "one rule per line");
+	expect_error("include\n", "test.policy:1:9: error: expected a file name or pattern after "
+				  "'include'");
+	expect_error("include a b\n", "test.policy:1:11: error: unexpected 'b': one file name or "
+				      "pattern per include");
+	expect_error("include x\n", "test.policy:1:1: error: include is not available here");
+	expect_error("allow user a\001b\n",
+		     "test.policy:1:13: error: unexpected control character 0x01");
+}
+
+static void values_and_ranges(void **state)
+{
+	struct diag_list d;
+	size_t n;
+
+	diag_list_init(&d);
+	assert_int_equal(parse("allow user 0 4294967294 0-4294967294 5-5\n"
+			       "allow group 0 4294967294 0-4294967294\n",
+			       NULL, &d, &n),
+			 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(d.count, 0);
+	diag_list_free(&d);
+
+	expect_error("allow user 4294967295\n",
+		     "test.policy:1:12: error: uid 4294967295 is out of range: ids go from 0 to "
+		     "4294967294 (4294967295 is never an id)");
+	expect_error("allow group 99999999999999999999\n",
+		     "test.policy:1:13: error: gid 99999999999999999999 is out of range: ids go "
+		     "from 0 to 4294967294 (4294967295 is never an id)");
+	expect_error("allow user 1000-4294967295\n",
+		     "test.policy:1:17: error: uid 4294967295 is out of range: ids go from 0 to "
+		     "4294967294 (4294967295 is never an id)");
+	expect_error("allow user 2000-1000\n",
+		     "test.policy:1:12: error: empty range '2000-1000': 2000 is larger than 1000");
+	expect_error("allow user 12a\n", "test.policy:1:12: error: invalid uid '12a': expected a "
+					 "number or a range such as 1000-1999");
+	expect_error("allow group 1000-\n", "test.policy:1:13: error: invalid gid '1000-': "
+					    "expected a number or a range such as 1000-1999");
+	expect_error("allow user 1-2-3\n", "test.policy:1:12: error: invalid uid '1-2-3': "
+					   "expected a number or a range such as 1000-1999");
+	expect_error("allow user -5\n",
+		     "test.policy:1:12: error: invalid character '-' in user name '-5'");
+	expect_error("allow user al:ce\n",
+		     "test.policy:1:14: error: invalid character ':' in user name 'al:ce'");
+	expect_error("allow group a$b\n",
+		     "test.policy:1:14: error: invalid character '$' in group name 'a$b'");
+}
+
+static void names(void **state)
+{
+	char text[600];
+	char name[300];
+	char expected[300];
+	struct diag_list d;
+	size_t n;
+
+	/* Machine accounts end in '$'; dots, '@' and '-' occur in directory-service names. */
+	diag_list_init(&d);
+	assert_int_equal(parse("allow user host$ a.b_c-d user@example.org\n", NULL, &d, &n), 0);
+	assert_int_equal(n, 1);
+	diag_list_free(&d);
+
+	memset(name, 'a', 255);
+	name[255] = '\0';
+	snprintf(text, sizeof(text), "allow user %s\n", name);
+	diag_list_init(&d);
+	assert_int_equal(parse(text, NULL, &d, &n), 0);
+	diag_list_free(&d);
+
+	/* One byte longer than LOGIN_NAME_MAX allows: refused before any lookup. */
+	memset(name, 'a', 256);
+	name[256] = '\0';
+	snprintf(text, sizeof(text), "allow group %s\n", name);
+	snprintf(expected, sizeof(expected),
+		 "test.policy:1:13: error: group name '%.40s...' is longer than 255 bytes", name);
+	expect_error(text, expected);
+}
+
+static void limits(void **state)
+{
+	size_t len = POLICY_LINE_MAX + 64, n;
+	char *text = malloc(len + 32);
+	struct diag_list d;
+	char expected[128];
+
+	/* A line of exactly POLICY_LINE_MAX bytes is fine; one more byte is not. */
+	memset(text, ' ', POLICY_LINE_MAX);
+	memcpy(text, "allow all", 9);
+	text[POLICY_LINE_MAX] = '\0';
+	diag_list_init(&d);
+	assert_int_equal(parse(text, NULL, &d, &n), 0);
+	assert_int_equal(n, 1);
+	diag_list_free(&d);
+	strcpy(text + POLICY_LINE_MAX, " \nallow all\n");
+	snprintf(expected, sizeof(expected),
+		 "test.policy:1:%d: error: line is longer than %d bytes", POLICY_LINE_MAX + 1,
+		 POLICY_LINE_MAX);
+	expect_error(text, expected);
+	free(text);
+
+	/* A NUL byte is a control character, reported at its column. */
+	diag_list_init(&d);
+	{
+		static const char nul[] = "allow all\nallow user a\0b\n";
+		struct policy_ast *ast;
+		const char *const want[] = {
+			"test.policy:2:13: error: unexpected control character 0x00", NULL};
+		assert_int_equal(policy_parse("test.policy", nul, sizeof(nul) - 1, NULL, &d, &ast),
+				 POLICY_E_INVALID);
+		assert_null(ast);
+		assert_diags(&d, want);
+	}
+	diag_list_free(&d);
+}
+
+static void too_many_rules(void **state)
+{
+	size_t per = strlen("allow user 1\n"), n;
+	char *text = malloc(per * (POLICY_RULES_MAX + 1) + 1);
+	struct diag_list d;
+	char expected[128];
+
+	for (size_t i = 0; i <= POLICY_RULES_MAX; i++)
+		memcpy(text + i * per, "allow user 1\n", per);
+	text[per * POLICY_RULES_MAX] = '\0';
+	diag_list_init(&d);
+	assert_int_equal(parse(text, NULL, &d, &n), 0);
+	assert_int_equal(n, POLICY_RULES_MAX);
+	diag_list_free(&d);
+
+	text[per * POLICY_RULES_MAX] = 'a';
+	text[per * (POLICY_RULES_MAX + 1)] = '\0';
+	snprintf(expected, sizeof(expected), "test.policy:%d:1: error: more than %d rules",
+		 POLICY_RULES_MAX + 1, POLICY_RULES_MAX);
+	expect_error(text, expected);
+	free(text);
+}
+
+static void too_many_errors(void **state)
+{
+	struct diag_list d;
+	char *text = malloc(10 * 100 + 1);
+	size_t n;
+
+	text[0] = '\0';
+	for (int i = 0; i < 100; i++)
+		strcat(text, "nonsense\n");
+	diag_list_init(&d);
+	assert_int_equal(parse(text, NULL, &d, &n), POLICY_E_INVALID);
+	assert_int_equal(d.count, POLICY_ERRORS_MAX + 1);
+	assert_string_equal(d.items[POLICY_ERRORS_MAX].message, "too many errors, giving up");
+	assert_int_equal(d.items[POLICY_ERRORS_MAX].line, POLICY_ERRORS_MAX);
+	diag_list_free(&d);
+	free(text);
+}
+
+static void errors_do_not_stop_at_first_line(void **state)
+{
+	static const char *const want[] = {
+		"test.policy:1:1: error: expected 'allow', 'deny' or 'include', found 'x'",
+		"test.policy:3:7: error: expected 'user' or 'group', found 'y'",
+		NULL,
+	};
+	struct diag_list d;
+	size_t n;
+
+	diag_list_init(&d);
+	assert_int_equal(parse("x\nallow all\nallow y\n", NULL, &d, &n), POLICY_E_INVALID);
+	assert_diags(&d, want);
+	assert_int_equal(n, 0);
+	diag_list_free(&d);
+}
+
+static const struct memfile tree[] = {
+	{"/etc/p.d/10-a.policy", "allow user alice\n"},
+	{"/etc/p.d/20-b.policy", "allow user bob\ninclude sub/*.policy\n"},
+	{"/etc/p.d/sub/x.policy", "deny user carol\n"},
+	{"/etc/p.d/zz.conf", "this is not read\n"},
+	{"/etc/loop/a.policy", "allow user 1\ninclude b.policy\n"},
+	{"/etc/loop/b.policy", "include a.policy\n"},
+	{"/etc/self.policy", "include /etc/self.policy\n"},
+	{"/etc/refused.policy", NULL},
+	{"/etc/bad.policy", "allow user root\nallow bogus\n"},
+	{"/d/0.policy", "include 1.policy\n"},
+	{"/d/1.policy", "include 2.policy\n"},
+	{"/d/2.policy", "include 3.policy\n"},
+	{"/d/3.policy", "include 4.policy\n"},
+	{"/d/4.policy", "include 5.policy\n"},
+	{"/d/5.policy", "include 6.policy\n"},
+	{"/d/6.policy", "include 7.policy\n"},
+	{"/d/7.policy", "include 8.policy\n"},
+	{"/d/8.policy", "allow user 8\ninclude 9.policy\n"},
+	{"/d/9.policy", "allow user 9\n"},
+	{NULL, NULL},
+};
+
+static void includes_sorted_and_relative(void **state)
+{
+	static const char *const texts[] = {"allow user root", "allow user alice", "allow user bob",
+					    "deny user carol", "deny all"};
+	static const char *const files[] = {"test.policy", "/etc/p.d/10-a.policy",
+					    "/etc/p.d/20-b.policy", "/etc/p.d/sub/x.policy",
+					    "test.policy"};
+	struct policy_reader reader = test_reader(tree);
+	struct diag_list d;
+	struct policy *p;
+	const char *file;
+	unsigned line;
+
+	diag_list_init(&d);
+	assert_int_equal(test_compile("allow user root\ninclude /etc/p.d/*.policy\ndeny all\n",
+				      &reader, &d, &p),
+			 0);
+	assert_int_equal(d.count, 0);
+	assert_int_equal(policy_rule_count(p), 5);
+	for (long i = 0; i < 5; i++) {
+		assert_string_equal(policy_rule_text(p, i), texts[i]);
+		assert_int_equal(policy_rule_origin(p, i, &file, &line), 0);
+		assert_string_equal(file, files[i]);
+	}
+	assert_int_equal(policy_rule_origin(p, 4, &file, &line), 0);
+	assert_int_equal(line, 3);
+	policy_free(p);
+	diag_list_free(&d);
+}
+
+static void include_errors(void **state)
+{
+	struct policy_reader reader = test_reader(tree);
+	struct diag_list d;
+	size_t n;
+
+	static const char *const loop[] = {
+		"/etc/loop/b.policy:1:9: error: include loop: /etc/loop/a.policy is already being "
+		"read",
+		NULL,
+	};
+	static const char *const self[] = {
+		"/etc/self.policy:1:9: error: include loop: /etc/self.policy is already being read",
+		NULL,
+	};
+	static const char *const none[] = {
+		"test.policy:2:9: warning: include pattern /nowhere/*.policy matches no file",
+		NULL,
+	};
+	static const char *const missing[] = {
+		"test.policy:1:9: error: cannot include /etc/missing.policy: no such file",
+		NULL,
+	};
+	static const char *const refused[] = {
+		"test.policy:1:9: error: cannot include /etc/refused.policy: refusing: test says no",
+		NULL,
+	};
+	static const char *const bad[] = {
+		"/etc/bad.policy:2:7: error: expected 'user' or 'group', found 'bogus'",
+		NULL,
+	};
+	static const char *const deep[] = {
+		"/d/7.policy:1:9: error: cannot include /d/8.policy: includes nested deeper than 8 "
+		"levels",
+		NULL,
+	};
+
+	diag_list_init(&d);
+	assert_int_equal(parse("include /etc/loop/a.policy\n", &reader, &d, &n), POLICY_E_INVALID);
+	assert_diags(&d, loop);
+	diag_list_free(&d);
+
+	diag_list_init(&d);
+	assert_int_equal(parse("include /etc/self.policy\n", &reader, &d, &n), POLICY_E_INVALID);
+	assert_diags(&d, self);
+	diag_list_free(&d);
+
+	/* The top file is a loop too when an include names it again (by its reader id). */
+	reader.root_id = "/etc/self.policy";
+	diag_list_init(&d);
+	{
+		struct policy_ast *ast;
+		const char *text = "include /etc/self.policy\n";
+		const char *const top[] = {"/etc/self.policy:1:9: error: include loop: "
+					   "/etc/self.policy is already being read",
+					   NULL};
+		assert_int_equal(
+			policy_parse("/etc/self.policy", text, strlen(text), &reader, &d, &ast),
+			POLICY_E_INVALID);
+		assert_diags(&d, top);
+	}
+	diag_list_free(&d);
+	reader.root_id = NULL;
+
+	diag_list_init(&d);
+	assert_int_equal(parse("allow all\ninclude /nowhere/*.policy\n", &reader, &d, &n), 0);
+	assert_int_equal(n, 1);
+	assert_diags(&d, none);
+	diag_list_free(&d);
+
+	diag_list_init(&d);
+	assert_int_equal(parse("include /etc/missing.policy\n", &reader, &d, &n), POLICY_E_INVALID);
+	assert_diags(&d, missing);
+	diag_list_free(&d);
+
+	diag_list_init(&d);
+	assert_int_equal(parse("include /etc/refused.policy\n", &reader, &d, &n), POLICY_E_INVALID);
+	assert_diags(&d, refused);
+	diag_list_free(&d);
+
+	diag_list_init(&d);
+	assert_int_equal(parse("include /etc/bad.policy\n", &reader, &d, &n), POLICY_E_INVALID);
+	assert_diags(&d, bad);
+	diag_list_free(&d);
+
+	/* test.policy -> 0 -> ... -> 7 is eight levels below the top: 8 is one too many. */
+	diag_list_init(&d);
+	assert_int_equal(parse("include /d/0.policy\n", &reader, &d, &n), POLICY_E_INVALID);
+	assert_diags(&d, deep);
+	diag_list_free(&d);
+
+	diag_list_init(&d);
+	assert_int_equal(parse("include /d/2.policy\n", &reader, &d, &n), 0);
+	assert_int_equal(n, 2);
+	diag_list_free(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(grammar_elements),
+		cmocka_unit_test(errors_with_position),
+		cmocka_unit_test(values_and_ranges),
+		cmocka_unit_test(names),
+		cmocka_unit_test(limits),
+		cmocka_unit_test(too_many_rules),
+		cmocka_unit_test(too_many_errors),
+		cmocka_unit_test(errors_do_not_stop_at_first_line),
+		cmocka_unit_test(includes_sorted_and_relative),
+		cmocka_unit_test(include_errors),
+	};
+	return cmocka_run_group_tests_name("policy-parse", tests, NULL, NULL);
+}

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests for policy-wire: a round trip keeps every decision and origin; the decoder refuses
+ * every truncation, each hand-made violation of the format, and survives every single-bit flip
+ * of a valid blob (what it accepts re-encodes to the same bytes: nothing is taken loosely).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "udsecho/policy.h"
+#include "policy-helpers.h"
+
+static const char sample[] = "allow user root\n"
+			     "deny user mallory 60000-60010\n"
+			     "allow group wheel user 1000-1999\n"
+			     "allow group users staff\n"
+			     "deny all\n";
+
+static struct policy *compile(const char *text)
+{
+	struct diag_list d;
+	struct policy *p;
+
+	diag_list_init(&d);
+	assert_int_equal(test_compile(text, NULL, &d, &p), 0);
+	diag_list_free(&d);
+	return p;
+}
+
+static void encode(const struct policy *p, unsigned char **buf, size_t *len)
+{
+	void *b;
+
+	assert_int_equal(policy_encode(p, &b, len), 0);
+	*buf = b;
+}
+
+/* Same decision, same deciding rule, for a grid of peers. */
+static void assert_same_decisions(const struct policy *a, const struct policy *b)
+{
+	static const uid_t uids[] = {0,	   1,	 999,	1000,  1500,  1666,
+				     1999, 2000, 60000, 60010, 60011, 4294967294u};
+	static const gid_t gids[] = {0, 10, 50, 100, 101, 4294967294u};
+
+	for (size_t i = 0; i < sizeof(uids) / sizeof(uids[0]); i++)
+		for (size_t j = 0; j < sizeof(gids) / sizeof(gids[0]); j++)
+			for (size_t k = 0; k < sizeof(gids) / sizeof(gids[0]); k++) {
+				struct peer_cred c = test_cred(uids[i], gids[j], &gids[k], 1);
+				struct policy_verdict x = policy_eval(a, &c),
+						      y = policy_eval(b, &c);
+				assert_int_equal(x.allow, y.allow);
+				assert_int_equal(x.rule, y.rule);
+			}
+}
+
+static void round_trip(void **state)
+{
+	static const char *const texts[] = {sample, "", "allow all\n", "deny group 0-4294967294\n"};
+
+	for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
+		struct policy *p = compile(texts[t]), *q;
+		unsigned char *buf, *again;
+		size_t len, len2;
+
+		encode(p, &buf, &len);
+		assert_int_equal(policy_decode(buf, len, &q), 0);
+		assert_int_equal(policy_rule_count(q), policy_rule_count(p));
+		for (long i = 0; i < (long)policy_rule_count(p); i++) {
+			const char *f1, *f2;
+			unsigned l1, l2;
+			assert_int_equal(policy_rule_origin(p, i, &f1, &l1), 0);
+			assert_int_equal(policy_rule_origin(q, i, &f2, &l2), 0);
+			assert_string_equal(f1, f2);
+			assert_int_equal(l1, l2);
+			/* The rule text stays with the monitor. */
+			assert_null(policy_rule_text(q, i));
+		}
+		assert_same_decisions(p, q);
+		encode(q, &again, &len2);
+		assert_int_equal(len, len2);
+		assert_memory_equal(buf, again, len);
+		free(again);
+		free(buf);
+		policy_free(q);
+		policy_free(p);
+	}
+}
+
+static void round_trip_builtin(void **state)
+{
+	struct policy *p, *q;
+	unsigned char *buf;
+	size_t len;
+	const char *file;
+	unsigned line;
+
+	assert_int_equal(policy_builtin_allow_uid(1000, &p), 0);
+	encode(p, &buf, &len);
+	assert_int_equal(policy_decode(buf, len, &q), 0);
+	assert_int_equal(policy_rule_origin(q, 0, &file, &line), 0);
+	assert_string_equal(file, "built-in");
+	assert_same_decisions(p, q);
+	free(buf);
+	policy_free(p);
+	policy_free(q);
+}
+
+static void every_truncation(void **state)
+{
+	struct policy *p = compile(sample), *q;
+	unsigned char *buf;
+	size_t len;
+
+	encode(p, &buf, &len);
+	for (size_t n = 0; n < len; n++) {
+		/* A copy of exactly n bytes, so that the sanitizer sees any read past it. */
+		unsigned char *cut = malloc(n ? n : 1);
+		memcpy(cut, buf, n);
+		q = (struct policy *)1;
+		assert_int_equal(policy_decode(cut, n, &q), POLICY_E_WIRE);
+		assert_null(q);
+		free(cut);
+	}
+	free(buf);
+	policy_free(p);
+}
+
+static void every_bit_flip(void **state)
+{
+	struct policy *p = compile(sample), *q;
+	unsigned char *buf, *again;
+	size_t len, len2, accepted = 0;
+
+	encode(p, &buf, &len);
+	for (size_t bit = 0; bit < len * 8; bit++) {
+		int r;
+
+		buf[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+		r = policy_decode(buf, len, &q);
+		if (r == 0) {
+			struct peer_cred c = test_cred(1000, 10, NULL, 0);
+			accepted++;
+			(void)policy_eval(q, &c);
+			encode(q, &again, &len2);
+			assert_int_equal(len, len2);
+			assert_memory_equal(buf, again, len);
+			free(again);
+			policy_free(q);
+		} else {
+			assert_int_equal(r, POLICY_E_WIRE);
+		}
+		buf[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+	}
+	/* Flips inside a file name, a line number or an id stay valid policies. */
+	assert_true(accepted > 0);
+	assert_true(accepted < len * 8);
+	free(buf);
+	policy_free(p);
+}
+
+static void put32(unsigned char *b, size_t off, uint32_t v)
+{
+	b[off] = (unsigned char)v;
+	b[off + 1] = (unsigned char)(v >> 8);
+	b[off + 2] = (unsigned char)(v >> 16);
+	b[off + 3] = (unsigned char)(v >> 24);
+}
+
+/*
+ * "allow user 1" from "test.policy": header 0..27, file name 28..42, rule 43..62 (allow, file,
+ * line, first, count), selector 63..74 (kind, first, count), range 75..82 (lo, hi).
+ */
+enum {
+	OFF_VERSION = 4,
+	OFF_TOTAL = 8,
+	OFF_NFILES = 12,
+	OFF_NRULES = 16,
+	OFF_NSELS = 20,
+	OFF_NRANGES = 24,
+	OFF_NAMELEN = 28,
+	OFF_NAME = 32,
+	OFF_ALLOW = 43,
+	OFF_FILE = 47,
+	OFF_FIRST = 55,
+	OFF_COUNT = 59,
+	OFF_KIND = 63,
+	OFF_SFIRST = 67,
+	OFF_SCOUNT = 71,
+	OFF_LO = 75,
+	OFF_HI = 79,
+	BLOB_LEN = 83,
+};
+
+static void crafted(void **state)
+{
+	static const struct {
+		size_t off;
+		uint32_t value;
+	} bad[] = {
+		{OFF_VERSION, 2},
+		{OFF_TOTAL, BLOB_LEN + 1},
+		{OFF_NFILES, 0},
+		{OFF_NFILES, 0xffffffff},
+		{OFF_NRULES, 0xffffffff},
+		{OFF_NRULES, 2},
+		{OFF_NSELS, 0xffffffff},
+		{OFF_NRANGES, 0x20000001},
+		{OFF_NAMELEN, 0},
+		{OFF_NAMELEN, 0xffffffff},
+		{OFF_ALLOW, 2},
+		{OFF_FILE, 1},
+		{OFF_FIRST, 1},
+		{OFF_COUNT, 2},
+		{OFF_KIND, 2},
+		{OFF_SFIRST, 1},
+		{OFF_SCOUNT, 0},
+		{OFF_SCOUNT, 2},
+		{OFF_LO, 2},
+		{OFF_HI, 0xffffffff},
+		{OFF_LO, 0xffffffff},
+	};
+	struct policy *p = compile("allow user 1\n"), *q;
+	unsigned char *buf, *copy;
+	size_t len;
+
+	encode(p, &buf, &len);
+	assert_int_equal(len, BLOB_LEN);
+	assert_int_equal(policy_decode(buf, len, &q), 0);
+	policy_free(q);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		copy = malloc(len);
+		memcpy(copy, buf, len);
+		put32(copy, bad[i].off, bad[i].value);
+		assert_int_equal(policy_decode(copy, len, &q), POLICY_E_WIRE);
+		free(copy);
+	}
+	/* Bad magic, a NUL inside the file name, and one trailing byte. */
+	copy = malloc(len + 1);
+	memcpy(copy, buf, len);
+	copy[0] = 'X';
+	assert_int_equal(policy_decode(copy, len, &q), POLICY_E_WIRE);
+	copy[0] = buf[0];
+	copy[OFF_NAME + 3] = '\0';
+	assert_int_equal(policy_decode(copy, len, &q), POLICY_E_WIRE);
+	copy[OFF_NAME + 3] = buf[OFF_NAME + 3];
+	copy[len] = 0;
+	put32(copy, OFF_TOTAL, BLOB_LEN + 1);
+	assert_int_equal(policy_decode(copy, len + 1, &q), POLICY_E_WIRE);
+	free(copy);
+	free(buf);
+	policy_free(p);
+}
+
+static void unsorted_ranges_refused(void **state)
+{
+	struct policy *p = compile("allow user 1 5\n"), *q;
+	unsigned char *buf;
+	size_t len;
+
+	/* Ranges {1,1} {5,5} at OFF_LO: make them overlap, then reverse them. */
+	encode(p, &buf, &len);
+	put32(buf, OFF_LO + 8, 1);
+	put32(buf, OFF_LO + 12, 1);
+	assert_int_equal(policy_decode(buf, len, &q), POLICY_E_WIRE);
+	put32(buf, OFF_LO + 8, 2);
+	put32(buf, OFF_LO + 12, 2);
+	assert_int_equal(policy_decode(buf, len, &q), POLICY_E_WIRE); /* adjacent: not merged */
+	put32(buf, OFF_LO, 9);
+	put32(buf, OFF_LO + 4, 9);
+	put32(buf, OFF_LO + 8, 5);
+	put32(buf, OFF_LO + 12, 5);
+	assert_int_equal(policy_decode(buf, len, &q), POLICY_E_WIRE);
+	free(buf);
+	policy_free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(round_trip),	    cmocka_unit_test(round_trip_builtin),
+		cmocka_unit_test(every_truncation), cmocka_unit_test(every_bit_flip),
+		cmocka_unit_test(crafted),	    cmocka_unit_test(unsorted_ranges_refused),
+	};
+	return cmocka_run_group_tests_name("policy-wire", tests, NULL, NULL);
+}

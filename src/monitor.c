@@ -106,8 +106,12 @@ static int send_policy(struct monitor *m)
 	return r;
 }
 
-/* SIGHUP: load the policy again; on any error keep the one in force and say why. */
-static void reload(struct monitor *m)
+/*
+ * SIGHUP: load the policy again; on any error keep the one in force and say why. Returns -1 to go
+ * on; 71 when the worker could not be sent the new policy (the channel is then out of step, so
+ * the server stops rather than serve on with a policy nobody can tell).
+ */
+static int reload(struct monitor *m)
 {
 	struct diag_list diags;
 	struct policy *next = NULL;
@@ -121,7 +125,7 @@ static void reload(struct monitor *m)
 		log_err("event=reload result=failed policy=%s reason=\"%s\" (the policy in force is "
 			"unchanged)",
 			m->cfg->source->path, r > 0 ? "invalid policy" : strerror(-r));
-		return;
+		return -1;
 	}
 	policy_free(m->policy);
 	m->policy = next;
@@ -130,9 +134,10 @@ static void reload(struct monitor *m)
 		log_err("event=reload result=failed reason=\"cannot send the policy to the worker: "
 			"%s\"",
 			strerror(-r));
-		return;
+		return 71;
 	}
 	log_policy("reload", m, builtin);
+	return -1;
 }
 
 static void describe_exit(int status, char *buf, size_t len)
@@ -187,6 +192,19 @@ static void reap_worker(struct monitor *m)
 		 (int)m->worker);
 }
 
+/* Stop: close the pair (the worker's cue), reap the worker, remove our node; returns @status. */
+static int shut_down(struct monitor *m, int status)
+{
+	if (m->pair_fd >= 0) {
+		close(m->pair_fd);
+		m->pair_fd = -1;
+	}
+	if (m->worker > 0)
+		reap_worker(m);
+	remove_node(m);
+	return status;
+}
+
 /* One signal: returns -1 to go on, or the exit status. */
 static int on_signal(struct monitor *m, const struct signalfd_siginfo *si)
 {
@@ -197,22 +215,17 @@ static int on_signal(struct monitor *m, const struct signalfd_siginfo *si)
 	case SIGTERM:
 	case SIGINT:
 		log_info("event=stop signal=SIG%s", sigabbrev_np((int)si->ssi_signo));
-		close(m->pair_fd);
-		m->pair_fd = -1;
-		reap_worker(m);
-		remove_node(m);
-		return 0;
+		return shut_down(m, 0);
 	case SIGHUP:
-		reload(m);
-		return -1;
+		status = reload(m);
+		return status < 0 ? -1 : shut_down(m, status);
 	case SIGCHLD:
 		if (waitpid(m->worker, &status, WNOHANG) != m->worker)
 			return -1;
 		m->worker = -1;
 		describe_exit(status, how, sizeof(how));
 		log_err("event=worker-died %s", how);
-		remove_node(m);
-		return exit_status_of(status);
+		return shut_down(m, exit_status_of(status));
 	default:
 		return -1;
 	}
@@ -229,10 +242,7 @@ static int supervise(struct monitor *m)
 			continue;
 		if (n != sizeof(si)) {
 			log_err("monitor: signalfd: %s", n < 0 ? strerror(errno) : "short read");
-			close(m->pair_fd);
-			reap_worker(m);
-			remove_node(m);
-			return 71;
+			return shut_down(m, 71);
 		}
 		r = on_signal(m, &si);
 		if (r >= 0)
@@ -334,28 +344,21 @@ int monitor_run(const struct monitor_config *cfg)
 		close(cfg->ready_fd);
 	shutdown(sv[0], SHUT_RD);
 	m.pair_fd = sv[0];
-	r = confine(&m);
-	if (r < 0) {
-		close(m.pair_fd);
-		reap_worker(&m);
-		remove_node(&m);
-		policy_free(m.policy);
-		return 71;
-	}
 	/* A worker that stops reading must not hang the monitor: bound every send. */
 	setsockopt(m.pair_fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout));
-	log_info("event=start worker=%d", (int)m.worker);
-	log_policy("policy", &m, cfg->builtin);
-	r = send_policy(&m);
-	if (r < 0) {
-		log_err("monitor: cannot send the policy to the worker: %s", strerror(-r));
-		close(m.pair_fd);
-		reap_worker(&m);
-		remove_node(&m);
-		policy_free(m.policy);
-		return 71;
+	if (confine(&m) < 0) {
+		r = shut_down(&m, 71);
+	} else {
+		log_info("event=start worker=%d", (int)m.worker);
+		log_policy("policy", &m, cfg->builtin);
+		r = send_policy(&m);
+		if (r < 0) {
+			log_err("monitor: cannot send the policy to the worker: %s", strerror(-r));
+			r = shut_down(&m, 71);
+		} else {
+			r = supervise(&m);
+		}
 	}
-	r = supervise(&m);
 	policy_free(m.policy);
 	return r;
 }

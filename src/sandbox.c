@@ -26,6 +26,19 @@
 
 #if UDSECHO_SANITIZED
 #include <sanitizer/common_interface_defs.h>
+
+/*
+ * LeakSanitizer checks at exit by stopping the world from a cloned tracer with ptrace(2), which
+ * every filter here forbids (the tracer is killed and the check waits for it forever). The
+ * runtime asks this hook first: once a filter is loaded, the exit-time check is off. Leaks are
+ * still checked in every process that runs without a filter (unit tests, --sandbox off).
+ */
+static int filter_loaded;
+int __lsan_is_turned_off(void);
+int __lsan_is_turned_off(void)
+{
+	return filter_loaded;
+}
 #endif
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -291,8 +304,12 @@ static int load(scmp_filter_ctx ctx)
 #if UDSECHO_SANITIZED
 	/* Let the runtimes cache /proc/self/maps and the like while files can still be opened. */
 	__sanitizer_sandbox_on_notify(NULL);
-#endif
+	int r = seccomp_load(ctx);
+	filter_loaded |= r == 0;
+	return r;
+#else
 	return seccomp_load(ctx);
+#endif
 }
 
 int sandbox_worker(enum sandbox_mode mode)

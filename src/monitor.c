@@ -276,6 +276,8 @@ static int confine(struct monitor *m)
 		close(fd);
 	log_info("event=sandbox role=monitor uid=%u gid=%u sandbox=%s %s", (unsigned int)geteuid(),
 		 (unsigned int)getegid(), sandbox_mode_name(m->cfg->sandbox), status);
+	if (m->cfg->sandbox == SANDBOX_OFF)
+		log_warn("monitor: --sandbox off: the monitor has NO seccomp filter");
 	return 0;
 }
 

@@ -5,8 +5,10 @@
  * only orders the steps and chooses exit statuses (sysexits.h, as udsechod(8) lists them).
  */
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/un.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -112,6 +114,18 @@ static int load_policy(const struct policy_source *src, struct policy **policy, 
 	return r ? EX_CONFIG : 0;
 }
 
+/* --check: the directory that would hold the socket must be one sockpath_listen() accepts. */
+static int check_socket_dir(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)], err[1024];
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (sockpath_check_dirs(dirname(dir), geteuid(), err, sizeof(err)) == 0)
+		return 0;
+	log_err("%s", err);
+	return EX_CONFIG;
+}
+
 static int sockpath_status(int r)
 {
 	if (r == SOCKPATH_E_PERM)
@@ -160,8 +174,10 @@ int main(int argc, char **argv)
 	if (r || o.check) {
 		policy_free(policy);
 		if (!r)
-			log_info("configuration OK (policy %s)",
-				 builtin ? "built-in" : o.policy_path);
+			r = check_socket_dir(o.socket_path);
+		if (!r)
+			log_notice("configuration OK (policy %s)",
+				   builtin ? "built-in" : o.policy_path);
 		return r;
 	}
 	r = sockpath_listen(&spec, &node, err, sizeof(err));

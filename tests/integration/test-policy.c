@@ -221,6 +221,16 @@ static void check_mode(void **state)
 	assert_int_equal(harness_server_run(&s, args, NULL), 78);
 	assert_true(harness_wait_log(&s, "writable by", 100));
 
+	/* The directory that would hold the socket is checked too. */
+	harness_write_file(policy, "allow user root\n", 0600);
+	snprintf(line, sizeof(line), "%s/open", s.dir);
+	assert_int_equal(mkdir(line, 0700), 0);
+	assert_int_equal(chmod(line, 0777), 0);
+	snprintf(s.path, sizeof(s.path), "%s/open/sock", s.dir);
+	assert_int_equal(harness_server_run(&s, args, NULL), 78);
+	assert_true(harness_wait_log(&s, "open: unsafe directory for the socket", 100));
+	assert_int_equal(access(s.path, F_OK), -1);
+
 	assert_int_equal(harness_server_run(&s, missing, NULL), 78);
 	assert_true(harness_wait_log(
 		&s, "/nonexistent/policy: cannot load the policy: No such file", 100));

@@ -173,6 +173,15 @@ static void call_ptrace(void)
 	ptrace(PTRACE_TRACEME, 0, NULL, NULL);
 }
 
+static void call_sigaltstack_set(void)
+{
+	static char stack[16384];
+	stack_t ss = {.ss_sp = stack, .ss_size = sizeof(stack)};
+
+	/* Even the sanitizer build allows only the query sigaltstack(NULL, &old). */
+	sigaltstack(&ss, NULL);
+}
+
 static void call_timerfd_realtime(void)
 {
 	timerfd_create(CLOCK_REALTIME, 0);
@@ -581,6 +590,7 @@ int main(void)
 		WORKER_KILLS(timerfd_realtime),
 		WORKER_KILLS(fcntl_dupfd),
 		WORKER_KILLS(ptrace),
+		WORKER_KILLS(sigaltstack_set),
 #if defined(__x86_64__)
 		cmocka_unit_test(worker_kills_i386),
 		WORKER_KILLS(x32_getpid),

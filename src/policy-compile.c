@@ -287,7 +287,9 @@ int policy_compile(const struct policy_ast *ast, const struct policy_resolver *r
 		r = POLICY_E_INVALID;
 		goto fail;
 	}
-	r = warn_shadowed(p, diags, ast);
+	r = policy_index_build(p);
+	if (r == 0)
+		r = warn_shadowed(p, diags, ast);
 	if (r == 0 && p->nrules == 0 && ast->nfiles > 0)
 		r = diag_add(diags, DIAG_WARNING, ast->files[0], 0, 0,
 			     "no rules: every peer is denied");
@@ -322,6 +324,10 @@ int policy_builtin_allow_uid(uid_t uid, struct policy **out)
 	p->rules[0] =
 		(struct policy_rule){.allow = 1, .file = 0, .line = 0, .first = 0, .count = 1};
 	p->nranges = p->nsels = p->nrules = 1;
+	if (policy_index_build(p) < 0) {
+		policy_free(p);
+		return -ENOMEM;
+	}
 	*out = p;
 	return 0;
 }
@@ -339,5 +345,6 @@ void policy_free(struct policy *p)
 	free(p->rules);
 	free(p->sels);
 	free(p->ranges);
+	policy_index_free(p);
 	free(p);
 }

@@ -5,7 +5,8 @@
  * Runs in the worker's sandbox for every connection: it makes no system call, allocates
  * nothing and touches only the policy and the credentials the kernel gave. First matching rule
  * wins; no match is a deny verdict (rule -1), never an error. The ranges of a selector are
- * sorted and disjoint, so a uid is found by binary search.
+ * sorted and disjoint, so a uid is found by binary search; the uid index (policy-index.c)
+ * narrows the rules to try without changing which one decides.
  */
 #include "policy-private.h"
 
@@ -57,16 +58,47 @@ static int sel_matches(const struct policy *p, const struct policy_sel *sel,
 	return 0;
 }
 
+static int rule_matches(const struct policy *p, size_t i, const struct peer_cred *cred)
+{
+	const struct policy_rule *rule = &p->rules[i];
+	size_t k = 0;
+
+	while (k < rule->count && sel_matches(p, &p->sels[rule->first + k], cred))
+		k++;
+	return k == rule->count;
+}
+
+static struct policy_verdict decided(const struct policy *p, size_t i)
+{
+	return (struct policy_verdict){.allow = (int)p->rules[i].allow, .rule = (long)i};
+}
+
 struct policy_verdict policy_eval(const struct policy *p, const struct peer_cred *cred)
 {
-	for (size_t i = 0; i < p->nrules; i++) {
-		const struct policy_rule *rule = &p->rules[i];
-		size_t k = 0;
+	size_t a = 0, a_end = 0, b = 0, piece;
 
-		while (k < rule->count && sel_matches(p, &p->sels[rule->first + k], cred))
-			k++;
-		if (k == rule->count)
-			return (struct policy_verdict){.allow = (int)rule->allow, .rule = (long)i};
+	if (!p->ix_start) {
+		for (size_t i = 0; i < p->nrules; i++)
+			if (rule_matches(p, i, cred))
+				return decided(p, i);
+		return (struct policy_verdict){.allow = 0, .rule = -1};
+	}
+	/* Only the rules listed for the uid's piece, and those without a user selector, can
+	 * match: merge both lists in rule order, so the first match is still the first rule. */
+	piece = policy_index_piece(p, cred->uid);
+	if (piece + 1 < p->ix_nbounds) {
+		a = p->ix_start[piece];
+		a_end = p->ix_start[piece + 1];
+	}
+	while (a < a_end || b < p->ix_nunkeyed) {
+		size_t i;
+
+		if (b == p->ix_nunkeyed || (a < a_end && p->ix_rules[a] < p->ix_unkeyed[b]))
+			i = p->ix_rules[a++];
+		else
+			i = p->ix_unkeyed[b++];
+		if (rule_matches(p, i, cred))
+			return decided(p, i);
 	}
 	return (struct policy_verdict){.allow = 0, .rule = -1};
 }

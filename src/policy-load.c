@@ -60,10 +60,11 @@ static int check_owner_mode(const struct stat *st, uid_t trusted, const char *wh
 	int r;
 
 	if (st->st_uid != 0 && st->st_uid != trusted) {
-		r = asprintf(
-			why,
-			"refusing: %sowned by uid %u, not by root or uid %u; run: chown root %s",
-			what, (unsigned)st->st_uid, (unsigned)trusted, path);
+		char also[32] = "";
+		if (trusted != 0)
+			snprintf(also, sizeof(also), " or uid %u", (unsigned)trusted);
+		r = asprintf(why, "refusing: %sowned by uid %u, not by root%s; run: chown root %s",
+			     what, (unsigned)st->st_uid, also, path);
 		return r < 0 ? -ENOMEM : 1;
 	}
 	if (!(mode & 022) || (is_dir && (mode & S_ISVTX) && st->st_uid == 0))
@@ -122,28 +123,77 @@ static char *parent_of(const char *path)
 	return strndup(path, (size_t)(slash - path));
 }
 
-/* Both chains: the directory holding @path (a link may live there) and the target's own. */
-static int check_paths(const char *path, const char *real, uid_t trusted, char **why)
+#define LINKS_MAX 40 /* as the kernel's limit on symlinks followed in one lookup */
+
+/* The real directory holding @path, and every directory above it. */
+static int check_parent(const char *path, uid_t trusted, char **why)
 {
-	char *dir = parent_of(path), *realdir = NULL, *target_dir = parent_of(real);
+	char *dir = parent_of(path), *real = NULL;
 	int r = -ENOMEM;
 
-	if (!dir || !target_dir)
-		goto out;
-	realdir = realpath(dir, NULL);
-	if (!realdir) {
+	if (!dir)
+		return r;
+	real = realpath(dir, NULL);
+	if (!real) {
 		r = -errno;
 		if (asprintf(why, "cannot check directory %s: %s", dir, strerror(-r)) < 0)
 			r = -ENOMEM;
-		goto out;
+	} else {
+		r = check_dirs(real, trusted, why);
 	}
-	r = check_dirs(target_dir, trusted, why);
-	if (r == 0 && strcmp(realdir, target_dir) != 0)
-		r = check_dirs(realdir, trusted, why);
-out:
 	free(dir);
-	free(realdir);
-	free(target_dir);
+	free(real);
+	return r;
+}
+
+/*
+ * Every hop from @path to the file it names: whoever can write the directory holding a link
+ * can point it elsewhere, so each such directory must pass, and so must the target's own.
+ * Symlinked directories are resolved by realpath(3) and their real chain is what is checked.
+ */
+static int check_paths(const char *path, uid_t trusted, char **why)
+{
+	char *cur = strdup(path);
+	int r = -ENOMEM;
+
+	for (int hops = 0; cur; hops++) {
+		struct stat st;
+		char *target, *next, *dir;
+		ssize_t n;
+
+		r = check_parent(cur, trusted, why);
+		if (r != 0)
+			break;
+		if (lstat(cur, &st) < 0 || !S_ISLNK(st.st_mode)) {
+			r = 0; /* a missing file is reported by the open that follows */
+			break;
+		}
+		if (hops == LINKS_MAX) {
+			r = asprintf(why, "cannot read it: %s", strerror(ELOOP)) < 0 ? -ENOMEM
+										     : -ELOOP;
+			break;
+		}
+		target = malloc(PATH_MAX);
+		n = target ? readlink(cur, target, PATH_MAX - 1) : -1;
+		if (n < 0) {
+			r = target ? -errno : -ENOMEM;
+			free(target);
+			break;
+		}
+		target[n] = '\0';
+		dir = parent_of(cur);
+		next = NULL;
+		if (dir && target[0] == '/')
+			next = strdup(target);
+		else if (dir && asprintf(&next, "%s/%s", dir, target) < 0)
+			next = NULL;
+		free(dir);
+		free(target);
+		free(cur);
+		cur = next;
+		r = -ENOMEM; /* what remains when cur is NULL */
+	}
+	free(cur);
 	return r;
 }
 
@@ -209,7 +259,7 @@ static int read_checked(uid_t trusted, const char *path, char **text, size_t *le
 		r = -errno;
 		return asprintf(why, "cannot read it: %s", strerror(-r)) < 0 ? -ENOMEM : r;
 	}
-	r = check_paths(path, real, trusted, why);
+	r = check_paths(path, trusted, why);
 	if (r != 0)
 		goto out;
 	/* O_NONBLOCK: opening a FIFO must not hang; it is refused right below. */

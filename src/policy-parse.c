@@ -105,6 +105,15 @@ static int name_char_ok(char c)
 	       c == '_' || c == '.' || c == '-' || c == '@';
 }
 
+/* Tokens point into the text, which has no terminating NUL: never use str*() on them. */
+static int all_digits(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
 /* Parse one decimal id of a number or range (digits only); reports its own error. */
 static int parse_id(struct parser *ps, const char *file, unsigned line, const struct token *t,
 		    enum policy_kind kind, uint32_t *id)
@@ -138,8 +147,7 @@ static int parse_value(struct parser *ps, const char *file, unsigned line, const
 		a.len = dash ? (size_t)(dash - t->s) : t->len;
 		b = (struct token){.s = a.s + a.len + 1, .col = t->col + (unsigned)a.len + 1};
 		b.len = dash ? t->len - a.len - 1 : 0;
-		if (strspn(a.s, "0123456789") < a.len ||
-		    (dash && (b.len == 0 || strspn(b.s, "0123456789") < b.len))) {
+		if (!all_digits(a.s, a.len) || (dash && (b.len == 0 || !all_digits(b.s, b.len)))) {
 			perror_at(ps, file, line, t->col,
 				  "invalid %s %s: expected a number or a range such as 1000-1999",
 				  kind == POLICY_USER ? "uid" : "gid",

@@ -42,7 +42,25 @@ struct policy {
 	char **files;
 	size_t nfiles;
 	char **texts; /* one per rule, or NULL after policy_decode() */
+
+	/* The uid index (policy-index.c); ix_start is NULL when there is none. */
+	uint32_t *ix_bounds; /* sorted, unique: piece s is [ix_bounds[s], ix_bounds[s + 1]) */
+	size_t ix_nbounds;
+	uint32_t *ix_start; /* piece s lists ix_rules[ix_start[s] .. ix_start[s + 1]) */
+	uint32_t *ix_rules;
+	uint32_t *ix_unkeyed; /* rules without a user selector, in order */
+	size_t ix_nunkeyed;
 };
+
+/*
+ * policy_index_build - (re)build the uid index of @p; too large an index is simply not built.
+ * Returns 0 or -ENOMEM (and @p then has no index). policy_index_free() drops it.
+ */
+int policy_index_build(struct policy *p);
+void policy_index_free(struct policy *p);
+
+/* policy_index_piece - the piece of the uid line holding @id; ix_nbounds when before all. */
+size_t policy_index_piece(const struct policy *p, uint32_t id);
 
 struct policy_ast_value {
 	char *name; /* NULL for a number or a range */

@@ -228,6 +228,8 @@ int policy_decode(const void *buf, size_t len, struct policy **out)
 		ret = decode_sels(&r, p, nsels, nranges);
 	if (ret == 0)
 		ret = decode_ranges(&r, p, nranges);
+	if (ret == 0)
+		ret = policy_index_build(p);
 	if (ret != 0)
 		goto fail;
 	*out = p;

@@ -138,10 +138,17 @@ static int cmp_gid(const void *a, const void *b)
 
 struct peer_cred test_cred(uid_t uid, gid_t gid, const gid_t *g, size_t n)
 {
+	/*
+	 * The groups cannot live in the returned struct's groups_inline: the copy made on return
+	 * would point into the callee's dead frame. A ring of arrays outlives the few creds a test
+	 * holds at once.
+	 */
+	static gid_t ring[16][PEERCRED_GROUPS_INLINE];
+	static unsigned next;
 	struct peer_cred c = {.pid = 1, .uid = uid, .gid = gid};
 
 	assert_true(n <= PEERCRED_GROUPS_INLINE);
-	c.groups = c.groups_inline;
+	c.groups = ring[next++ % 16];
 	if (n)
 		memcpy(c.groups, g, n * sizeof(*g));
 	qsort(c.groups, n, sizeof(*g), cmp_gid);

@@ -2,7 +2,8 @@
 /*
  * Unit tests for policy-eval: first match wins, default deny, several values (any) and several
  * selectors (all), groups through the primary and through a supplementary group, ranges and
- * the id edges 0 and 4294967294.
+ * the id edges 0 and 4294967294; and random policies against a plain model of the semantics,
+ * with and without the uid index.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,10 +11,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "udsecho/policy.h"
 #include "policy-helpers.h"
+#include "src/policy-private.h"
 
 static struct policy *compile(const char *text)
 {
@@ -136,6 +140,132 @@ static void all_rules(void **state)
 	policy_free(p);
 }
 
+/* A model of one rule: at most 3 selectors of at most 3 ranges each; no selector is `all`. */
+struct model_rule {
+	int allow;
+	int nsel;
+	int kind[3];
+	int nval[3];
+	unsigned lo[3][3], hi[3][3];
+};
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+
+static unsigned rnd(unsigned n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (unsigned)(rng_state % n);
+}
+
+static int model_has(const struct model_rule *r, int s, unsigned id)
+{
+	for (int v = 0; v < r->nval[s]; v++)
+		if (id >= r->lo[s][v] && id <= r->hi[s][v])
+			return 1;
+	return 0;
+}
+
+/* First match wins; a user selector wants the uid, a group selector any of gid and groups. */
+static long model_eval(const struct model_rule *rules, int n, unsigned uid, unsigned gid,
+		       const gid_t *groups, size_t ngroups)
+{
+	for (int i = 0; i < n; i++) {
+		int ok = 1;
+		for (int s = 0; s < rules[i].nsel && ok; s++) {
+			if (rules[i].kind[s] == POLICY_USER) {
+				ok = model_has(&rules[i], s, uid);
+			} else {
+				ok = model_has(&rules[i], s, gid);
+				for (size_t g = 0; g < ngroups && !ok; g++)
+					ok = model_has(&rules[i], s, groups[g]);
+			}
+		}
+		if (ok)
+			return i;
+	}
+	return -1;
+}
+
+static void check_against_model(const struct model_rule *rules, int n, const char *text,
+				int indexed)
+{
+	struct policy *p = compile(text);
+
+	assert_int_equal(p->ix_start != NULL, indexed);
+	for (int t = 0; t < 300; t++) {
+		gid_t groups[3];
+		size_t ng = rnd(4);
+		unsigned uid = rnd(70), gid = rnd(70);
+		struct policy_verdict v;
+		struct peer_cred c;
+		long want;
+
+		for (size_t g = 0; g < ng; g++)
+			groups[g] = rnd(70);
+		want = model_eval(rules, n, uid, gid, groups, ng);
+		c = test_cred(uid, gid, groups, ng);
+		v = policy_eval(p, &c);
+		assert_int_equal(v.rule, want);
+		assert_int_equal(v.allow, want >= 0 && rules[want].allow);
+	}
+	policy_free(p);
+}
+
+static void random_policies_match_the_model(void **state)
+{
+	enum { RULES = 40 };
+	struct model_rule rules[RULES];
+	char *text = malloc(RULES * 200);
+
+	for (int round = 0; round < 300; round++) {
+		int n = 1 + (int)rnd(RULES);
+		char *s = text;
+
+		for (int i = 0; i < n; i++) {
+			struct model_rule *r = &rules[i];
+			r->allow = (int)rnd(2);
+			r->nsel = 1 + (int)rnd(3);
+			s += sprintf(s, "%s", r->allow ? "allow" : "deny");
+			for (int k = 0; k < r->nsel; k++) {
+				r->kind[k] = (int)rnd(2);
+				r->nval[k] = 1 + (int)rnd(3);
+				s += sprintf(s, " %s",
+					     r->kind[k] == POLICY_USER ? "user" : "group");
+				for (int v = 0; v < r->nval[k]; v++) {
+					r->lo[k][v] = rnd(64);
+					r->hi[k][v] = r->lo[k][v] + (rnd(3) ? 0 : rnd(12));
+					s += sprintf(s, " %u-%u", r->lo[k][v], r->hi[k][v]);
+				}
+			}
+			*s++ = '\n';
+		}
+		*s = '\0';
+		check_against_model(rules, n, text, 1);
+	}
+	free(text);
+}
+
+static void nested_ranges_fall_back_to_a_scan(void **state)
+{
+	enum { RULES = 1000 };
+	static struct model_rule rules[RULES];
+	char *text = malloc(RULES * 40), *s = text;
+
+	/* Every rule covers most of the others' uids: an index would hold RULES^2 / 2 entries. */
+	for (int i = 0; i < RULES; i++) {
+		rules[i] = (struct model_rule){
+			.allow = i % 2, .nsel = 1, .kind = {POLICY_USER}, .nval = {1}};
+		rules[i].lo[0][0] = (unsigned)i % 50;
+		rules[i].hi[0][0] = 69 + (unsigned)(RULES - i);
+		s += sprintf(s, "%s user %u-%u\n", i % 2 ? "allow" : "deny", rules[i].lo[0][0],
+			     rules[i].hi[0][0]);
+	}
+	check_against_model(rules, RULES, text, 0);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +275,8 @@ int main(void)
 		cmocka_unit_test(values_any_selectors_all),
 		cmocka_unit_test(id_edges),
 		cmocka_unit_test(all_rules),
+		cmocka_unit_test(random_policies_match_the_model),
+		cmocka_unit_test(nested_ranges_fall_back_to_a_scan),
 	};
 	return cmocka_run_group_tests_name("policy-eval", tests, NULL, NULL);
 }

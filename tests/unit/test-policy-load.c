@@ -153,11 +153,16 @@ static void owner_checked(void **state)
 	path = put("owned.policy", "allow all\n", 0644);
 	assert_int_equal(chown(path, 4242, 4242), 0);
 	snprintf(want, sizeof(want),
-		 "%s: error: refusing: owned by uid 4242, not by root or uid 0; run: chown root %s",
-		 path, path);
+		 "%s: error: refusing: owned by uid 4242, not by root; run: chown root %s", path,
+		 path);
 	expect(path, 0, POLICY_E_INVALID, want);
 	/* The server's own user may own it (as sshd accepts the user's own files). */
 	expect(path, 4242, 0, NULL);
+	snprintf(want, sizeof(want),
+		 "%s: error: refusing: owned by uid 4242, not by root or uid 1000; run: chown root "
+		 "%s",
+		 path, path);
+	expect(path, 1000, POLICY_E_INVALID, want);
 }
 
 static void non_regular_refused(void **state)
@@ -200,7 +205,7 @@ static void unsafe_directory_refused(void **state)
 	/* Sticky but owned by someone else: that someone may replace the file. */
 	assert_int_equal(chown(sub("open"), 4242, 4242), 0);
 	snprintf(want, sizeof(want),
-		 "%s: error: refusing: directory %s is owned by uid 4242, not by root or uid 0; "
+		 "%s: error: refusing: directory %s is owned by uid 4242, not by root; "
 		 "run: chown root %s",
 		 sub("open/p.policy"), sub("open"), sub("open"));
 	expect(sub("open/p.policy"), 0, POLICY_E_INVALID, want);
@@ -251,6 +256,19 @@ static void symlinks(void **state)
 		 "run: chmod go-w %s",
 		 sub("world/out.policy"), sub("world"), sub("world"));
 	expect(sub("world/out.policy"), geteuid(), POLICY_E_INVALID, want);
+
+	/* A chain whose middle link lives there: the first and last hops alone look safe. */
+	assert_int_equal(symlink("world/out.policy", sub("chain.policy")), 0);
+	snprintf(want, sizeof(want),
+		 "%s: error: refusing: directory %s is writable by group and others (mode 0777); "
+		 "run: chmod go-w %s",
+		 sub("chain.policy"), sub("world"), sub("world"));
+	expect(sub("chain.policy"), geteuid(), POLICY_E_INVALID, want);
+
+	/* A loop of links is reported, not followed forever. */
+	assert_int_equal(symlink("loop-b.policy", sub("loop-a.policy")), 0);
+	assert_int_equal(symlink("loop-a.policy", sub("loop-b.policy")), 0);
+	expect(sub("loop-a.policy"), geteuid(), -ELOOP, NULL);
 }
 
 static void includes_from_disk(void **state)

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Fuzz target: the worker's decoder of the policy sent by the monitor, on arbitrary bytes.
+ * Whatever it accepts must evaluate without fault and encode back to the very same bytes: the
+ * format has one spelling per policy, so anything looser in the decoder shows up here.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "udsecho/policy.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const gid_t groups[] = {0, 10, 1000, 65534};
+	struct policy *p;
+	void *buf;
+	size_t len;
+	int r;
+
+	r = policy_decode(data, size, &p);
+	if (r == POLICY_E_WIRE || r == -ENOMEM)
+		return 0;
+	if (r != 0)
+		abort();
+	for (uid_t uid = 0; uid < 4; uid++) {
+		struct peer_cred c = {
+			.uid = uid * 1000, .gid = uid, .ngroups = 4, .groups = (gid_t *)groups};
+		struct policy_verdict v = policy_eval(p, &c);
+		const char *file;
+		unsigned line;
+		if (v.rule >= 0 && policy_rule_origin(p, v.rule, &file, &line) != 0)
+			abort();
+	}
+	if (policy_encode(p, &buf, &len) == 0) {
+		if (len != size || memcmp(buf, data, size) != 0)
+			abort();
+		free(buf);
+	}
+	policy_free(p);
+	return 0;
+}

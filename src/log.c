@@ -2,12 +2,17 @@
 /*
  * log: one line per event on standard error, written whole with one write(2).
  *
+ * When the service manager connected standard error to the journal (JOURNAL_STREAM matches it),
+ * each line starts with its syslog priority, "<3>" to "<7>", as sd-daemon(3) describes, and the
+ * program name is left to the journal.
  * Runs in every process, inside the worker's sandbox too: it only formats into a stack buffer and
  * writes to fd 2. It never opens, allocates or resolves anything.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "udsecho/log.h"
@@ -16,10 +21,27 @@
 
 static const char *log_ident = "udsecho";
 static enum log_level log_level_max = LOG_LEVEL_INFO;
+static int log_journal; /* stderr is the journal: "<N>" priorities, and it names us itself */
+
+/* JOURNAL_STREAM is "DEVICE:INODE" of the stream the service manager connected to stderr. */
+static int stderr_is_journal(void)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char end;
+
+	if (!v || sscanf(v, "%llu:%llu%c", &dev, &ino, &end) != 2)
+		return 0;
+	if (fstat(STDERR_FILENO, &st) < 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
 
 void log_init(const char *ident)
 {
 	log_ident = ident;
+	log_journal = stderr_is_journal();
 }
 
 void log_set_level(enum log_level level)
@@ -41,7 +63,10 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 
 	if (!log_enabled(level))
 		return;
-	n = snprintf(line, sizeof(line), "%s: ", log_ident);
+	if (log_journal)
+		n = snprintf(line, sizeof(line), "<%d>", (int)level);
+	else
+		n = snprintf(line, sizeof(line), "%s: ", log_ident);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = 0;
 	m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);

@@ -21,10 +21,12 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "udsecho/log.h"
 #include "udsecho/monitor.h"
+#include "udsecho/notify.h"
 #include "udsecho/worker.h"
 
 #define MONITOR_STOP_TIMEOUT_MS 5000
@@ -36,7 +38,29 @@ struct monitor {
 	int pair_fd;
 	int sig_fd;
 	struct policy *policy; /* the policy in force */
+	int builtin;	       /* it is the built-in one */
+	char loaded[32];       /* when it was loaded, UTC, for the status line */
+	int ready_rd;	       /* the worker says "serving" here, once; then closed */
 };
+
+/* Remember when the policy in force was loaded. */
+static void stamp_loaded(struct monitor *m)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (gmtime_r(&now, &tm))
+		strftime(m->loaded, sizeof(m->loaded), "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Tell the service manager, if any; a failure is logged, never fatal. */
+static void notify(const char *state)
+{
+	int r = notify_send(state);
+
+	if (r < 0)
+		log_warn("event=notify-failed reason=\"%s\"", strerror(-r));
+}
 
 int monitor_load_policy(const struct policy_source *src, struct diag_list *diags,
 			struct policy **out, int *builtin)
@@ -61,9 +85,9 @@ void monitor_log_diags(const struct diag_list *diags)
 	}
 }
 
-static void log_policy(const char *event, const struct monitor *m, int builtin)
+static void log_policy(const char *event, const struct monitor *m)
 {
-	if (builtin)
+	if (m->builtin)
 		log_info("event=%s policy=built-in rules=1 allow-uid=%u (no file at %s)", event,
 			 (unsigned int)m->cfg->source->trusted_uid, m->cfg->source->path);
 	else
@@ -71,29 +95,26 @@ static void log_policy(const char *event, const struct monitor *m, int builtin)
 			 policy_rule_count(m->policy));
 }
 
-/* Send the policy in force to the worker: a 32-bit length, then policy_encode()'s bytes. */
-static int send_policy(struct monitor *m)
+/* One message to the worker: length, type, payload (see worker.h). */
+static int send_msg(struct monitor *m, enum worker_msg type, const void *payload, size_t len)
 {
-	size_t len, off = 0;
+	size_t off = 0, total;
 	uint32_t hdr;
-	void *blob;
 	char *msg;
-	int r = policy_encode(m->policy, &blob, &len);
+	int r = 0;
 
-	if (r < 0)
-		return r;
-	msg = len <= UINT32_MAX - sizeof(hdr) ? malloc(sizeof(hdr) + len) : NULL;
-	if (!msg) {
-		free(blob);
+	if (len >= WORKER_MSG_MAX)
+		return -E2BIG;
+	total = sizeof(hdr) + 1 + len;
+	msg = malloc(total);
+	if (!msg)
 		return -ENOMEM;
-	}
-	hdr = (uint32_t)len;
+	hdr = (uint32_t)(len + 1);
 	memcpy(msg, &hdr, sizeof(hdr));
-	memcpy(msg + sizeof(hdr), blob, len);
-	free(blob);
-	len += sizeof(hdr);
-	while (off < len) {
-		ssize_t n = send(m->pair_fd, msg + off, len - off, MSG_NOSIGNAL);
+	msg[sizeof(hdr)] = (char)type;
+	memcpy(msg + sizeof(hdr) + 1, payload, len);
+	while (off < total) {
+		ssize_t n = send(m->pair_fd, msg + off, total - off, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -106,12 +127,26 @@ static int send_policy(struct monitor *m)
 	return r;
 }
 
+/* Send the policy in force to the worker, as numbers. */
+static int send_policy(struct monitor *m)
+{
+	size_t len;
+	void *blob;
+	int r = policy_encode(m->policy, &blob, &len);
+
+	if (r < 0)
+		return r;
+	r = send_msg(m, WORKER_MSG_POLICY, blob, len);
+	free(blob);
+	return r;
+}
+
 /*
  * SIGHUP: load the policy again; on any error keep the one in force and say why. Returns -1 to go
  * on; 71 when the worker could not be sent the new policy (the channel is then out of step, so
  * the server stops rather than serve on with a policy nobody can tell).
  */
-static int reload(struct monitor *m)
+static int reload_policy(struct monitor *m)
 {
 	struct diag_list diags;
 	struct policy *next = NULL;
@@ -136,7 +171,9 @@ static int reload(struct monitor *m)
 			strerror(-r));
 		return 71;
 	}
-	log_policy("reload", m, builtin);
+	m->builtin = builtin;
+	stamp_loaded(m);
+	log_policy("reload", m);
 	return -1;
 }
 
@@ -161,7 +198,11 @@ static int exit_status_of(int status)
 
 static void remove_node(const struct monitor *m)
 {
-	int r = sockpath_remove(m->cfg->node);
+	int r;
+
+	if (m->cfg->node->dir_fd < 0)
+		return; /* passed by the service manager, which removes it */
+	r = sockpath_remove(m->cfg->node);
 
 	if (r == SOCKPATH_E_NOT_OURS)
 		log_warn(
@@ -192,9 +233,39 @@ static void reap_worker(struct monitor *m)
 		 (int)m->worker);
 }
 
+static int reload(struct monitor *m)
+{
+	struct timespec ts;
+	char state[96];
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(state, sizeof(state), "RELOADING=1\nMONOTONIC_USEC=%llu",
+		 (unsigned long long)ts.tv_sec * 1000000ULL +
+			 (unsigned long long)ts.tv_nsec / 1000);
+	notify(state);
+	r = reload_policy(m);
+	notify(r < 0 ? "READY=1\nSTATUS=serving" : "STATUS=stopping: the worker missed a policy");
+	return r;
+}
+
+/* SIGUSR1: the worker, which holds the counts, logs one status line with what we add here. */
+static void report_status(struct monitor *m)
+{
+	char text[512];
+	int r;
+
+	snprintf(text, sizeof(text), "policy=%s loaded=%s",
+		 m->builtin ? "built-in" : m->cfg->source->path, m->loaded);
+	r = send_msg(m, WORKER_MSG_STATUS, text, strlen(text));
+	if (r < 0)
+		log_warn("event=status-failed reason=\"%s\"", strerror(-r));
+}
+
 /* Stop: close the pair (the worker's cue), reap the worker, remove our node; returns @status. */
 static int shut_down(struct monitor *m, int status)
 {
+	notify("STOPPING=1");
 	if (m->pair_fd >= 0) {
 		close(m->pair_fd);
 		m->pair_fd = -1;
@@ -216,6 +287,9 @@ static int on_signal(struct monitor *m, const struct signalfd_siginfo *si)
 	case SIGINT:
 		log_info("event=stop signal=SIG%s", sigabbrev_np((int)si->ssi_signo));
 		return shut_down(m, 0);
+	case SIGUSR1:
+		report_status(m);
+		return -1;
 	case SIGHUP:
 		status = reload(m);
 		return status < 0 ? -1 : shut_down(m, status);
@@ -231,13 +305,48 @@ static int on_signal(struct monitor *m, const struct signalfd_siginfo *si)
 	}
 }
 
+/*
+ * The worker wrote its one byte: it serves. Pass the news on (--ready-fd, the service manager)
+ * and close the pipe, so that the worker has nothing left to write to.
+ */
+static void on_ready(struct monitor *m)
+{
+	char c, state[160];
+	ssize_t n = read(m->ready_rd, &c, 1);
+
+	close(m->ready_rd);
+	m->ready_rd = -1;
+	if (n != 1)
+		return; /* the worker closed it without a word: its exit will be reported */
+	if (m->cfg->ready_fd >= 0) {
+		while (write(m->cfg->ready_fd, "\n", 1) < 0 && errno == EINTR)
+			;
+		close(m->cfg->ready_fd);
+	}
+	snprintf(state, sizeof(state), "READY=1\nSTATUS=serving, worker %d", (int)m->worker);
+	notify(state);
+}
+
 static int supervise(struct monitor *m)
 {
 	for (;;) {
+		struct pollfd p[2] = {{.fd = m->sig_fd, .events = POLLIN},
+				      {.fd = m->ready_rd, .events = POLLIN}};
 		struct signalfd_siginfo si;
-		ssize_t n = read(m->sig_fd, &si, sizeof(si));
+		ssize_t n;
 		int r;
 
+		if (poll(p, m->ready_rd >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("monitor: poll: %s", strerror(errno));
+			return shut_down(m, 71);
+		}
+		if (m->ready_rd >= 0 && p[1].revents)
+			on_ready(m);
+		if (!p[0].revents)
+			continue;
+		n = read(m->sig_fd, &si, sizeof(si));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n != sizeof(si)) {
@@ -281,13 +390,14 @@ static int confine(struct monitor *m)
 	return 0;
 }
 
-static void run_worker(const struct monitor_config *cfg, int pair_fd, const sigset_t *old)
+static void run_worker(const struct monitor_config *cfg, int pair_fd, int ready_wr,
+		       const sigset_t *old)
 {
 	static const int ignored[] = {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
 	struct worker_config wc = {
 		.listen_fd = cfg->node->fd,
 		.pair_fd = pair_fd,
-		.ready_fd = cfg->ready_fd,
+		.ready_fd = ready_wr,
 		.ids = cfg->worker_ids,
 		.user = cfg->worker_user,
 		.sandbox = cfg->sandbox,
@@ -299,6 +409,8 @@ static void run_worker(const struct monitor_config *cfg, int pair_fd, const sigs
 		signal(ignored[i], SIG_IGN);
 	sigprocmask(SIG_SETMASK, old, NULL);
 	sockpath_close_dir(cfg->node);
+	if (cfg->ready_fd >= 0)
+		close(cfg->ready_fd); /* the monitor passes readiness on */
 	/* One-way channel: the worker can only read from the monitor. */
 	shutdown(pair_fd, SHUT_WR);
 	_exit(worker_run(&wc));
@@ -306,11 +418,16 @@ static void run_worker(const struct monitor_config *cfg, int pair_fd, const sigs
 
 int monitor_run(const struct monitor_config *cfg)
 {
-	struct monitor m = {
-		.cfg = cfg, .worker = -1, .pair_fd = -1, .sig_fd = -1, .policy = cfg->policy};
+	struct monitor m = {.cfg = cfg,
+			    .worker = -1,
+			    .pair_fd = -1,
+			    .sig_fd = -1,
+			    .policy = cfg->policy,
+			    .builtin = cfg->builtin,
+			    .ready_rd = -1};
 	struct timeval send_timeout = {.tv_sec = MONITOR_SEND_TIMEOUT_S};
 	sigset_t mask, old;
-	int sv[2], r;
+	int sv[2], ready[2], r;
 
 	/* Block first, so no signal can arrive between fork and signalfd unseen. */
 	sigemptyset(&mask);
@@ -318,13 +435,16 @@ int monitor_run(const struct monitor_config *cfg)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &mask, &old) < 0) {
 		log_err("monitor: sigprocmask: %s", strerror(errno));
 		return 71;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	m.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
-	if (m.sig_fd < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+	/* The pair carries policies to the worker; the pipe, one byte back when it serves. */
+	if (m.sig_fd < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ||
+	    pipe2(ready, O_CLOEXEC) < 0) {
 		log_err("monitor: cannot set up the worker's channel: %s", strerror(errno));
 		return 71;
 	}
@@ -335,15 +455,17 @@ int monitor_run(const struct monitor_config *cfg)
 	}
 	if (m.worker == 0) {
 		close(sv[0]);
+		close(ready[0]);
 		close(m.sig_fd);
 		/* The worker gets its policy over the pair, as numbers, like every later one. */
 		policy_free(m.policy);
-		run_worker(cfg, sv[1], &old);
+		run_worker(cfg, sv[1], ready[1], &old);
 	}
 	close(sv[1]);
+	close(ready[1]);
+	m.ready_rd = ready[0];
 	close(cfg->node->fd);
-	if (cfg->ready_fd >= 0)
-		close(cfg->ready_fd);
+	stamp_loaded(&m);
 	shutdown(sv[0], SHUT_RD);
 	m.pair_fd = sv[0];
 	/* A worker that stops reading must not hang the monitor: bound every send. */
@@ -352,7 +474,7 @@ int monitor_run(const struct monitor_config *cfg)
 		r = shut_down(&m, 71);
 	} else {
 		log_info("event=start worker=%d", (int)m.worker);
-		log_policy("policy", &m, cfg->builtin);
+		log_policy("policy", &m);
 		r = send_policy(&m);
 		if (r < 0) {
 			log_err("monitor: cannot send the policy to the worker: %s", strerror(-r));

@@ -17,6 +17,7 @@
 #include "udsecho/monitor.h"
 #include "udsecho/nss.h"
 #include "udsecho/options.h"
+#include "udsecho/sdlisten.h"
 #include "udsecho/sockpath.h"
 
 static int in_own_groups(gid_t gid)
@@ -133,6 +134,43 @@ static int sockpath_status(int r)
 	return r < 0 ? EX_OSERR : EX_CANTCREAT;
 }
 
+/*
+ * The listening socket: the one the service manager passed, whose node is the unit's business,
+ * or our own node made as the options say. Returns 0 or an exit status after saying why.
+ */
+static int take_socket(const struct server_options *o, const struct sockpath_spec *spec,
+		       struct sockpath *node)
+{
+	char err[1024];
+	int r = sdlisten_take(&node->fd, err, sizeof(err));
+
+	if (r == 0) {
+		node->dir_fd = -1; /* not ours to remove */
+		if (o->ready_fd == node->fd) {
+			log_err("--ready-fd %d: that is the socket passed by the service manager",
+				o->ready_fd);
+			return EX_USAGE;
+		}
+		if (o->node_explicit)
+			log_warn(
+				"--socket, --owner, --group and --mode are ignored: the socket comes "
+				"from the service manager");
+		log_info("event=listen activated=yes fd=%d", node->fd);
+		return 0;
+	}
+	if (r == SDLISTEN_INVALID) {
+		log_err("%s", err);
+		return EX_OSERR;
+	}
+	r = sockpath_listen(spec, node, err, sizeof(err));
+	if (r) {
+		log_err("%s", err);
+		return sockpath_status(r);
+	}
+	log_info("event=listen path=%s mode=%04o", o->socket_path, (unsigned int)o->mode);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct server_options o;
@@ -180,13 +218,11 @@ int main(int argc, char **argv)
 				   builtin ? "built-in" : o.policy_path);
 		return r;
 	}
-	r = sockpath_listen(&spec, &node, err, sizeof(err));
+	r = take_socket(&o, &spec, &node);
 	if (r) {
-		log_err("%s", err);
 		policy_free(policy);
-		return sockpath_status(r);
+		return r;
 	}
-	log_info("event=listen path=%s mode=%04o", o.socket_path, (unsigned int)o.mode);
 	return monitor_run(&(struct monitor_config){
 		.node = &node,
 		.ready_fd = o.ready_fd,

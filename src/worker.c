@@ -33,7 +33,6 @@
 #define WORKER_ACCEPT_BATCH 64
 #define WORKER_READ_BUDGET  4
 #define WORKER_SCRATCH	    65536
-#define WORKER_POLICY_MAX   (64u << 20) /* larger than any policy of POLICY_RULES_MAX rules */
 
 struct conn {
 	int fd;
@@ -51,6 +50,7 @@ struct worker {
 	size_t nconns;
 	struct conn *conns;
 	struct policy *policy;
+	uint64_t allowed, denied, revoked; /* decisions since start, for the status line */
 	/* A policy message being received: its length, then its bytes. */
 	uint32_t msg_len;
 	size_t hdr_have, msg_have;
@@ -189,6 +189,10 @@ static void admit(struct worker *w, int fd)
 	}
 	v = policy_eval(w->policy, &c->cred);
 	log_decision(w, v.allow ? "allow" : "deny", &c->cred, v.rule);
+	if (v.allow)
+		w->allowed++;
+	else
+		w->denied++;
 	if (!v.allow) {
 		send_refusal(fd, &c->cred);
 		goto drop;
@@ -246,20 +250,62 @@ static void apply_policy(struct worker *w, struct policy *p)
 		send_refusal(c->fd, &c->cred);
 		conn_close(w, c, "revoked");
 		revoked++;
+		w->revoked++;
 	}
 	log_info("event=policy-applied rules=%zu revoked=%zu open=%zu", policy_rule_count(p),
 		 revoked, w->nconns);
 }
 
+/* SIGUSR1 at the monitor: one line with the counts, and what the monitor knows (its text). */
+static void log_status(const struct worker *w, const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (text[i] < 0x20 || text[i] > 0x7e) {
+			log_err("event=status-rejected reason=\"not printable\"");
+			return;
+		}
+	log_info("event=status open=%zu allowed=%llu denied=%llu revoked=%llu rules=%zu %.*s",
+		 w->nconns, (unsigned long long)w->allowed, (unsigned long long)w->denied,
+		 (unsigned long long)w->revoked, policy_rule_count(w->policy), (int)len, text);
+}
+
+/* A whole message from the monitor: its type byte, then its payload. */
+static int on_message(struct worker *w, const char *msg, size_t len)
+{
+	struct policy *p = NULL;
+	int r;
+
+	switch (msg[0]) {
+	case WORKER_MSG_POLICY:
+		r = policy_decode(msg + 1, len - 1, &p);
+		if (r != 0) {
+			/* Keep the policy in force; with none yet, nothing is served. */
+			log_err("event=policy-rejected reason=\"%s\"",
+				r == POLICY_E_WIRE ? "invalid encoding" : strerror(-r));
+			return w->policy ? 0 : -1;
+		}
+		apply_policy(w, p);
+		return 0;
+	case WORKER_MSG_STATUS:
+		if (w->policy)
+			log_status(w, msg + 1, len - 1);
+		return 0;
+	default:
+		log_err("event=message-rejected type=%u", (unsigned int)(unsigned char)msg[0]);
+		return -1;
+	}
+}
+
 /*
  * Bytes from the monitor. Returns 0 to go on, 1 when the monitor is gone, -1 when what it sent
- * is not a policy message (the channel can no longer be trusted to be in step).
+ * is not a message we know (the channel can no longer be trusted to be in step).
  */
 static int on_pair(struct worker *w)
 {
 	char *dst;
 	size_t want;
 	ssize_t n;
+	int r;
 
 	if (w->hdr_have < sizeof(w->msg_len)) {
 		dst = (char *)&w->msg_len + w->hdr_have;
@@ -277,34 +323,27 @@ static int on_pair(struct worker *w)
 		w->hdr_have += (size_t)n;
 		if (w->hdr_have < sizeof(w->msg_len))
 			return 0;
-		if (w->msg_len == 0 || w->msg_len > WORKER_POLICY_MAX) {
-			log_err("event=policy-rejected reason=\"message of %u bytes\"", w->msg_len);
+		if (w->msg_len < 1 || w->msg_len > WORKER_MSG_MAX) {
+			log_err("event=message-rejected reason=\"message of %u bytes\"",
+				w->msg_len);
 			return -1;
 		}
 		w->msg = malloc(w->msg_len);
 		w->msg_have = 0;
 		if (!w->msg) {
-			log_err("event=policy-rejected reason=out-of-memory");
+			log_err("event=message-rejected reason=out-of-memory");
 			return -1;
 		}
 		return 0;
 	}
 	w->msg_have += (size_t)n;
-	if (w->msg_have == w->msg_len) {
-		struct policy *p = NULL;
-		int r = policy_decode(w->msg, w->msg_len, &p);
-		free(w->msg);
-		w->msg = NULL;
-		w->hdr_have = 0;
-		if (r != 0) {
-			/* Keep the policy in force; with none yet, nothing is served. */
-			log_err("event=policy-rejected reason=\"%s\"",
-				r == POLICY_E_WIRE ? "invalid encoding" : strerror(-r));
-			return w->policy ? 0 : -1;
-		}
-		apply_policy(w, p);
-	}
-	return 0;
+	if (w->msg_have < w->msg_len)
+		return 0;
+	r = on_message(w, w->msg, w->msg_len);
+	free(w->msg);
+	w->msg = NULL;
+	w->hdr_have = 0;
+	return r;
 }
 
 /*
@@ -342,10 +381,9 @@ static int confine(const struct worker_config *cfg)
 	return 0;
 }
 
+/* One byte to the monitor, which passes it on; then the pipe is closed for good. */
 static void announce_ready(const struct worker_config *cfg)
 {
-	if (cfg->ready_fd < 0)
-		return;
 	while (write(cfg->ready_fd, "\n", 1) < 0 && errno == EINTR)
 		;
 	close(cfg->ready_fd);

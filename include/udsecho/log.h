@@ -18,7 +18,10 @@ enum log_level {
 	LOG_LEVEL_DEBUG = 7,
 };
 
-/* log_init - set the program name that starts every line. Call once, first thing in main. */
+/*
+ * log_init - set the program name that starts every line. Call once, first thing in main. When
+ * JOURNAL_STREAM says standard error is the journal, lines start with "<N>" (the level) instead.
+ */
 void log_init(const char *ident);
 
 /* log_set_level - lines above @level are not written. The default is LOG_LEVEL_INFO. */

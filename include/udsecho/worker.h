@@ -11,10 +11,21 @@
 #include "udsecho/privdrop.h"
 #include "udsecho/sandbox.h"
 
+/*
+ * Messages on the pair, monitor to worker: a 32-bit length in host order of what follows (at
+ * most WORKER_MSG_MAX), a type byte, then the payload. The worker validates all of it.
+ */
+enum worker_msg {
+	WORKER_MSG_POLICY = 1, /* payload: policy_encode()'s bytes */
+	WORKER_MSG_STATUS = 2, /* payload: printable text to add to the worker's status line */
+};
+
+#define WORKER_MSG_MAX (64u << 20) /* more than any policy of POLICY_RULES_MAX rules takes */
+
 struct worker_config {
 	int listen_fd;		 /* the listening socket, non-blocking */
 	int pair_fd;		 /* the worker's end of the pair: read only */
-	int ready_fd;		 /* write "\n" here once serving, then close it; -1 for none */
+	int ready_fd;		 /* the pipe to the monitor: "\n" once serving, then closed */
 	struct privdrop_ids ids; /* who the worker becomes */
 	const char *user;	 /* that user's name, for the log */
 	enum sandbox_mode sandbox;

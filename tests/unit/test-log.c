@@ -7,6 +7,9 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -93,6 +96,37 @@ static void enabled_follows_level(void **state)
 	assert_true(log_enabled(LOG_LEVEL_DEBUG));
 }
 
+/* Standard error is "the journal": JOURNAL_STREAM names its device and inode. */
+static void write_to_journal(void)
+{
+	struct stat st;
+	char v[64];
+
+	assert_int_equal(fstat(STDERR_FILENO, &st), 0);
+	snprintf(v, sizeof(v), "%llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
+	setenv("JOURNAL_STREAM", v, 1);
+	log_init("udsechod");
+	log_set_level(LOG_LEVEL_DEBUG);
+	log_info("event=start");
+	log_err("bad");
+	log_debug("detail");
+	/* Another stream than stderr: plain lines again. */
+	setenv("JOURNAL_STREAM", "1:2", 1);
+	log_init("udsechod");
+	log_info("plain");
+	unsetenv("JOURNAL_STREAM");
+	log_init("udsechod");
+}
+
+static void journal_lines_carry_priorities(void **state)
+{
+	char buf[256];
+
+	capture(write_to_journal, buf, sizeof(buf));
+	assert_string_equal(buf, "<6>event=start\n<3>bad\n<7>detail\nudsechod: plain\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -100,6 +134,7 @@ int main(void)
 		cmocka_unit_test(long_line_is_cut_and_ends_in_newline),
 		cmocka_unit_test(errno_is_preserved),
 		cmocka_unit_test(enabled_follows_level),
+		cmocka_unit_test(journal_lines_carry_priorities),
 	};
 	return cmocka_run_group_tests_name("log", tests, NULL, NULL);
 }

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Integration: udsechod under a service manager, played by the test — a listening socket passed
+ * as fd 3 with LISTEN_PID/LISTEN_FDS (sd_listen_fds), READY/RELOADING/STOPPING datagrams on
+ * NOTIFY_SOCKET (sd_notify), "<N>" priorities when JOURNAL_STREAM names stderr, and the status
+ * line SIGUSR1 asks for.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+/* A listening socket at @path with @mode, as a socket unit would make it. */
+static int unit_socket(const char *path, mode_t mode, int listening)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(chmod(path, mode), 0);
+	if (listening)
+		assert_int_equal(listen(fd, 16), 0);
+	return fd;
+}
+
+/*
+ * Start udsechod as a service manager would: @lfd as fd 3 and LISTEN_PID set to the child's own
+ * pid, readiness on fd 4. Returns 0 once ready, else the server's exit status.
+ */
+static int start_activated(struct server *s, int lfd, const char *const *args)
+{
+	char *argv[32];
+	int n = 0, p[2], status;
+	struct pollfd pfd;
+	char c;
+
+	argv[n++] = getenv("UDSECHOD");
+	for (const char *const *a = args; a && *a; a++)
+		argv[n++] = (char *)*a;
+	argv[n++] = "--ready-fd";
+	argv[n++] = "4";
+	argv[n] = NULL;
+	snprintf(s->log, sizeof(s->log), "%s/server.log", s->dir);
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	s->pid = fork();
+	assert_true(s->pid >= 0);
+	if (s->pid == 0) {
+		char pid[16];
+		int log = open(s->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		/* dup2 onto itself keeps close-on-exec: move both out of the way first. */
+		int l = fcntl(lfd, F_DUPFD_CLOEXEC, 10), r = fcntl(p[1], F_DUPFD_CLOEXEC, 10);
+		if (log < 0 || l < 0 || r < 0 || dup2(log, 2) < 0 || dup2(l, 3) < 0 ||
+		    dup2(r, 4) < 0)
+			_exit(120);
+		snprintf(pid, sizeof(pid), "%d", (int)getpid());
+		setenv("LISTEN_PID", pid, 1);
+		setenv("LISTEN_FDS", "1", 1);
+		execv(argv[0], argv);
+		_exit(121);
+	}
+	s->pidfd = harness_pidfd(s->pid);
+	close(p[1]);
+	pfd = (struct pollfd){.fd = p[0], .events = POLLIN};
+	if (poll(&pfd, 1, HARNESS_TIMEOUT_MS) == 1 && read(p[0], &c, 1) == 1) {
+		close(p[0]);
+		return 0;
+	}
+	close(p[0]);
+	status = harness_server_wait(s, HARNESS_TIMEOUT_MS);
+	return status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void activated_socket_is_used_and_left_to_the_unit(void **state)
+{
+	const char *args[] = {"--mode", "0600", NULL};
+	const char *hello[] = {"-s", NULL, "hello", NULL};
+	struct server s;
+	struct stat before, after;
+	char out[64];
+	int lfd, status;
+
+	harness_tmpdir(s.dir, sizeof(s.dir));
+	snprintf(s.path, sizeof(s.path), "%s/unit.sock", s.dir);
+	lfd = unit_socket(s.path, 0666, 1);
+	assert_int_equal(lstat(s.path, &before), 0);
+	assert_int_equal(start_activated(&s, lfd, args), 0);
+	close(lfd);
+	assert_true(harness_wait_log(&s, "event=listen activated=yes fd=3", 1000));
+	assert_true(
+		harness_wait_log(&s, "--mode are ignored: the socket comes from the service", 100));
+	hello[1] = s.path;
+	assert_int_equal(harness_client(hello, NULL, NULL, 0, out, sizeof(out), NULL, 0), 0);
+	assert_string_equal(out, "hello\n");
+	/* The unit's mode stays; the node is the unit's to remove, not ours. */
+	assert_int_equal(lstat(s.path, &after), 0);
+	assert_int_equal(after.st_mode & 07777, 0666);
+	status = harness_server_stop(&s);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(lstat(s.path, &after), 0);
+	assert_int_equal(before.st_ino, after.st_ino);
+	harness_rmtree(s.dir);
+}
+
+static void a_socket_that_does_not_listen_is_refused(void **state)
+{
+	struct server s;
+	int lfd;
+
+	harness_tmpdir(s.dir, sizeof(s.dir));
+	snprintf(s.path, sizeof(s.path), "%s/unit.sock", s.dir);
+	lfd = unit_socket(s.path, 0600, 0);
+	assert_int_equal(start_activated(&s, lfd, NULL), 71);
+	close(lfd);
+	assert_true(harness_wait_log(&s, "not a listening AF_UNIX stream socket", 100));
+	harness_rmtree(s.dir);
+}
+
+/* The notify socket of a service manager: a datagram socket the test reads. */
+static int notify_socket(const char *path)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	return fd;
+}
+
+static void expect_notify(int fd, const char *want)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	char buf[512];
+	ssize_t n;
+
+	assert_int_equal(poll(&p, 1, HARNESS_TIMEOUT_MS), 1);
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	if (!strstr(buf, want))
+		fprintf(stderr, "notify: got '%s', expected '%s'\n", buf, want);
+	assert_non_null(strstr(buf, want));
+}
+
+static void readiness_reload_and_stop_are_notified(void **state)
+{
+	char nsock[100];
+	struct server s;
+	int nfd, status;
+
+	harness_tmpdir(s.dir, sizeof(s.dir));
+	snprintf(s.path, sizeof(s.path), "%s/sock", s.dir);
+	snprintf(nsock, sizeof(nsock), "%s/notify", s.dir);
+	nfd = notify_socket(nsock);
+	setenv("NOTIFY_SOCKET", nsock, 1);
+	assert_int_equal(harness_server_start_in(&s, NULL, NULL), 0);
+	unsetenv("NOTIFY_SOCKET");
+	expect_notify(nfd, "READY=1\nSTATUS=serving");
+
+	assert_int_equal(kill(s.pid, SIGHUP), 0);
+	expect_notify(nfd, "RELOADING=1\nMONOTONIC_USEC=");
+	expect_notify(nfd, "READY=1");
+
+	status = harness_server_stop(&s);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	expect_notify(nfd, "STOPPING=1");
+	close(nfd);
+	harness_rmtree(s.dir);
+}
+
+static void journal_stream_gets_priorities(void **state)
+{
+	struct server s;
+	struct stat st;
+	char v[64];
+	int fd;
+
+	harness_tmpdir(s.dir, sizeof(s.dir));
+	snprintf(s.path, sizeof(s.path), "%s/sock", s.dir);
+	snprintf(s.log, sizeof(s.log), "%s/server.log", s.dir);
+	/* The log file the harness appends stderr to is "the journal". */
+	fd = open(s.log, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	close(fd);
+	snprintf(v, sizeof(v), "%llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
+	setenv("JOURNAL_STREAM", v, 1);
+	assert_int_equal(harness_server_start_in(&s, NULL, NULL), 0);
+	unsetenv("JOURNAL_STREAM");
+	assert_true(harness_wait_log(&s, "\n<6>event=start worker=", 1000));
+	assert_false(harness_wait_log(&s, "udsechod: event=", 0));
+	harness_server_stop(&s);
+	harness_rmtree(s.dir);
+}
+
+static void sigusr1_logs_a_status_line(void **state)
+{
+	const char *hello[] = {"-s", NULL, "hi", NULL};
+	struct run_as other = {.uid = 4470, .gid = 4470};
+	struct server s;
+	char out[16];
+
+	assert_int_equal(harness_server_start(&s, NULL, NULL), 0);
+	hello[1] = s.path;
+	assert_int_equal(harness_client(hello, NULL, NULL, 0, out, sizeof(out), NULL, 0), 0);
+	if (geteuid() == 0) {
+		/* Refused by the built-in policy (it allows root alone): one denial. */
+		assert_int_equal(chmod(s.dir, 0711), 0);
+		assert_int_equal(chmod(s.path, 0666), 0);
+		assert_int_equal(harness_client(hello, &other, NULL, 0, NULL, 0, NULL, 0), 77);
+	}
+	assert_int_equal(kill(s.pid, SIGUSR1), 0);
+	assert_true(harness_wait_log(&s, "event=status open=0 allowed=1", 5000));
+	assert_true(harness_wait_log(&s,
+				     geteuid() == 0 ? "denied=1 revoked=0 rules=1 "
+						      "policy=built-in loaded=20"
+						    : "denied=0 revoked=0 rules=1 policy=built-in",
+				     1000));
+	harness_server_stop(&s);
+	harness_rmtree(s.dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(activated_socket_is_used_and_left_to_the_unit,
+					  harness_teardown),
+		cmocka_unit_test_teardown(a_socket_that_does_not_listen_is_refused,
+					  harness_teardown),
+		cmocka_unit_test_teardown(readiness_reload_and_stop_are_notified, harness_teardown),
+		cmocka_unit_test_teardown(journal_stream_gets_priorities, harness_teardown),
+		cmocka_unit_test_teardown(sigusr1_logs_a_status_line, harness_teardown),
+	};
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests_name("service", tests, NULL, NULL);
+}

@@ -158,7 +158,7 @@ int options_parse_server(int argc, char **argv, struct server_options *opts, cha
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
-	int c, mode_set = 0, node_set = 0;
+	int c, mode_set = 0, socket_set = 0;
 
 	*opts = (struct server_options){
 		.socket_path = UDSECHO_DEFAULT_SOCKET,
@@ -174,7 +174,7 @@ int options_parse_server(int argc, char **argv, struct server_options *opts, cha
 		switch (c) {
 		case 's':
 			opts->socket_path = optarg;
-			node_set = 1;
+			socket_set = 1;
 			break;
 		case 'p':
 			if (!*optarg)
@@ -236,7 +236,8 @@ int options_parse_server(int argc, char **argv, struct server_options *opts, cha
 	}
 	if (optind < argc)
 		return usage_error(err, errlen, "unexpected argument '%s'", argv[optind]);
-	opts->node_explicit = node_set || mode_set || opts->owner || opts->group;
+	opts->socket_explicit = socket_set;
+	opts->mode_explicit = mode_set;
 	if (opts->group && !mode_set)
 		opts->mode = 0660;
 	return options_check_socket_path(opts->socket_path, err, errlen);

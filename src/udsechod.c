@@ -8,6 +8,7 @@
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/un.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -135,6 +136,26 @@ static int sockpath_status(int r)
 }
 
 /*
+ * Activated: the unit decides the node. Say so when the options asked for something else, so
+ * that an admin does not believe a --mode that is not in force.
+ */
+static void warn_ignored(const struct server_options *o, int fd)
+{
+	struct sockaddr_un addr;
+	socklen_t len = sizeof(addr);
+
+	if (o->owner || o->group || o->mode_explicit)
+		log_warn(
+			"--owner, --group and --mode are ignored: the socket's owner, group and mode "
+			"are the socket unit's (SocketUser=, SocketGroup=, SocketMode=)");
+	if (o->socket_explicit &&
+	    (getsockname(fd, (struct sockaddr *)&addr, &len) < 0 || len <= sizeof(sa_family_t) ||
+	     strncmp(addr.sun_path, o->socket_path, sizeof(addr.sun_path)) != 0))
+		log_warn("--socket %s is ignored: the service manager passed another socket",
+			 o->socket_path);
+}
+
+/*
  * The listening socket: the one the service manager passed, whose node is the unit's business,
  * or our own node made as the options say. Returns 0 or an exit status after saying why.
  */
@@ -151,10 +172,7 @@ static int take_socket(const struct server_options *o, const struct sockpath_spe
 				o->ready_fd);
 			return EX_USAGE;
 		}
-		if (o->node_explicit)
-			log_warn(
-				"--socket, --owner, --group and --mode are ignored: the socket comes "
-				"from the service manager");
+		warn_ignored(o, node->fd);
 		log_info("event=listen activated=yes fd=%d", node->fd);
 		return 0;
 	}

@@ -26,7 +26,8 @@ struct server_options {
 	const char *owner;	   /* --owner, or NULL: the server's own uid */
 	const char *group;	   /* --group, or NULL: the server's own gid */
 	mode_t mode;		   /* --mode; 0600, or 0660 when --group is given without --mode */
-	int node_explicit;	   /* --socket, --owner, --group or --mode was given */
+	int socket_explicit;     /* --socket was given */
+	int mode_explicit;       /* --mode was given */
 	int ready_fd;		   /* --ready-fd, or -1 */
 	const char *policy_path;   /* --policy, or the default path */
 	int policy_explicit;	   /* --policy was given: a missing file is an error */

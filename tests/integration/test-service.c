@@ -89,9 +89,10 @@ static int start_activated(struct server *s, int lfd, const char *const *args)
 
 static void activated_socket_is_used_and_left_to_the_unit(void **state)
 {
-	const char *args[] = {"--mode", "0600", NULL};
-	const char *hello[] = {"-s", NULL, "hello", NULL};
 	struct server s;
+	const char *args[] = {"--mode", "0600", "-s", s.path, NULL};
+	const char *elsewhere[] = {"-s", "/run/elsewhere.sock", NULL};
+	const char *hello[] = {"-s", NULL, "hello", NULL};
 	struct stat before, after;
 	char out[64];
 	int lfd, status;
@@ -103,8 +104,8 @@ static void activated_socket_is_used_and_left_to_the_unit(void **state)
 	assert_int_equal(start_activated(&s, lfd, args), 0);
 	close(lfd);
 	assert_true(harness_wait_log(&s, "event=listen activated=yes fd=3", 1000));
-	assert_true(
-		harness_wait_log(&s, "--mode are ignored: the socket comes from the service", 100));
+	assert_true(harness_wait_log(&s, "--owner, --group and --mode are ignored", 100));
+	assert_false(harness_wait_log(&s, "--socket", 0));
 	hello[1] = s.path;
 	assert_int_equal(harness_client(hello, NULL, NULL, 0, out, sizeof(out), NULL, 0), 0);
 	assert_string_equal(out, "hello\n");
@@ -115,6 +116,16 @@ static void activated_socket_is_used_and_left_to_the_unit(void **state)
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	assert_int_equal(lstat(s.path, &after), 0);
 	assert_int_equal(before.st_ino, after.st_ino);
+
+	/* A --socket naming another path than the unit's is said to be ignored. */
+	assert_int_equal(truncate(s.log, 0), 0);
+	assert_int_equal(unlink(s.path), 0);
+	lfd = unit_socket(s.path, 0666, 1);
+	assert_int_equal(start_activated(&s, lfd, elsewhere), 0);
+	close(lfd);
+	assert_true(harness_wait_log(&s, "--socket /run/elsewhere.sock is ignored", 1000));
+	assert_false(harness_wait_log(&s, "--mode are ignored", 0));
+	harness_server_stop(&s);
 	harness_rmtree(s.dir);
 }
 

@@ -375,6 +375,21 @@ const struct policy_resolver policy_resolver_nss = {
 	.group = resolve_group,
 };
 
+int policy_check_file(const char *path, uid_t trusted_uid, struct diag_list *diags)
+{
+	char *text = NULL, *id = NULL, *why = NULL;
+	size_t len = 0;
+	int r = read_checked(trusted_uid, path, &text, &len, &id, &why);
+
+	if (r > 0)
+		r = diag_add(diags, DIAG_ERROR, path, 0, 0, "%s", why) < 0 ? -ENOMEM
+									   : POLICY_E_INVALID;
+	free(text);
+	free(id);
+	free(why);
+	return r;
+}
+
 int policy_load_file(const char *path, uid_t trusted_uid, struct diag_list *diags,
 		     struct policy **out)
 {

@@ -142,6 +142,14 @@ int policy_load_file(const char *path, uid_t trusted_uid, struct diag_list *diag
 		     struct policy **out);
 
 /*
+ * policy_check_file - the file checks of policy_load_file() on @path alone (type, owner, mode,
+ * and every directory on its real path), without parsing it or following its includes.
+ * Returns 0; POLICY_E_INVALID with the refusal in @diags; or -errno when @path cannot be read.
+ * Before confinement only.
+ */
+int policy_check_file(const char *path, uid_t trusted_uid, struct diag_list *diags);
+
+/*
  * policy_encode - the bytes that carry @p from the monitor to the worker: numbers and the
  * origin file names, not the rule text. Returns 0 with a malloc'd *buf, or -ENOMEM.
  */

@@ -59,9 +59,9 @@ deny_line=$(grep -n '^deny all' "$work/default" | cut -d: -f1)
 # Usage.
 expect_match 0 '^usage: udsecho-policy check' --help
 expect_match 0 '^udsecho-policy [0-9]' --version
-expect 64 '' "udsecho-policy: missing command: check or explain (see udsecho-policy --help)
+expect 64 '' "udsecho-policy: missing command: check, explain or edit (see udsecho-policy --help)
 "
-expect 64 '' "udsecho-policy: unknown command 'frobnicate': use check or explain (see udsecho-policy --help)
+expect 64 '' "udsecho-policy: unknown command 'frobnicate': use check, explain or edit (see udsecho-policy --help)
 " frobnicate
 expect 64 '' "udsecho-policy: unknown option '--bogus' (see udsecho-policy --help)
 " --bogus

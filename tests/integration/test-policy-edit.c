@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Integration: `udsecho-policy edit` on real files with real editors — small scripts the test
+ * writes — and a real udsechod for --pid: a valid edit is installed by rename with the old
+ * owner and mode, an invalid one is refused and leaves FILE byte for byte, a failing editor,
+ * an unchanged file, a held lock, a symlink, a group-writable file and a signal all leave FILE
+ * as it was, and no temporary copy is ever left behind. Root only: it sets file owners.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+struct fixture {
+	char dir[64]; /* FILE's directory: FILE, its lock, and nothing else after an edit */
+	char aux[64]; /* the editors, their records, the tool's stdout and stderr */
+	char file[128];
+	char out[128];
+	char err[128];
+	char stdout_text[4096];
+	char stderr_text[4096];
+};
+
+static const char original[] = "# the policy before the edit\nallow user root\n";
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	harness_tmpdir(f->dir, sizeof(f->dir));
+	harness_tmpdir(f->aux, sizeof(f->aux));
+	snprintf(f->file, sizeof(f->file), "%s/policy", f->dir);
+	snprintf(f->out, sizeof(f->out), "%s/out", f->aux);
+	snprintf(f->err, sizeof(f->err), "%s/err", f->aux);
+	harness_write_file(f->file, original, 0640);
+	if (chown(f->file, 0, 4242) < 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	harness_teardown(state);
+	harness_rmtree(f->dir);
+	harness_rmtree(f->aux);
+	free(f);
+	return 0;
+}
+
+/* An editor script in aux: "#!/bin/sh" and @body; returns its path in @path. */
+static void editor(const struct fixture *f, const char *name, const char *body, char *path,
+		   size_t len)
+{
+	char text[1024];
+
+	snprintf(path, len, "%s/%s", f->aux, name);
+	snprintf(text, sizeof(text), "#!/bin/sh\n%s\n", body);
+	harness_write_file(path, text, 0755);
+}
+
+/*
+ * Run `udsecho-policy edit [ARGS...] FILE` with EDITOR=@ed (VISUAL unset), stdin /dev/null.
+ * Returns the raw wait status; stdout and stderr are in f->stdout_text and f->stderr_text.
+ */
+static int run_edit(struct fixture *f, const char *ed, const char *const *args)
+{
+	char *argv[16];
+	int n = 0, pidfd, status;
+	pid_t pid;
+
+	argv[n++] = getenv("UDSECHO_POLICY");
+	assert_non_null(argv[0]);
+	argv[n++] = "edit";
+	for (; args && *args; args++)
+		argv[n++] = (char *)*args;
+	argv[n++] = f->file;
+	argv[n] = NULL;
+	unsetenv("VISUAL");
+	setenv("EDITOR", ed, 1);
+	unlink(f->err);
+	pid = harness_spawn(argv, NULL, NULL, f->out, f->err, -1, &pidfd);
+	assert_true(pid > 0);
+	status = harness_wait(pid, pidfd, HARNESS_TIMEOUT_MS);
+	if (status == -1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		fail_msg("udsecho-policy edit did not finish");
+	}
+	harness_read_file(f->out, f->stdout_text, sizeof(f->stdout_text));
+	harness_read_file(f->err, f->stderr_text, sizeof(f->stderr_text));
+	return status;
+}
+
+static int exit_status(int status)
+{
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* FILE's directory holds FILE and its lock file only: no temporary copy lingers. */
+static void assert_no_copy_left(const struct fixture *f)
+{
+	DIR *d = opendir(f->dir);
+	struct dirent *de;
+
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    strcmp(de->d_name, "policy") == 0 || strcmp(de->d_name, ".policy.lock") == 0)
+			continue;
+		fail_msg("left in %s: %s", f->dir, de->d_name);
+	}
+	closedir(d);
+}
+
+static void assert_file_is(const char *path, const char *text)
+{
+	char buf[4096];
+
+	assert_int_equal(harness_read_file(path, buf, sizeof(buf)), (ssize_t)strlen(text));
+	assert_string_equal(buf, text);
+}
+
+static void valid_edit_is_installed_with_owner_and_mode(void **state)
+{
+	struct fixture *f = *state;
+	struct stat before, after;
+	char ed[128];
+
+	editor(f, "append", "printf 'allow group 4242\\n' >>\"$1\"", ed, sizeof(ed));
+	assert_int_equal(stat(f->file, &before), 0);
+	assert_int_equal(exit_status(run_edit(f, ed, NULL)), 0);
+	assert_file_is(f->file,
+		       "# the policy before the edit\nallow user root\nallow group 4242\n");
+	assert_int_equal(stat(f->file, &after), 0);
+	assert_int_equal(after.st_uid, 0);
+	assert_int_equal(after.st_gid, 4242);
+	assert_int_equal(after.st_mode & 07777, 0640);
+	assert_true(after.st_ino != before.st_ino); /* replaced by rename, not written in place */
+	assert_non_null(strstr(f->stdout_text, "installed; send SIGHUP to the udsechod monitor"));
+	assert_no_copy_left(f);
+}
+
+static void new_file_is_created_0644(void **state)
+{
+	struct fixture *f = *state;
+	struct stat st;
+	char ed[128];
+
+	assert_int_equal(unlink(f->file), 0);
+	editor(f, "append", "printf 'allow user root\\n' >>\"$1\"", ed, sizeof(ed));
+	assert_int_equal(exit_status(run_edit(f, ed, NULL)), 0);
+	assert_file_is(f->file, "allow user root\n");
+	assert_int_equal(stat(f->file, &st), 0);
+	assert_int_equal(st.st_uid, 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	assert_no_copy_left(f);
+}
+
+/* The editor is run without a shell, on a copy in FILE's directory; VISUAL before EDITOR. */
+static void editor_gets_words_and_a_copy_beside_file(void **state)
+{
+	struct fixture *f = *state;
+	char rec[128], spec[512], record[128], argv[1024], expect[256];
+	struct stat before, after;
+	char *copy;
+	int pidfd, status;
+	pid_t pid;
+	char *args[] = {getenv("UDSECHO_POLICY"), "edit", f->file, NULL};
+
+	snprintf(record, sizeof(record), "%s/argv", f->aux);
+	snprintf(spec, sizeof(spec), "printf '%%s\\n' \"$#\" \"$@\" >%s; cat \"$3\" >%s.text",
+		 record, record);
+	editor(f, "record", spec, rec, sizeof(rec));
+	/* With a shell, ";" would end the command and $HOME would be expanded. */
+	snprintf(spec, sizeof(spec), "%s  one;true\t$HOME", rec);
+	assert_int_equal(stat(f->file, &before), 0);
+	setenv("VISUAL", spec, 1);
+	setenv("EDITOR", "/bin/false", 1);
+	pid = harness_spawn(args, NULL, NULL, f->out, f->err, -1, &pidfd);
+	status = harness_wait(pid, pidfd, HARNESS_TIMEOUT_MS);
+	unsetenv("VISUAL");
+	assert_int_equal(exit_status(status), 0);
+
+	assert_true(harness_read_file(record, argv, sizeof(argv)) > 0);
+	assert_int_equal(strncmp(argv, "3\none;true\n$HOME\n", 17), 0);
+	copy = argv + 17;
+	copy[strcspn(copy, "\n")] = '\0';
+	snprintf(expect, sizeof(expect), "%s/.policy.", f->dir);
+	assert_int_equal(strncmp(copy, expect, strlen(expect)), 0);
+	assert_int_equal(strlen(copy), strlen(expect) + 6);
+	snprintf(spec, sizeof(spec), "%s.text", record);
+	assert_file_is(spec, original); /* the editor saw FILE's text */
+
+	/* It changed nothing: FILE is not replaced. */
+	harness_read_file(f->out, f->stdout_text, sizeof(f->stdout_text));
+	snprintf(expect, sizeof(expect), "%s: unchanged\n", f->file);
+	assert_string_equal(f->stdout_text, expect);
+	assert_int_equal(stat(f->file, &after), 0);
+	assert_int_equal(after.st_ino, before.st_ino);
+	assert_no_copy_left(f);
+}
+
+static void invalid_edit_is_refused_without_a_tty(void **state)
+{
+	struct fixture *f = *state;
+	char ed[128];
+
+	editor(f, "break", "printf 'allow usr 1\\n' >>\"$1\"", ed, sizeof(ed));
+	assert_int_equal(exit_status(run_edit(f, ed, NULL)), 78);
+	/* FILE:LINE:COL of the edited copy: line 3, column 7. */
+	assert_non_null(strstr(f->stderr_text, "/.policy."));
+	assert_non_null(strstr(f->stderr_text, ":3:7: error: expected 'user' or 'group'"));
+	assert_non_null(strstr(f->stderr_text, "not installed: the edited policy has errors"));
+	assert_file_is(f->file, original);
+	assert_no_copy_left(f);
+}
+
+static void failed_editor_changes_nothing(void **state)
+{
+	struct fixture *f = *state;
+	char ed[128];
+
+	editor(f, "fail", "printf 'allow all\\n' >>\"$1\"; exit 1", ed, sizeof(ed));
+	assert_int_equal(exit_status(run_edit(f, ed, NULL)), 1);
+	assert_non_null(strstr(f->stderr_text, "failed"));
+	assert_file_is(f->file, original);
+	assert_no_copy_left(f);
+
+	assert_int_equal(exit_status(run_edit(f, "/nonexistent/editor", NULL)), 1);
+	assert_non_null(strstr(f->stderr_text, "cannot run the editor"));
+	assert_file_is(f->file, original);
+	assert_no_copy_left(f);
+}
+
+static void held_lock_is_reported(void **state)
+{
+	struct fixture *f = *state;
+	char lock[160], ed[128];
+	int fd;
+
+	snprintf(lock, sizeof(lock), "%s/.policy.lock", f->dir);
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+	editor(f, "append", "printf 'allow all\\n' >>\"$1\"", ed, sizeof(ed));
+	assert_int_equal(exit_status(run_edit(f, ed, NULL)), 75);
+	assert_non_null(strstr(f->stderr_text, "is being edited (locked"));
+	assert_file_is(f->file, original);
+	close(fd);
+	/* Released: the next edit goes through. */
+	assert_int_equal(exit_status(run_edit(f, ed, NULL)), 0);
+	assert_no_copy_left(f);
+}
+
+static void symlink_and_writable_file_are_refused(void **state)
+{
+	struct fixture *f = *state;
+	char target[160], ed[128];
+
+	editor(f, "append", "printf 'allow all\\n' >>\"$1\"", ed, sizeof(ed));
+	assert_int_equal(chmod(f->file, 0660), 0);
+	assert_int_equal(exit_status(run_edit(f, ed, NULL)), 78);
+	assert_non_null(strstr(f->stderr_text, "refusing: writable by group"));
+	assert_file_is(f->file, original);
+	assert_no_copy_left(f);
+
+	assert_int_equal(chmod(f->file, 0640), 0);
+	snprintf(target, sizeof(target), "%s/real", f->aux);
+	assert_int_equal(rename(f->file, target), 0);
+	assert_int_equal(symlink(target, f->file), 0);
+	assert_int_equal(exit_status(run_edit(f, ed, NULL)), 78);
+	assert_non_null(strstr(f->stderr_text, "symbolic link"));
+	assert_file_is(target, original);
+	assert_int_equal(unlink(f->file), 0);
+	assert_int_equal(rename(target, f->file), 0);
+	assert_no_copy_left(f);
+}
+
+/* A signal to udsecho-policy while the editor runs: the copy goes, FILE stays, status non-zero. */
+static void signal_while_editing_removes_the_copy(void **state)
+{
+	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
+	struct fixture *f = *state;
+	char ed[128], body[128];
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		int status;
+
+		snprintf(body, sizeof(body), "printf 'allow all\\n' >>\"$1\"; kill -%d $PPID",
+			 sigs[i]);
+		editor(f, "signal", body, ed, sizeof(ed));
+		status = run_edit(f, ed, NULL);
+		assert_true(WIFSIGNALED(status));
+		assert_int_equal(WTERMSIG(status), sigs[i]);
+		assert_file_is(f->file, original);
+		assert_no_copy_left(f);
+	}
+}
+
+static void bad_pid_is_a_usage_error(void **state)
+{
+	struct fixture *f = *state;
+	const char *one[] = {"--pid", "1", NULL}, *word[] = {"--pid", "x", NULL};
+
+	assert_int_equal(exit_status(run_edit(f, "/bin/true", one)), 64);
+	assert_int_equal(exit_status(run_edit(f, "/bin/true", word)), 64);
+	assert_file_is(f->file, original);
+}
+
+/* --pid: the real server's monitor gets SIGHUP and reloads the installed policy. */
+static void pid_makes_the_server_reload(void **state)
+{
+	struct fixture *f = *state;
+	struct server s = {0};
+	const char *args[] = {"-p", f->file, NULL};
+	char pid[16], ed[128], line[256];
+	const char *opts[] = {"--pid", pid, NULL};
+	int status;
+
+	harness_tmpdir(s.dir, sizeof(s.dir));
+	snprintf(s.path, sizeof(s.path), "%s/sock", s.dir);
+	assert_int_equal(harness_server_start_in(&s, args, NULL), 0);
+	snprintf(pid, sizeof(pid), "%d", (int)s.pid);
+
+	editor(f, "append", "printf 'allow group 4242\\n' >>\"$1\"", ed, sizeof(ed));
+	assert_int_equal(exit_status(run_edit(f, ed, opts)), 0);
+	snprintf(line, sizeof(line), "installed; sent SIGHUP to udsechod (pid %s)", pid);
+	assert_non_null(strstr(f->stdout_text, line));
+	snprintf(line, sizeof(line), "event=reload policy=%s", f->file);
+	assert_true(harness_wait_log(&s, line, HARNESS_TIMEOUT_MS));
+
+	status = harness_server_stop(&s);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	harness_rmtree(s.dir);
+	assert_no_copy_left(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(valid_edit_is_installed_with_owner_and_mode, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(new_file_is_created_0644, setup, teardown),
+		cmocka_unit_test_setup_teardown(editor_gets_words_and_a_copy_beside_file, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(invalid_edit_is_refused_without_a_tty, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(failed_editor_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(held_lock_is_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(symlink_and_writable_file_are_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(signal_while_editing_removes_the_copy, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(bad_pid_is_a_usage_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(pid_makes_the_server_reload, setup, teardown),
+	};
+
+	if (!harness_is_root("setting policy file owners"))
+		return 77;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -401,6 +401,7 @@ static void run_worker(const struct monitor_config *cfg, int pair_fd, int ready_
 		.ids = cfg->worker_ids,
 		.user = cfg->worker_user,
 		.sandbox = cfg->sandbox,
+		.limits = cfg->limits,
 	};
 
 	/* The monitor decides when the worker stops: a ^C to the process group is for the monitor.

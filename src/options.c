@@ -22,19 +22,23 @@ const char options_server_usage[] =
 	"Usage: udsechod [OPTION]...\n"
 	"Serve a byte-for-byte echo on a Unix-domain socket.\n"
 	"\n"
-	"  -s, --socket PATH    socket to create (default " UDSECHO_DEFAULT_SOCKET ")\n"
-	"      --owner USER     owner of the socket node (default: the server's user)\n"
-	"      --group GROUP    group of the socket node (default: the server's group)\n"
-	"      --mode OCTAL     mode of the socket node (default 0600; 0660 with --group)\n"
-	"  -p, --policy FILE    the access policy (default " UDSECHO_POLICY_PATH ")\n"
-	"  -t, --check          check the options and the policy, then exit\n"
-	"  -u, --user USER      run the worker as USER (as root, default " UDSECHO_DEFAULT_USER
+	"  -s, --socket PATH        socket to create (default " UDSECHO_DEFAULT_SOCKET ")\n"
+	"      --owner USER         owner of the socket node (default: the server's user)\n"
+	"      --group GROUP        group of the socket node (default: the server's group)\n"
+	"      --mode OCTAL         mode of the socket node (default 0600; 0660 with --group)\n"
+	"  -p, --policy FILE        the access policy (default " UDSECHO_POLICY_PATH ")\n"
+	"  -t, --check              check the options and the policy, then exit\n"
+	"  -u, --user USER          run the worker as USER (as root, default " UDSECHO_DEFAULT_USER
 	")\n"
-	"      --sandbox MODE   strict (default), log or off: the seccomp filters\n"
-	"      --ready-fd N     write a newline to file descriptor N once clients are served\n"
-	"      --log-level LVL  err, warning, notice, info (default) or debug\n"
-	"  -h, --help           show this help and exit\n"
-	"  -V, --version        show the version and exit\n";
+	"      --sandbox MODE       strict (default), log or off: the seccomp filters\n"
+	"      --max-connections N  serve at most N clients at once (default: the fd limit less 64)\n"
+	"      --max-per-uid N      serve at most N clients of one uid (default: 3/4 of the above)\n"
+	"      --idle-timeout SECS  close a client silent this long (default 0: never)\n"
+	"      --send-timeout SECS  close a client that takes no echo this long (default 30)\n"
+	"      --ready-fd N         write a newline to file descriptor N once clients are served\n"
+	"      --log-level LEVEL    err, warning, notice, info (default) or debug\n"
+	"  -h, --help               show this help and exit\n"
+	"  -V, --version            show the version and exit\n";
 
 const char options_client_usage[] =
 	"Usage: udsecho [-s PATH] [-t SECONDS] [-v] [MESSAGE]...\n"
@@ -104,6 +108,20 @@ static int parse_fd(const char *s, int *fd)
 	return 0;
 }
 
+/* A decimal number from @min to @max, nothing else. */
+static int parse_number(const char *s, unsigned long min, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return OPTIONS_E_USAGE;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	if (errno || *end || *v < min || *v > max)
+		return OPTIONS_E_USAGE;
+	return 0;
+}
+
 static int parse_level(const char *s, enum log_level *level)
 {
 	static const struct {
@@ -141,7 +159,18 @@ static int getopt_error(int c, char **argv, const char *shortopts, char *err, si
 int options_parse_server(int argc, char **argv, struct server_options *opts, char *err,
 			 size_t errlen)
 {
-	enum { OPT_OWNER = 256, OPT_GROUP, OPT_MODE, OPT_READY_FD, OPT_LOG_LEVEL, OPT_SANDBOX };
+	enum {
+		OPT_OWNER = 256,
+		OPT_GROUP,
+		OPT_MODE,
+		OPT_READY_FD,
+		OPT_LOG_LEVEL,
+		OPT_SANDBOX,
+		OPT_MAX_CONNECTIONS,
+		OPT_MAX_PER_UID,
+		OPT_IDLE_TIMEOUT,
+		OPT_SEND_TIMEOUT,
+	};
 	static const char shortopts[] = ":s:p:tu:hV";
 	static const struct option longopts[] = {
 		{"socket", required_argument, NULL, 's'},
@@ -149,6 +178,10 @@ int options_parse_server(int argc, char **argv, struct server_options *opts, cha
 		{"check", no_argument, NULL, 't'},
 		{"user", required_argument, NULL, 'u'},
 		{"sandbox", required_argument, NULL, OPT_SANDBOX},
+		{"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+		{"max-per-uid", required_argument, NULL, OPT_MAX_PER_UID},
+		{"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+		{"send-timeout", required_argument, NULL, OPT_SEND_TIMEOUT},
 		{"owner", required_argument, NULL, OPT_OWNER},
 		{"group", required_argument, NULL, OPT_GROUP},
 		{"mode", required_argument, NULL, OPT_MODE},
@@ -166,6 +199,7 @@ int options_parse_server(int argc, char **argv, struct server_options *opts, cha
 		.ready_fd = -1,
 		.policy_path = UDSECHO_POLICY_PATH,
 		.sandbox = SANDBOX_STRICT,
+		.send_timeout = 30,
 		.log_level = LOG_LEVEL_INFO,
 	};
 	optind = 0;
@@ -190,6 +224,32 @@ int options_parse_server(int argc, char **argv, struct server_options *opts, cha
 				return usage_error(err, errlen, "--user: empty user name");
 			opts->user = optarg;
 			break;
+		case OPT_MAX_CONNECTIONS:
+		case OPT_MAX_PER_UID: {
+			unsigned long *v = c == OPT_MAX_CONNECTIONS ? &opts->max_connections
+								    : &opts->max_per_uid;
+			if (parse_number(optarg, 1, OPTIONS_CONNECTIONS_MAX, v))
+				return usage_error(err, errlen,
+						   "--%s: '%s' is not a number from 1 to %lu",
+						   c == OPT_MAX_CONNECTIONS ? "max-connections"
+									    : "max-per-uid",
+						   optarg, OPTIONS_CONNECTIONS_MAX);
+			break;
+		}
+		case OPT_IDLE_TIMEOUT:
+		case OPT_SEND_TIMEOUT: {
+			unsigned long v;
+			if (parse_number(optarg, 0, 86400, &v))
+				return usage_error(
+					err, errlen,
+					"--%s: '%s' is not a number of seconds from 0 to "
+					"86400",
+					c == OPT_IDLE_TIMEOUT ? "idle-timeout" : "send-timeout",
+					optarg);
+			*(c == OPT_IDLE_TIMEOUT ? &opts->idle_timeout : &opts->send_timeout) =
+				(unsigned int)v;
+			break;
+		}
 		case OPT_SANDBOX:
 			if (sandbox_mode_parse(optarg, &opts->sandbox))
 				return usage_error(err, errlen,

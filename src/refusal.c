@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* refusal: the refusal line sent to refused peers (see refusal.h). Pure formatting. */
+/* refusal: the lines sent to refused peers (see refusal.h). Pure formatting. */
 #include <stdio.h>
 
 #include "udsecho/refusal.h"
@@ -16,4 +16,9 @@ size_t refusal_denied(char *buf, size_t len, const struct peer_cred *cred)
 	return finish(snprintf(buf, len, "udsechod: permission denied: uid=%u gid=%u pid=%d\n",
 			       (unsigned int)cred->uid, (unsigned int)cred->gid, (int)cred->pid),
 		      len);
+}
+
+size_t refusal_busy(char *buf, size_t len, const char *reason)
+{
+	return finish(snprintf(buf, len, "udsechod: busy: %.200s\n", reason), len);
 }

@@ -250,5 +250,6 @@ int main(int argc, char **argv)
 		.worker_ids = ids,
 		.worker_user = user,
 		.sandbox = o.sandbox,
+		.limits = {o.max_connections, o.max_per_uid, o.idle_timeout, o.send_timeout},
 	});
 }

@@ -7,9 +7,13 @@
  * is closed; a peer whose identity cannot be read is closed, never served. Reads share one scratch
  * buffer; only bytes a peer will not take are kept (echo.c). EMFILE/ENFILE on accept pause
  * accepting until a connection closes, so the loop never spins on a listening socket it cannot
- * drain. Policies arrive from the monitor over the pair as a 32-bit length and policy_encode()'s
- * bytes; they are decoded as untrusted input, and a new policy is applied at once to the
- * connections already open. The monitor's end of the pair closing ends the loop.
+ * drain. Limits are checked at accept: past --max-connections, or past --max-per-uid for the
+ * peer's uid, the peer is told "udsechod: busy" and closed. A one-second timer, armed only while
+ * it has work, closes peers silent past --idle-timeout and peers that take no echo for
+ * --send-timeout, and ends the window of the log limiter: deny and busy lines beyond a burst per
+ * second are counted, not written, and the count is logged. Messages arrive from the monitor over
+ * the pair (see worker.h); they are decoded as untrusted input, and a new policy is applied at
+ * once to the connections already open. The monitor's end of the pair closing ends the loop.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "udsecho/echo.h"
@@ -27,16 +34,20 @@
 #include "udsecho/peercred.h"
 #include "udsecho/policy.h"
 #include "udsecho/refusal.h"
+#include "udsecho/uidcount.h"
 #include "udsecho/worker.h"
 
 #define WORKER_EVENTS	    256
 #define WORKER_ACCEPT_BATCH 64
 #define WORKER_READ_BUDGET  4
 #define WORKER_SCRATCH	    65536
+#define WORKER_FD_RESERVE   64 /* descriptors kept for refusing, logging and the loop itself */
+#define WORKER_LOG_BURST    20 /* deny and busy lines per second before they are counted */
 
 struct conn {
 	int fd;
-	uint32_t events; /* what epoll watches for it now */
+	uint32_t events;  /* what epoll watches for it now */
+	uint32_t last_io; /* the loop's clock when it last read or wrote for this peer */
 	struct echo_buf out;
 	uint64_t echoed;
 	struct conn *prev, *next; /* every open connection, for re-checking at a policy change */
@@ -50,7 +61,13 @@ struct worker {
 	size_t nconns;
 	struct conn *conns;
 	struct policy *policy;
-	uint64_t allowed, denied, revoked; /* decisions since start, for the status line */
+	uint64_t allowed, denied, revoked, busy; /* since start, for the status line */
+	struct worker_limits limits;		 /* the configured ones, defaults filled in */
+	struct uidcount per_uid;
+	int timer_fd, timer_armed;
+	uint32_t now; /* monotonic seconds, read once per turn of the loop */
+	uint32_t log_window, log_lines;
+	uint64_t log_suppressed;
 	/* A policy message being received: its length, then its bytes. */
 	uint32_t msg_len;
 	size_t hdr_have, msg_have;
@@ -58,8 +75,8 @@ struct worker {
 	char scratch[WORKER_SCRATCH];
 };
 
-/* epoll tags for the two fds that are not connections. */
-static char tag_listen, tag_pair;
+/* epoll tags for the fds that are not connections. */
+static char tag_listen, tag_pair, tag_timer;
 
 static int watch(struct worker *w, int op, int fd, uint32_t events, void *ptr)
 {
@@ -95,8 +112,9 @@ static void conn_close(struct worker *w, struct conn *c, const char *why)
 	log_info("event=close pid=%d uid=%u gid=%u bytes=%llu reason=%s", (int)c->cred.pid,
 		 (unsigned int)c->cred.uid, (unsigned int)c->cred.gid,
 		 (unsigned long long)c->echoed, why);
-	epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	/* close(2) takes the fd out of the epoll set: the connection is its only holder. */
 	close(c->fd);
+	uidcount_sub(&w->per_uid, c->cred.uid);
 	echo_release(&c->out);
 	peercred_release(&c->cred);
 	if (c->prev)
@@ -139,6 +157,7 @@ static void conn_after(struct worker *w, struct conn *c, int state)
 
 static void on_conn(struct worker *w, struct conn *c, uint32_t events)
 {
+	c->last_io = w->now;
 	if (events & EPOLLOUT) {
 		int s = echo_write(c->fd, &c->out, &c->echoed);
 		if (s != ECHO_READ) {
@@ -161,6 +180,32 @@ static void send_refusal(int fd, const struct peer_cred *cred)
 		;
 }
 
+/* The log limiter's second is over: say how many lines it held back, and start a new one. */
+static void log_window_end(struct worker *w)
+{
+	if (w->log_window == w->now)
+		return;
+	if (w->log_suppressed)
+		log_notice(
+			"event=log-suppressed lines=%llu (deny and busy lines beyond %d a second)",
+			(unsigned long long)w->log_suppressed, WORKER_LOG_BURST);
+	w->log_window = w->now;
+	w->log_lines = 0;
+	w->log_suppressed = 0;
+}
+
+/* Whether a deny or busy line may be written now: WORKER_LOG_BURST a second, the rest counted. */
+static int log_limited(struct worker *w)
+{
+	log_window_end(w);
+	if (w->log_lines < WORKER_LOG_BURST) {
+		w->log_lines++;
+		return 1;
+	}
+	w->log_suppressed++;
+	return 0;
+}
+
 static void log_decision(const struct worker *w, const char *event, const struct peer_cred *c,
 			 long rule)
 {
@@ -168,6 +213,20 @@ static void log_decision(const struct worker *w, const char *event, const struct
 
 	log_info("event=%s pid=%d uid=%u gid=%u rule=%s", event, (int)c->pid, (unsigned int)c->uid,
 		 (unsigned int)c->gid, rule_name(w, rule, where, sizeof(where)));
+}
+
+/* A limit is reached: tell the peer to come back later, in one line. */
+static void refuse_busy(struct worker *w, int fd, const struct peer_cred *c, const char *why)
+{
+	char line[REFUSAL_MAX];
+	size_t len = refusal_busy(line, sizeof(line), why);
+
+	w->busy++;
+	if (log_limited(w))
+		log_notice("event=busy pid=%d uid=%u gid=%u reason=\"%s\" open=%zu", (int)c->pid,
+			   (unsigned int)c->uid, (unsigned int)c->gid, why, w->nconns);
+	while (send(fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno == EINTR)
+		;
 }
 
 static void admit(struct worker *w, int fd)
@@ -187,20 +246,36 @@ static void admit(struct worker *w, int fd)
 		log_warn("event=refuse reason=\"cannot read peer credentials: %s\"", strerror(-r));
 		goto drop;
 	}
+	if (w->nconns >= w->limits.max_connections) {
+		refuse_busy(w, fd, &c->cred, "too many connections");
+		goto drop;
+	}
 	v = policy_eval(w->policy, &c->cred);
-	log_decision(w, v.allow ? "allow" : "deny", &c->cred, v.rule);
-	if (v.allow)
-		w->allowed++;
-	else
-		w->denied++;
 	if (!v.allow) {
+		w->denied++;
+		if (log_limited(w))
+			log_decision(w, "deny", &c->cred, v.rule);
 		send_refusal(fd, &c->cred);
+		goto drop;
+	}
+	if (uidcount_get(&w->per_uid, c->cred.uid) >= w->limits.max_per_uid) {
+		refuse_busy(w, fd, &c->cred, "too many connections for this uid");
 		goto drop;
 	}
 	c->fd = fd;
 	c->events = EPOLLIN;
-	if (watch(w, EPOLL_CTL_ADD, fd, EPOLLIN, c) < 0)
+	c->last_io = w->now;
+	if (uidcount_add(&w->per_uid, c->cred.uid) < 0) {
+		log_warn("event=refuse pid=%d uid=%u reason=out-of-memory", (int)c->cred.pid,
+			 (unsigned int)c->cred.uid);
 		goto drop;
+	}
+	if (watch(w, EPOLL_CTL_ADD, fd, EPOLLIN, c) < 0) {
+		uidcount_sub(&w->per_uid, c->cred.uid);
+		goto drop;
+	}
+	w->allowed++;
+	log_decision(w, "allow", &c->cred, v.rule);
 	c->next = w->conns;
 	if (w->conns)
 		w->conns->prev = c;
@@ -264,9 +339,11 @@ static void log_status(const struct worker *w, const char *text, size_t len)
 			log_err("event=status-rejected reason=\"not printable\"");
 			return;
 		}
-	log_info("event=status open=%zu allowed=%llu denied=%llu revoked=%llu rules=%zu %.*s",
+	log_info("event=status open=%zu allowed=%llu denied=%llu revoked=%llu busy=%llu rules=%zu "
+		 "%.*s",
 		 w->nconns, (unsigned long long)w->allowed, (unsigned long long)w->denied,
-		 (unsigned long long)w->revoked, policy_rule_count(w->policy), (int)len, text);
+		 (unsigned long long)w->revoked, (unsigned long long)w->busy,
+		 policy_rule_count(w->policy), (int)len, text);
 }
 
 /* A whole message from the monitor: its type byte, then its payload. */
@@ -381,6 +458,76 @@ static int confine(const struct worker_config *cfg)
 	return 0;
 }
 
+static uint32_t clock_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint32_t)ts.tv_sec;
+}
+
+/* The one-second tick runs only while it has something to look after. */
+static void timer_update(struct worker *w)
+{
+	int want = w->log_suppressed > 0 ||
+		   (w->nconns > 0 && (w->limits.idle_timeout || w->limits.send_timeout));
+	struct itimerspec its = {{want, 0}, {want, 0}};
+
+	if (want == w->timer_armed || w->timer_fd < 0)
+		return;
+	if (timerfd_settime(w->timer_fd, 0, &its, NULL) == 0)
+		w->timer_armed = want;
+}
+
+/* The tick: close peers past their deadlines; let the log limiter's window end. */
+static void on_timer(struct worker *w)
+{
+	const struct worker_limits *l = &w->limits;
+	uint64_t ticks;
+
+	(void)!read(w->timer_fd, &ticks, sizeof(ticks));
+	for (struct conn *c = w->conns, *next; c; c = next) {
+		uint32_t quiet = w->now - c->last_io;
+		next = c->next;
+		if (c->events == EPOLLOUT && l->send_timeout && quiet >= l->send_timeout)
+			conn_close(w, c, "send-timeout");
+		else if (c->events == EPOLLIN && l->idle_timeout && quiet >= l->idle_timeout)
+			conn_close(w, c, "idle-timeout");
+	}
+	log_window_end(w);
+}
+
+/*
+ * Descriptors: raise the soft limit to the hard one (each client is one), and fill in the
+ * defaults: all but a reserve for the loop, three quarters of that for one uid.
+ */
+static void set_limits(struct worker *w)
+{
+	struct rlimit rl;
+	struct worker_limits *l = &w->limits;
+
+	*l = w->cfg->limits;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		rl.rlim_cur = 1024;
+	if (!l->max_connections)
+		l->max_connections = rl.rlim_cur > 2 * WORKER_FD_RESERVE
+					     ? (unsigned long)(rl.rlim_cur - WORKER_FD_RESERVE)
+					     : WORKER_FD_RESERVE;
+	if (!l->max_per_uid)
+		l->max_per_uid = l->max_connections - l->max_connections / 4;
+	if (l->max_connections + WORKER_FD_RESERVE > rl.rlim_cur)
+		log_warn("worker: --max-connections %lu is more than the descriptor limit allows "
+			 "(%llu); accepting pauses when descriptors run out",
+			 l->max_connections, (unsigned long long)rl.rlim_cur);
+	log_info("event=limits max-connections=%lu max-per-uid=%lu idle-timeout=%u "
+		 "send-timeout=%u",
+		 l->max_connections, l->max_per_uid, l->idle_timeout, l->send_timeout);
+}
+
 /* One byte to the monitor, which passes it on; then the pipe is closed for good. */
 static void announce_ready(const struct worker_config *cfg)
 {
@@ -401,15 +548,20 @@ int worker_run(const struct worker_config *cfg)
 		return 71;
 	}
 	w->cfg = cfg;
+	set_limits(w);
 	/* Every descriptor the loop needs is made before confinement: afterwards it can't. */
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (w->epfd < 0 || watch(w, EPOLL_CTL_ADD, cfg->listen_fd, EPOLLIN, &tag_listen) < 0 ||
-	    watch(w, EPOLL_CTL_ADD, cfg->pair_fd, EPOLLIN, &tag_pair) < 0) {
+	w->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (w->epfd < 0 || w->timer_fd < 0 ||
+	    watch(w, EPOLL_CTL_ADD, cfg->listen_fd, EPOLLIN, &tag_listen) < 0 ||
+	    watch(w, EPOLL_CTL_ADD, cfg->pair_fd, EPOLLIN, &tag_pair) < 0 ||
+	    watch(w, EPOLL_CTL_ADD, w->timer_fd, EPOLLIN, &tag_timer) < 0) {
 		log_err("worker: epoll: %s", strerror(errno));
 		return 71;
 	}
 	if (confine(cfg) < 0)
 		return 71;
+	w->now = clock_seconds();
 	/* Nothing is accepted before the first policy is in: until then every peer would wait. */
 	while (!w->policy && !stop)
 		stop = on_pair(w);
@@ -424,19 +576,23 @@ int worker_run(const struct worker_config *cfg)
 			log_err("worker: epoll_wait: %s", strerror(errno));
 			return 71;
 		}
+		w->now = clock_seconds();
 		for (int i = 0; i < n && !stop; i++) {
 			void *p = evs[i].data.ptr;
-			if (p == &tag_listen)
+			if (p == &tag_listen) {
 				on_listen(w);
-			else if (p == &tag_pair) {
-				/* A new policy may have closed connections this batch still names.
-				 */
-				stop = on_pair(w);
+			} else if (p == &tag_pair || p == &tag_timer) {
+				/* Both may close connections that this batch still names. */
+				if (p == &tag_pair)
+					stop = on_pair(w);
+				else
+					on_timer(w);
 				break;
 			} else {
 				on_conn(w, p, evs[i].events);
 			}
 		}
+		timer_update(w);
 	}
 	return stop > 0 ? 0 : 71;
 }

@@ -16,6 +16,7 @@
 #include "udsecho/privdrop.h"
 #include "udsecho/sandbox.h"
 #include "udsecho/sockpath.h"
+#include "udsecho/worker.h"
 
 /* Where the policy comes from, at start and at every SIGHUP. */
 struct policy_source {
@@ -33,6 +34,7 @@ struct monitor_config {
 	struct privdrop_ids worker_ids; /* who the worker runs as */
 	const char *worker_user;	/* that user's name, for the log */
 	enum sandbox_mode sandbox;
+	struct worker_limits limits;
 };
 
 /*

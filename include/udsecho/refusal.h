@@ -4,7 +4,8 @@
  *
  * Pure. A policy refusal begins "udsechod: permission denied" and names the ids the server saw,
  * so that the user can see whose identity was refused; it never names the rule (the policy is
- * the admin's business). The line ends in "\n" and fits in REFUSAL_MAX bytes. Safe inside the
+ * the admin's business). A limit refusal begins "udsechod: busy", which the client reports as a
+ * temporary failure. Lines end in "\n" and fit in REFUSAL_MAX bytes. Safe inside the
  * worker's sandbox.
  */
 #pragma once
@@ -17,3 +18,6 @@
 
 /* refusal_denied - format the policy refusal for @cred into @buf; returns its length. */
 size_t refusal_denied(char *buf, size_t len, const struct peer_cred *cred);
+
+/* refusal_busy - format a limit refusal, "udsechod: busy: @reason"; returns its length. */
+size_t refusal_busy(char *buf, size_t len, const char *reason);

@@ -22,6 +22,14 @@ enum worker_msg {
 
 #define WORKER_MSG_MAX (64u << 20) /* more than any policy of POLICY_RULES_MAX rules takes */
 
+/* Limits on clients; 0 in max_connections or max_per_uid asks for the default, 0 s is never. */
+struct worker_limits {
+	unsigned long max_connections;
+	unsigned long max_per_uid;
+	unsigned int idle_timeout; /* seconds without a byte from a peer that is read */
+	unsigned int send_timeout; /* seconds a peer that does not read may hold its echo */
+};
+
 struct worker_config {
 	int listen_fd;		 /* the listening socket, non-blocking */
 	int pair_fd;		 /* the worker's end of the pair: read only */
@@ -29,6 +37,7 @@ struct worker_config {
 	struct privdrop_ids ids; /* who the worker becomes */
 	const char *user;	 /* that user's name, for the log */
 	enum sandbox_mode sandbox;
+	struct worker_limits limits;
 };
 
 /*

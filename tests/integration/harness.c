@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -83,7 +84,16 @@ void harness_rmtree(const char *dir)
 
 static void become(const struct run_as *as)
 {
-	if (!as || as->uid == (uid_t)-1)
+	struct rlimit rl;
+
+	if (!as)
+		return;
+	rl.rlim_cur = rl.rlim_max = as->nofile;
+	if (as->nofile && setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		perror("harness: setrlimit");
+		_exit(119);
+	}
+	if (as->uid == (uid_t)-1)
 		return;
 	if (setgroups(as->ngroups, as->groups) < 0 || setresgid(as->gid, as->gid, as->gid) < 0 ||
 	    setresuid(as->uid, as->uid, as->uid) < 0) {

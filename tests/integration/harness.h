@@ -26,6 +26,7 @@ struct run_as {
 	gid_t gid;
 	size_t ngroups;
 	const gid_t *groups;
+	unsigned long nofile; /* RLIMIT_NOFILE, soft and hard, for the process; 0: inherited */
 };
 
 /* harness_is_root - 1 as root; otherwise print why @what is skipped and return 0. */

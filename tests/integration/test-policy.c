@@ -53,7 +53,7 @@ static int client_as(const struct fixture *f, uid_t uid, gid_t gid, const gid_t 
 		     size_t ngroups, char *out, size_t outlen, char *err, size_t errlen)
 {
 	const char *args[] = {"-s", f->srv.path, "ping", NULL};
-	struct run_as as = {uid, gid, ngroups, groups};
+	struct run_as as = {.uid = uid, .gid = gid, .ngroups = ngroups, .groups = groups};
 
 	return harness_client(args, &as, NULL, 0, out, outlen, err, errlen);
 }

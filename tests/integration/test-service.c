@@ -240,9 +240,10 @@ static void sigusr1_logs_a_status_line(void **state)
 	assert_int_equal(kill(s.pid, SIGUSR1), 0);
 	assert_true(harness_wait_log(&s, "event=status open=0 allowed=1", 5000));
 	assert_true(harness_wait_log(&s,
-				     geteuid() == 0 ? "denied=1 revoked=0 rules=1 "
-						      "policy=built-in loaded=20"
-						    : "denied=0 revoked=0 rules=1 policy=built-in",
+				     geteuid() == 0
+					     ? "denied=1 revoked=0 busy=0 rules=1 "
+					       "policy=built-in loaded=20"
+					     : "denied=0 revoked=0 busy=0 rules=1 policy=built-in",
 				     1000));
 	harness_server_stop(&s);
 	harness_rmtree(s.dir);

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Integration: the limits of the real udsechod — --max-connections and --max-per-uid refuse with
+ * "udsechod: busy" (the client exits 75) while other uids are still served; --idle-timeout and
+ * --send-timeout close the peers they are for; a flood of denied peers is logged with a limit;
+ * running out of descriptors pauses accepting instead of spinning.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+/* A server whose directory and socket others may use, with @policy and @args. */
+static void start(struct server *s, const char *policy, const char *const *extra)
+{
+	char pfile[128];
+	const char *args[16] = {"--mode", "0666", "-p", pfile};
+	int n = 4;
+
+	harness_tmpdir(s->dir, sizeof(s->dir));
+	assert_int_equal(chmod(s->dir, 0711), 0);
+	snprintf(s->path, sizeof(s->path), "%s/sock", s->dir);
+	snprintf(pfile, sizeof(pfile), "%s/policy", s->dir);
+	harness_write_file(pfile, policy, 0600);
+	for (const char *const *a = extra; a && *a; a++)
+		args[n++] = *a;
+	args[n] = NULL;
+	assert_int_equal(harness_server_start_in(s, args, NULL), 0);
+}
+
+static void stop(struct server *s)
+{
+	int status = harness_server_stop(s);
+
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	harness_rmtree(s->dir);
+}
+
+/* Echo one message over @fd: proves the connection is served. */
+static void served(int fd)
+{
+	char buf[8];
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	assert_int_equal(write(fd, "ping", 4), 4);
+	assert_int_equal(poll(&p, 1, HARNESS_TIMEOUT_MS), 1);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 4);
+	assert_memory_equal(buf, "ping", 4);
+}
+
+/* Everything @fd says until EOF, bounded. */
+static void read_all(int fd, char *buf, size_t len)
+{
+	size_t have = 0;
+
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		ssize_t n;
+		assert_int_equal(poll(&p, 1, HARNESS_TIMEOUT_MS), 1);
+		n = read(fd, buf + have, len - 1 - have);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+	}
+	buf[have] = '\0';
+}
+
+static void max_connections(void **state)
+{
+	const char *limit[] = {"--max-connections", "3", NULL};
+	const char *hi[] = {"-s", NULL, "hi", NULL};
+	struct server s;
+	char buf[256], err[512];
+	int fd[3], extra;
+
+	start(&s, "allow all\n", limit);
+	for (int i = 0; i < 3; i++) {
+		fd[i] = harness_connect(s.path);
+		assert_true(fd[i] >= 0);
+		served(fd[i]);
+	}
+	extra = harness_connect(s.path);
+	assert_true(extra >= 0);
+	read_all(extra, buf, sizeof(buf));
+	assert_string_equal(buf, "udsechod: busy: too many connections\n");
+	close(extra);
+	hi[1] = s.path;
+	assert_int_equal(harness_client(hi, NULL, NULL, 0, NULL, 0, err, sizeof(err)), 75);
+	assert_non_null(strstr(err, "the server is busy (udsechod: busy: too many connections); "
+				    "try again later"));
+	assert_true(harness_wait_log(&s, "event=busy pid=", 1000));
+	assert_true(harness_wait_log(&s, "reason=\"too many connections\" open=3", 1000));
+
+	/* A place freed is a place taken again. */
+	close(fd[0]);
+	assert_true(harness_wait_log(&s, "event=close", 2000));
+	fd[0] = harness_connect(s.path);
+	served(fd[0]);
+	for (int i = 0; i < 3; i++)
+		close(fd[i]);
+	stop(&s);
+}
+
+static void max_per_uid_spares_other_uids(void **state)
+{
+	const char *limit[] = {"--max-per-uid", "2", NULL};
+	struct run_as a = {.uid = 4480, .gid = 4480}, b = {.uid = 4481, .gid = 4481};
+	struct server s;
+	char buf[256];
+	int fd[3], other;
+
+	if (!harness_is_root("connecting as other uids"))
+		skip();
+	start(&s, "allow all\n", limit);
+	for (int i = 0; i < 2; i++) {
+		fd[i] = harness_connect_as(s.path, &a);
+		served(fd[i]);
+	}
+	fd[2] = harness_connect_as(s.path, &a);
+	read_all(fd[2], buf, sizeof(buf));
+	assert_string_equal(buf, "udsechod: busy: too many connections for this uid\n");
+	other = harness_connect_as(s.path, &b);
+	served(other);
+	assert_true(harness_wait_log(
+		&s, "uid=4480 gid=4480 reason=\"too many connections for this uid\"", 1000));
+	for (int i = 0; i < 3; i++)
+		close(fd[i]);
+	close(other);
+	stop(&s);
+}
+
+static void idle_timeout(void **state)
+{
+	const char *limit[] = {"--idle-timeout", "1", NULL};
+	struct server s;
+	char buf[64];
+	int idle, busy;
+
+	start(&s, "allow all\n", limit);
+	idle = harness_connect(s.path);
+	busy = harness_connect(s.path);
+	served(idle);
+	/* Keep one talking for three seconds; the silent one is closed meanwhile. */
+	for (int i = 0; i < 15; i++) {
+		served(busy);
+		poll(NULL, 0, 200);
+	}
+	read_all(idle, buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	served(busy);
+	assert_true(harness_wait_log(&s, "reason=idle-timeout", 1000));
+	close(idle);
+	close(busy);
+	stop(&s);
+}
+
+static void send_timeout(void **state)
+{
+	const char *limit[] = {"--send-timeout", "1", NULL};
+	static char chunk[65536];
+	struct server s;
+	int fd;
+
+	start(&s, "allow all\n", limit);
+	fd = harness_connect(s.path);
+	assert_int_equal(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+	/* Write until nothing more goes in: the server holds our echo and waits. */
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		if (send(fd, chunk, sizeof(chunk), MSG_NOSIGNAL) > 0)
+			continue;
+		assert_int_equal(errno, EAGAIN);
+		if (poll(&p, 1, 300) == 0)
+			break;
+	}
+	assert_true(harness_wait_log(&s, "reason=send-timeout", 5000));
+	close(fd);
+	stop(&s);
+}
+
+/* A flood of refused peers: the log holds a burst a second and counts the rest. */
+static void deny_flood_is_rate_limited(void **state)
+{
+	struct server s;
+	static char log[1 << 20];
+	int status, lines = 0;
+	pid_t pid;
+
+	if (!harness_is_root("connecting as another uid"))
+		skip();
+	start(&s, "allow user root\n", NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setresgid(4490, 4490, 4490) < 0 || setresuid(4490, 4490, 4490) < 0)
+			_exit(2);
+		for (int i = 0; i < 200; i++) {
+			char buf[256];
+			int fd = harness_connect(s.path);
+			if (fd < 0 || read(fd, buf, sizeof(buf)) <= 0)
+				_exit(3);
+			close(fd);
+		}
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* An allowed peer is served all the same. */
+	{
+		int fd = harness_connect(s.path);
+		served(fd);
+		close(fd);
+	}
+	assert_true(harness_wait_log(&s, "event=log-suppressed lines=", 5000));
+	harness_read_file(s.log, log, sizeof(log));
+	for (char *p = log; (p = strstr(p, "event=deny ")); p++)
+		lines++;
+	assert_true(lines >= 20 && lines < 200);
+	stop(&s);
+}
+
+static double cpu_seconds(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut, st;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	assert_true(harness_read_file(path, buf, sizeof(buf)) > 0);
+	p = strrchr(buf, ')');
+	assert_non_null(p);
+	assert_int_equal(
+		sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st), 2);
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Out of descriptors: accepting pauses (no busy loop) and resumes when one frees. */
+static void descriptor_exhaustion_does_not_spin(void **state)
+{
+	/* 40 descriptors in all, and a maximum the limit cannot honour. */
+	struct run_as low = {.uid = (uid_t)-1, .nofile = 40};
+	const char *args[] = {"--mode", "0666", "--max-connections", "1000", NULL};
+	struct server s;
+	int fd[60], extra;
+	double before, after;
+	pid_t worker;
+
+	harness_tmpdir(s.dir, sizeof(s.dir));
+	snprintf(s.path, sizeof(s.path), "%s/sock", s.dir);
+	assert_int_equal(harness_server_start_in(&s, args, &low), 0);
+	assert_true(harness_wait_log(&s, "is more than the descriptor limit allows", 1000));
+	worker = harness_worker_pid(&s);
+	assert_true(worker > 0);
+	for (int i = 0; i < 60; i++) {
+		fd[i] = harness_connect(s.path);
+		assert_true(fd[i] >= 0);
+	}
+	assert_true(harness_wait_log(&s, "event=accept-paused", 5000));
+	before = cpu_seconds(worker);
+	/* A second of waiting: a worker spinning on its listening socket would burn it. */
+	poll(NULL, 0, 1000);
+	after = cpu_seconds(worker);
+	assert_true(after - before < 0.2);
+	/* Freeing descriptors lets the waiting peers in. */
+	for (int i = 0; i < 60; i++)
+		close(fd[i]);
+	extra = harness_connect(s.path);
+	served(extra);
+	close(extra);
+	stop(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(max_connections, harness_teardown),
+		cmocka_unit_test_teardown(max_per_uid_spares_other_uids, harness_teardown),
+		cmocka_unit_test_teardown(idle_timeout, harness_teardown),
+		cmocka_unit_test_teardown(send_timeout, harness_teardown),
+		cmocka_unit_test_teardown(deny_flood_is_rate_limited, harness_teardown),
+		cmocka_unit_test_teardown(descriptor_exhaustion_does_not_spin, harness_teardown),
+	};
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests_name("limits", tests, NULL, NULL);
+}

@@ -30,15 +30,14 @@ static size_t sort_unique(gid_t *g, size_t n)
 	return out;
 }
 
-int peercred_read(int fd, struct peer_cred *cred)
+int peercred_read_ids(int fd, struct peer_cred *cred)
 {
 	struct ucred uc;
 	socklen_t len = sizeof(uc);
-	gid_t *buf = cred->groups_inline;
-	socklen_t glen = sizeof(cred->groups_inline);
 
 	cred->groups = cred->groups_inline;
 	cred->ngroups = 0;
+	cred->groups_known = 0;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0)
 		return -errno;
 	if (len != sizeof(uc))
@@ -46,6 +45,13 @@ int peercred_read(int fd, struct peer_cred *cred)
 	cred->pid = uc.pid;
 	cred->uid = uc.uid;
 	cred->gid = uc.gid;
+	return 0;
+}
+
+int peercred_read_groups(int fd, struct peer_cred *cred)
+{
+	gid_t *buf = cred->groups_inline;
+	socklen_t glen = sizeof(cred->groups_inline);
 
 	/* On ERANGE the kernel writes back the length it needs: grow once to exactly that. */
 	while (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, buf, &glen) < 0) {
@@ -58,7 +64,15 @@ int peercred_read(int fd, struct peer_cred *cred)
 		cred->groups = buf;
 	}
 	cred->ngroups = sort_unique(buf, glen / sizeof(gid_t));
+	cred->groups_known = 1;
 	return 0;
+}
+
+int peercred_read(int fd, struct peer_cred *cred)
+{
+	int r = peercred_read_ids(fd, cred);
+
+	return r < 0 ? r : peercred_read_groups(fd, cred);
 }
 
 void peercred_release(struct peer_cred *cred)

@@ -123,3 +123,11 @@ const char *policy_rule_text(const struct policy *p, long rule)
 		return NULL;
 	return p->texts[rule];
 }
+
+int policy_uses_groups(const struct policy *p)
+{
+	for (size_t i = 0; i < p->nsels; i++)
+		if (p->sels[i].kind == POLICY_GROUP)
+			return 1;
+	return 0;
+}

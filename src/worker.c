@@ -61,6 +61,7 @@ struct worker {
 	size_t nconns;
 	struct conn *conns;
 	struct policy *policy;
+	int need_groups; /* the policy has group rules: read every peer's groups */
 	uint64_t allowed, denied, revoked, busy; /* since start, for the status line */
 	struct worker_limits limits;		 /* the configured ones, defaults filled in */
 	struct uidcount per_uid;
@@ -241,7 +242,9 @@ static void admit(struct worker *w, int fd)
 		close(fd);
 		return;
 	}
-	r = peercred_read(fd, &c->cred);
+	r = peercred_read_ids(fd, &c->cred);
+	if (r == 0 && w->need_groups)
+		r = peercred_read_groups(fd, &c->cred);
 	if (r < 0) {
 		log_warn("event=refuse reason=\"cannot read peer credentials: %s\"", strerror(-r));
 		goto drop;
@@ -315,9 +318,19 @@ static void apply_policy(struct worker *w, struct policy *p)
 
 	policy_free(w->policy);
 	w->policy = p;
+	w->need_groups = policy_uses_groups(p);
 	for (struct conn *c = w->conns, *next; c; c = next) {
-		struct policy_verdict v = policy_eval(p, &c->cred);
+		struct policy_verdict v;
 		next = c->next;
+		/* Admitted under a policy without group rules: the groups are still the kernel's.
+		 */
+		if (w->need_groups && !c->cred.groups_known &&
+		    peercred_read_groups(c->fd, &c->cred) < 0) {
+			conn_close(w, c, "groups-unknown");
+			revoked++;
+			continue;
+		}
+		v = policy_eval(p, &c->cred);
 		if (v.allow)
 			continue;
 		log_decision(w, "revoke", &c->cred, v.rule);
@@ -489,9 +502,10 @@ static void on_timer(struct worker *w)
 	for (struct conn *c = w->conns, *next; c; c = next) {
 		uint32_t quiet = w->now - c->last_io;
 		next = c->next;
-		if (c->events == EPOLLOUT && l->send_timeout && quiet >= l->send_timeout)
+		/* Whole seconds: "more than N" is at least N, at most N + 1 seconds of quiet. */
+		if (c->events == EPOLLOUT && l->send_timeout && quiet > l->send_timeout)
 			conn_close(w, c, "send-timeout");
-		else if (c->events == EPOLLIN && l->idle_timeout && quiet >= l->idle_timeout)
+		else if (c->events == EPOLLIN && l->idle_timeout && quiet > l->idle_timeout)
 			conn_close(w, c, "idle-timeout");
 	}
 	log_window_end(w);

@@ -20,7 +20,8 @@ struct peer_cred {
 	uid_t uid; /* effective uid at connect(2) */
 	gid_t gid; /* effective gid at connect(2) */
 	size_t ngroups;
-	gid_t *groups; /* supplementary groups, sorted ascending, without duplicates */
+	gid_t *groups;	  /* supplementary groups, sorted ascending, without duplicates */
+	int groups_known; /* groups were read (a policy without group rules needs none) */
 	gid_t groups_inline[PEERCRED_GROUPS_INLINE];
 };
 
@@ -30,6 +31,14 @@ struct peer_cred {
  * an unknown identity is never allowed). Release with peercred_release().
  */
 int peercred_read(int fd, struct peer_cred *cred) __attribute__((warn_unused_result));
+
+/*
+ * peercred_read_ids, peercred_read_groups - the two halves of peercred_read(), for a caller that
+ * only needs the groups when its policy has group rules. Both read what the kernel recorded at
+ * connect(2), however late they are asked. Return as peercred_read().
+ */
+int peercred_read_ids(int fd, struct peer_cred *cred) __attribute__((warn_unused_result));
+int peercred_read_groups(int fd, struct peer_cred *cred) __attribute__((warn_unused_result));
 
 /* peercred_release - free what peercred_read() allocated; @cred may be read again after. */
 void peercred_release(struct peer_cred *cred);

@@ -57,6 +57,12 @@ struct policy_verdict policy_eval(const struct policy *p, const struct peer_cred
 size_t policy_rule_count(const struct policy *p);
 
 /*
+ * policy_uses_groups - whether any rule has a group selector, i.e. whether policy_eval() needs
+ * the peer's supplementary groups. A caller that skips reading them must ask this first.
+ */
+int policy_uses_groups(const struct policy *p);
+
+/*
  * policy_rule_origin - where rule @rule was written: *file and *line (0 for the built-in
  * policy, whose file is "built-in"). Returns 0 or POLICY_E_RANGE. Safe in the sandbox.
  */

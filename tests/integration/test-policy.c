@@ -194,6 +194,40 @@ static void broken_reload_changes_nothing(void **state)
 	stop(&f);
 }
 
+/*
+ * Admitted under a policy without group rules, whose groups the worker had no reason to read; a
+ * new policy with a group rule still sees them, as the kernel recorded them at connect.
+ */
+static void group_rule_at_reload_sees_supplementary_groups(void **state)
+{
+	static const gid_t g[] = {4426};
+	struct run_as a = {.uid = 4425, .gid = 4425, .ngroups = 1, .groups = g};
+	struct run_as b = {.uid = 4427, .gid = 4427};
+	struct fixture f;
+	char buf[300];
+	ssize_t n, have = 0;
+	int fa, fb;
+
+	if (!harness_is_root("running peers as other uids"))
+		skip();
+	start_with(&f, "allow all\n");
+	fa = harness_connect_as(f.srv.path, &a);
+	fb = harness_connect_as(f.srv.path, &b);
+	expect_echo(fa, "x");
+	expect_echo(fb, "y");
+	harness_write_file(f.policy, "deny group 4426\nallow all\n", 0600);
+	assert_int_equal(kill(f.srv.pid, SIGHUP), 0);
+	assert_true(harness_wait_log(&f.srv, "event=policy-applied rules=2 revoked=1", 5000));
+	while ((n = read(fa, buf + have, sizeof(buf) - 1 - (size_t)have)) > 0)
+		have += n;
+	buf[have] = '\0';
+	assert_true(strncmp(buf, "udsechod: permission denied: uid=4425", 37) == 0);
+	expect_echo(fb, "z");
+	close(fa);
+	close(fb);
+	stop(&f);
+}
+
 /* udsechod --check: exit 0 or 78 with the reason, and nothing bound. */
 static void check_mode(void **state)
 {
@@ -272,6 +306,8 @@ int main(void)
 		cmocka_unit_test_teardown(decisions_follow_the_policy, harness_teardown),
 		cmocka_unit_test_teardown(reload_revokes_and_admits, harness_teardown),
 		cmocka_unit_test_teardown(broken_reload_changes_nothing, harness_teardown),
+		cmocka_unit_test_teardown(group_rule_at_reload_sees_supplementary_groups,
+					  harness_teardown),
 		cmocka_unit_test_teardown(check_mode, harness_teardown),
 		cmocka_unit_test_teardown(builtin_policy_allows_only_the_starter, harness_teardown),
 	};

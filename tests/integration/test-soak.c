@@ -592,6 +592,21 @@ static void tail_read(struct log_tail *t)
 	}
 }
 
+/* The drivers still running, for the teardown of a test that failed half-way. */
+static pid_t driver_pids[NDRIVERS];
+
+static int soak_teardown(void **state)
+{
+	for (size_t i = 0; i < NDRIVERS; i++) {
+		if (driver_pids[i] > 0) {
+			kill(driver_pids[i], SIGKILL);
+			waitpid(driver_pids[i], NULL, 0);
+			driver_pids[i] = 0;
+		}
+	}
+	return harness_teardown(state);
+}
+
 static int count_fds(pid_t pid)
 {
 	char path[64];
@@ -710,6 +725,7 @@ static void soak(void **state)
 			close(report[0]);
 			driver_main(&drivers[i], s.path, report[1], t_load_end, seed + i);
 		}
+		driver_pids[i] = pids[i];
 		pidfds[i] = harness_pidfd(pids[i]);
 		assert_true(pidfds[i] >= 0);
 	}
@@ -730,6 +746,7 @@ static void soak(void **state)
 			if (pids[i] <= 0 || !(p[i].revents & POLLIN))
 				continue;
 			status = harness_wait(pids[i], pidfds[i], 0);
+			driver_pids[i] = 0;
 			assert_true(WIFEXITED(status));
 			assert_int_equal(WEXITSTATUS(status), 0);
 			pids[i] = -1;
@@ -750,6 +767,9 @@ static void soak(void **state)
 		     tail.reloads + tail.reload_failed < reloads && now_ms() < until;
 		     poll(NULL, 0, 10))
 			tail_read(&tail);
+		if (tail.reloads != reloads)
+			printf("soak: reload %lu not logged within 5 s (%lu worker-died lines)\n",
+			       reloads, tail.worker_died);
 		assert_int_equal(tail.reloads, reloads);
 	}
 	t_done = now_ms();
@@ -757,6 +777,7 @@ static void soak(void **state)
 		if (pids[i] > 0) {
 			kill(pids[i], SIGKILL);
 			harness_wait(pids[i], pidfds[i], HARNESS_TIMEOUT_MS);
+			driver_pids[i] = 0;
 		}
 	}
 	assert_int_equal(running, 0);
@@ -841,7 +862,7 @@ static void soak(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(soak, harness_teardown),
+		cmocka_unit_test_teardown(soak, soak_teardown),
 	};
 
 	return cmocka_run_group_tests_name("soak", tests, NULL, NULL);

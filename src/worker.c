@@ -171,7 +171,10 @@ static void on_conn(struct worker *w, struct conn *c, uint32_t events)
 			     &c->echoed));
 }
 
-/* Tell a refused peer so, in one line; the socket is new or drained, so the line fits. */
+/*
+ * Tell a refused peer so, in one line, without waiting: a new socket always has room for it; a
+ * revoked peer that has not read its echo may miss it, and is closed all the same.
+ */
 static void send_refusal(int fd, const struct peer_cred *cred)
 {
 	char line[REFUSAL_MAX];

@@ -24,6 +24,7 @@ sock=$dir/sock
 server_pid=
 errors=0
 
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
 	if [ -n "$server_pid" ]; then
 		kill -KILL "$server_pid" 2>/dev/null
@@ -75,7 +76,7 @@ make_policy 10000 "$dir/policy-10000"
 
 # start_server LABEL POLICY: start it and wait for its ready line; sets server_pid.
 start_server() {
-	local label=$1 policy=$2 line
+	local label=$1 policy=$2 i
 	rm -f "$sock" "$dir/ready"
 	mkfifo "$dir/ready"
 	exec {ready}<>"$dir/ready"
@@ -88,7 +89,7 @@ start_server() {
 	fi
 	server_pid=$!
 	for ((i = 0; i < 100; i++)); do
-		if read -r -t 0.1 -u "$ready" line; then
+		if read -r -t 0.1 -u "$ready" _; then
 			exec {ready}<&-
 			return 0
 		fi
@@ -109,7 +110,9 @@ stop_server() {
 	kill -TERM "$server_pid"
 	for ((i = 0; i < 100; i++)); do
 		state=$(cut -d' ' -f3 "/proc/$server_pid/stat" 2>/dev/null)
-		[ -n "$state" ] && [ "$state" != Z ] || break
+		if [ -z "$state" ] || [ "$state" = Z ]; then
+			break
+		fi
 		sleep 0.1
 	done
 	kill -KILL "$server_pid" 2>/dev/null
@@ -214,7 +217,7 @@ function row(name, c, k, unit, op, lim, what,   u, r, rr) {
 END {
 	printf "\n## udsechod vs bare epoll: medians of %s, %s\n\n", reps, placement
 	printf "| %-28s | %12s | %12s | %5s | %-28s | %-7s |\n", "workload, metric", "udsechod", "bare epoll", "ratio", "goal", "result"
-	print "|------------------------------|--------------|--------------|-------|------------------------|---------|"
+	print "|------------------------------|--------------|--------------|-------|------------------------------|---------|"
 	row("rtt C=1 S=64", "rtt1", "rtt_per_s", "rt/s", ">=", 0.95, "ratio")
 	row("rtt C=1 S=64", "rtt1", "p50_us", "p50 us", "", "", "")
 	row("rtt C=1 S=64", "rtt1", "p99_us", "p99 us", "<=", 1.25, "ratio")

@@ -4,8 +4,9 @@
  * triggered epoll echo server on a Unix-domain socket path, with nothing else: no policy, no
  * privilege separation, no sandbox, no log. It reads into one shared buffer and writes the bytes
  * straight back; what the peer does not take yet is kept for that peer alone, and the server stops
- * reading from it until it is drained (back-pressure), so idle peers cost only a small slot. It
- * writes a newline to --ready-fd N once it accepts, and exits 0 on SIGTERM or SIGINT.
+ * reading from it until it is drained (back-pressure), so idle peers cost only a small slot. Out
+ * of file descriptors, it stops accepting until a connection closes. It writes a newline to
+ * --ready-fd N once it accepts, and exits 0 on SIGTERM or SIGINT.
  */
 #include <errno.h>
 #include <signal.h>
@@ -31,6 +32,7 @@ struct slot {
 static struct slot *slots;
 static size_t nslots;
 static volatile sig_atomic_t stopping;
+static int listen_fd, accept_paused;
 
 static void on_signal(int sig)
 {
@@ -51,6 +53,9 @@ static void drop(int ep, int fd)
 	close(fd);
 	free(slots[fd].held);
 	slots[fd] = (struct slot){0};
+	/* Out of descriptors, accepting was paused: one is free again. */
+	if (accept_paused && watch(ep, EPOLL_CTL_ADD, listen_fd, EPOLLIN) == 0)
+		accept_paused = 0;
 }
 
 static int make_slot(int fd)
@@ -131,8 +136,15 @@ static void accept_some(int ep, int lfd)
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+			/* Let the peers wait in the backlog until a connection closes: no spinning.
+			 */
+			if (epoll_ctl(ep, EPOLL_CTL_DEL, lfd, NULL) == 0)
+				accept_paused = 1;
+			return;
+		}
 		if (fd < 0)
-			return; /* EAGAIN, or out of fds: the peer waits in the backlog */
+			return;
 		if (make_slot(fd) < 0 || watch(ep, EPOLL_CTL_ADD, fd, EPOLLIN) < 0)
 			close(fd);
 	}
@@ -169,7 +181,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	buf = malloc(BUF_SIZE);
-	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	lfd = listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (!buf || lfd < 0 || ep < 0 || bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
 	    listen(lfd, 4096) < 0 || watch(ep, EPOLL_CTL_ADD, lfd, EPOLLIN) < 0) {

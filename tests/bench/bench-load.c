@@ -95,9 +95,17 @@ static uint64_t origin(uint64_t n)
 
 static void check(const uint8_t *got, uint64_t pos, size_t len, uint64_t conn, uint64_t at)
 {
-	if (memcmp(got, pat_at(pos), len) != 0)
-		die(EXIT_BADDATA, "connection %llu: echo differs from what was sent near byte %llu",
-		    (unsigned long long)conn, (unsigned long long)at);
+	if (memcmp(got, pat_at(pos), len) == 0)
+		return;
+	/* A refusal line instead of the echo: say what the server said. */
+	if (at == 0 && len > 9 && memcmp(got, "udsechod:", 9) == 0) {
+		const uint8_t *nl = memchr(got, '\n', len);
+
+		die(EXIT_BADDATA, "connection %llu: not echoed, the server said: %.*s",
+		    (unsigned long long)conn, nl ? (int)(nl - got) : (int)len, (const char *)got);
+	}
+	die(EXIT_BADDATA, "connection %llu: echo differs from what was sent near byte %llu",
+	    (unsigned long long)conn, (unsigned long long)at);
 }
 
 /* A connected socket, blocking unless @nonblock; failure is fatal. */

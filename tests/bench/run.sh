@@ -1,0 +1,257 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# The benchmark: udsechod against bench-ref, the bare-epoll echo server, under the workloads of
+# bench-load. For every workload and repetition both servers are started fresh (udsechod with
+# --ready-fd, a policy whose last rule is the one that lets us in, the default strict sandbox and
+# its log in a file), measured and stopped by pid; the two alternate in order, all pinned with
+# the load generator to CPU 1 when taskset is there. It prints the medians, the ratios
+# udsechod/bare epoll and whether each performance goal is met. Its exit status says only whether
+# every run was correct (every byte echoed, no timeout, every connection logged): speed never
+# fails it. Environment: UDSECHOD, BENCH_REF, BENCH_LOAD (set by meson); UDSECHO_BENCH_SECONDS
+# (default 2) and UDSECHO_BENCH_REPS (default 3) for longer runs; UDSECHO_BENCH_KEEP=1 keeps the
+# raw results and logs.
+set -u
+
+: "${UDSECHOD:?run with meson test --benchmark}" "${BENCH_REF:?}" "${BENCH_LOAD:?}"
+SECS=${UDSECHO_BENCH_SECONDS:-2}
+REPS=${UDSECHO_BENCH_REPS:-3}
+
+dir=$(mktemp -d /tmp/udsecho-bench.XXXXXX) || exit 1
+chmod 0755 "$dir"
+results=$dir/results
+sock=$dir/sock
+server_pid=
+errors=0
+
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+	if [ -n "$server_pid" ]; then
+		kill -KILL "$server_pid" 2>/dev/null
+		wait "$server_pid" 2>/dev/null
+	fi
+	if [ "${UDSECHO_BENCH_KEEP:-0}" = 1 ]; then
+		echo "raw results and logs kept in $dir"
+	else
+		rm -rf "$dir"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+error() {
+	echo "ERROR: $*"
+	errors=$((errors + 1))
+}
+
+# CPU placement: server, its children and the load generator on one CPU.
+pin=()
+if command -v taskset >/dev/null && taskset -c 1 true 2>/dev/null; then
+	pin=(taskset -c 1)
+	placement="pinned to CPU 1 (taskset -c 1)"
+else
+	placement="NOT pinned (no taskset or no CPU 1): expect noisy ratios"
+fi
+
+# A policy of $1 rules: deny rules that do not match us (users, groups, ranges, both), then the
+# rule that allows our uid, last, so that every connection is checked against all of them.
+make_policy() {
+	local n=$1 file=$2 i
+	{
+		echo "# $n rules; the last one lets the benchmark in"
+		for ((i = 1; i < n; i++)); do
+			case $((i % 4)) in
+			0) echo "deny user $((1000000 + i))" ;;
+			1) echo "deny group $((1000000 + i))" ;;
+			2) echo "deny user $((3000000 + i * 10))-$((3000000 + i * 10 + 4))" ;;
+			3) echo "deny user $((5000000 + i)) group $((5000000 + i))" ;;
+			esac
+		done
+		echo "allow user $(id -u)"
+	} >"$file"
+	chmod 0644 "$file"
+}
+make_policy 100 "$dir/policy-100"
+make_policy 10000 "$dir/policy-10000"
+
+# start_server LABEL POLICY: start it and wait for its ready line; sets server_pid.
+start_server() {
+	local label=$1 policy=$2 i
+	rm -f "$sock" "$dir/ready"
+	mkfifo "$dir/ready"
+	exec {ready}<>"$dir/ready"
+	if [ "$label" = udsechod ]; then
+		"${pin[@]}" "$UDSECHOD" -s "$sock" -p "$policy" --ready-fd 3 \
+			3>"$dir/ready" 2>"$dir/udsechod.log" </dev/null >/dev/null &
+	else
+		"${pin[@]}" "$BENCH_REF" "$sock" --ready-fd 3 \
+			3>"$dir/ready" 2>"$dir/ref.log" </dev/null >/dev/null &
+	fi
+	server_pid=$!
+	for ((i = 0; i < 100; i++)); do
+		if read -r -t 0.1 -u "$ready" _; then
+			exec {ready}<&-
+			return 0
+		fi
+		kill -0 "$server_pid" 2>/dev/null || break
+	done
+	exec {ready}<&-
+	error "$label did not become ready; its log:"
+	cat "$dir/$label.log" 2>/dev/null
+	kill -KILL "$server_pid" 2>/dev/null
+	wait "$server_pid" 2>/dev/null
+	server_pid=
+	return 1
+}
+
+# stop_server LABEL: SIGTERM by pid, a bounded wait, then its exit status must be 0.
+stop_server() {
+	local label=$1 status i state
+	kill -TERM "$server_pid"
+	for ((i = 0; i < 100; i++)); do
+		state=$(cut -d' ' -f3 "/proc/$server_pid/stat" 2>/dev/null)
+		if [ -z "$state" ] || [ "$state" = Z ]; then
+			break
+		fi
+		sleep 0.1
+	done
+	kill -KILL "$server_pid" 2>/dev/null
+	wait "$server_pid"
+	status=$?
+	server_pid=
+	[ "$status" = 0 ] || error "$label exited with status $status when stopped"
+}
+
+# run_case CASE LABEL POLICY REP ARGS...: one measurement of one server.
+run_case() {
+	local case=$1 label=$2 policy=$3 rep=$4 out rc allows conns
+	shift 4
+	start_server "$label" "$policy" || return
+	out=$("${pin[@]}" "$BENCH_LOAD" "$@" -p "$sock" -P "$server_pid" -l "$label" \
+		2>"$dir/load.err")
+	rc=$?
+	stop_server "$label"
+	echo "$out" | grep '^#'
+	if [ "$rc" != 0 ]; then
+		error "$case $label (repetition $rep): bench-load exited $rc: $(cat "$dir/load.err")"
+		return
+	fi
+	echo "$out" | sed -n "s/^RESULT /case=$case rep=$rep /p" >>"$results"
+	# Every connection udsechod served was checked against the policy and logged.
+	if [ "$label" = udsechod ] && [ "$1" = conn ]; then
+		allows=$(grep -c 'event=allow' "$dir/udsechod.log")
+		conns=$(echo "$out" | sed -n 's/^RESULT .* connections=\([0-9]*\).*/\1/p')
+		echo "#   udsechod logged $allows allow decisions for $conns connections"
+		[ "$allows" -ge "$conns" ] ||
+			error "$case: udsechod logged $allows allow decisions for $conns connections"
+	fi
+}
+
+cases=(
+	"rtt1|100|rtt -c 1 -s 64 -t $SECS"
+	"rtt64|100|rtt -c 64 -s 64 -t $SECS"
+	"stream4|100|stream -c 4 -s 64k -t $SECS"
+	"conn2|100|conn -c 2 -s 16 -t $SECS"
+	"conn2-10k|10000|conn -c 2 -s 16 -t $SECS"
+	"idle1000|100|idle -k 1000 -i 1"
+)
+hard=$(ulimit -Hn)
+if [ "$hard" = unlimited ] || [ "$hard" -ge 20100 ]; then
+	cases+=("idle10000|100|idle -k 10000 -i 1 -o 10")
+	big_idle="idle K=10000 included"
+else
+	big_idle="idle K=10000 skipped: the fd hard limit is $hard (needs 20100)"
+fi
+
+echo "udsecho benchmark: udsechod vs bare epoll (bench-ref), $REPS repetitions of ${SECS}s,"
+echo "$placement; $big_idle"
+start=$SECONDS
+for ((rep = 1; rep <= REPS; rep++)); do
+	for c in "${cases[@]}"; do
+		IFS='|' read -r case rules args <<<"$c"
+		if ((rep % 2)); then order=(udsechod ref); else order=(ref udsechod); fi
+		for label in "${order[@]}"; do
+			# shellcheck disable=SC2086 # args is a word list
+			run_case "$case" "$label" "$dir/policy-$rules" "$rep" $args
+		done
+	done
+done
+echo "measured in $((SECONDS - start)) s"
+
+# The table: medians per case and server, ratios udsechod/ref, goals.
+awk -v placement="$placement" -v reps="$REPS" '
+function median(key,   n, i, j, t, a) {
+	n = split(vals[key], a, " ")
+	if (n == 0)
+		return "";
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
+			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+		}
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+function m(c, l, k) { return median(c SUBSEP l SUBSEP k) }
+function ratio(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "n/a" : sprintf("%.2f", a / b) }
+function goal(r, op, lim) {
+	if (op == "") return ""
+	if (r == "n/a") return "n/a"
+	return (op == ">=" ? r + 0 >= lim : r + 0 <= lim) ? "met" : "NOT met"
+}
+function row(name, c, k, unit, op, lim, what,   u, r, rr) {
+	u = m(c, "udsechod", k); r = m(c, "ref", k)
+	if (u == "" && r == "") return
+	rr = ratio(u, r)
+	printf "| %-28s | %12s | %12s | %5s | %-28s | %-7s |\n", name " " unit, u, r, rr,
+		what " " op " " lim, goal(rr, op, lim)
+}
+{
+	for (i = 1; i <= NF; i++) {
+		split($i, kv, "=")
+		f[kv[1]] = kv[2]
+	}
+	for (k in f)
+		if (k != "case" && k != "label" && k != "rep" && k != "workload" && k != "status")
+			vals[f["case"], f["label"], k] = vals[f["case"], f["label"], k] " " f[k]
+	delete f
+}
+END {
+	printf "\n## udsechod vs bare epoll: medians of %s, %s\n\n", reps, placement
+	printf "| %-28s | %12s | %12s | %5s | %-28s | %-7s |\n", "workload, metric", "udsechod", "bare epoll", "ratio", "goal", "result"
+	print "|------------------------------|--------------|--------------|-------|------------------------------|---------|"
+	row("rtt C=1 S=64", "rtt1", "rtt_per_s", "rt/s", ">=", 0.95, "ratio")
+	row("rtt C=1 S=64", "rtt1", "p50_us", "p50 us", "", "", "")
+	row("rtt C=1 S=64", "rtt1", "p99_us", "p99 us", "<=", 1.25, "ratio")
+	row("rtt C=64 S=64", "rtt64", "rtt_per_s", "rt/s", ">=", 0.90, "ratio")
+	row("stream C=4 S=64k", "stream4", "MBps", "MB/s", ">=", 0.92, "ratio")
+	row("conn W=2 S=16", "conn2", "conn_per_s", "conn/s", ">=", 0.85, "ratio")
+	row("conn W=2, 10k rules", "conn2-10k", "conn_per_s", "conn/s", ">=", 0.80, "ratio")
+	for (K = 1000; K <= 10000; K *= 10) {
+		c = "idle" K
+		u = m(c, "udsechod", "pss_per_conn_kib"); r = m(c, "ref", "pss_per_conn_kib")
+		if (u == "" && r == "") continue
+		printf "| %-28s | %12s | %12s | %5s | %-28s | %-7s |\n", "idle K=" K " PSS KiB/conn", u, r, "-",
+			"udsechod <= 1 KiB", u == "" ? "n/a" : (u + 0 <= 1 ? "met" : "NOT met")
+		u = m(c, "udsechod", "probe_p50_us"); r = m("rtt1", "ref", "p50_us")
+		rr = ratio(u, r)
+		printf "| %-28s | %12s | %12s | %5s | %-28s | %-7s |\n", "idle K=" K " probe p50 us", u, r " (1)", rr,
+			"ratio <= 1.2", goal(rr, "<=", 1.2)
+		printf "| %-28s | %12s | %12s | %5s | %-28s | %-7s |\n", "idle K=" K " probe (2)", u, m(c, "ref", "probe_p50_us"), ratio(u, m(c, "ref", "probe_p50_us")), "", ""
+	}
+	print ""
+	print "(1) the unloaded bare epoll server: its rtt C=1 p50; (2) against the bare epoll server with K idle connections too."
+	printf "\nServer CPU per operation, us (medians; /proc utime+stime of the server and its children):\n\n"
+	printf "| %-10s | %10s | %10s | %5s |\n", "workload", "udsechod", "bare epoll", "ratio"
+	print "|------------|------------|------------|-------|"
+	n = split("rtt1 rtt64 stream4 conn2 conn2-10k", cs, " ")
+	for (i = 1; i <= n; i++) {
+		u = m(cs[i], "udsechod", "srv_cpu_us_per_op"); r = m(cs[i], "ref", "srv_cpu_us_per_op")
+		printf "| %-10s | %10s | %10s | %5s |\n", cs[i], u, r, ratio(u, r)
+	}
+}' "$results"
+
+if [ "$errors" != 0 ]; then
+	echo "FAILED: $errors correctness error(s) (see ERROR lines above)"
+	exit 1
+fi
+echo "all runs correct: every byte echoed and checked, every connection served"
+exit 0

@@ -2,6 +2,10 @@
 /*
  * log: one line per event on standard error, written whole with one write(2).
  *
+ * Between log_hold() and log_flush() lines are collected and written together (whole lines, at
+ * most PIPE_BUF bytes per write, so that they never interleave with another process's): the
+ * worker holds them for one turn of its loop, so that a busy server writes once per turn rather
+ * than once per line.
  * When the service manager connected standard error to the journal (JOURNAL_STREAM matches it),
  * each line starts with its syslog priority, "<3>" to "<7>", as sd-daemon(3) describes, and the
  * program name is left to the journal.
@@ -9,6 +13,7 @@
  * writes to fd 2. It never opens, allocates or resolves anything.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +27,11 @@
 static const char *log_ident = "udsecho";
 static enum log_level log_level_max = LOG_LEVEL_INFO;
 static int log_journal; /* stderr is the journal: "<N>" priorities, and it names us itself */
+
+/* Lines held by log_hold() until log_flush(): at most PIPE_BUF bytes, so one write is atomic. */
+static char log_batch[PIPE_BUF];
+static size_t log_batch_len;
+static int log_held;
 
 /* JOURNAL_STREAM is "DEVICE:INODE" of the stream the service manager connected to stderr. */
 static int stderr_is_journal(void)
@@ -54,12 +64,40 @@ int log_enabled(enum log_level level)
 	return level <= log_level_max;
 }
 
+static void write_all(const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(STDERR_FILENO, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		p += w;
+		len -= (size_t)w;
+	}
+}
+
+void log_hold(void)
+{
+	log_held = 1;
+}
+
+void log_flush(void)
+{
+	int saved_errno = errno;
+
+	write_all(log_batch, log_batch_len);
+	log_batch_len = 0;
+	log_held = 0;
+	errno = saved_errno;
+}
+
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX];
 	int saved_errno = errno;
 	int n, m;
-	size_t len, off = 0;
+	size_t len;
 
 	if (!log_enabled(level))
 		return;
@@ -76,13 +114,16 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	if (len > sizeof(line) - 2)
 		len = sizeof(line) - 2;
 	line[len++] = '\n';
-	while (off < len) {
-		ssize_t w = write(STDERR_FILENO, line + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
+	if (!log_held) {
+		write_all(line, len);
+	} else {
+		/* Whole lines only, and never more than one atomic write's worth at once. */
+		if (log_batch_len + len > sizeof(log_batch)) {
+			write_all(log_batch, log_batch_len);
+			log_batch_len = 0;
+		}
+		memcpy(log_batch + log_batch_len, line, len);
+		log_batch_len += len;
 	}
 	errno = saved_errno;
 }

@@ -594,6 +594,8 @@ int worker_run(const struct worker_config *cfg)
 			return 71;
 		}
 		w->now = clock_seconds();
+		/* This turn's log lines go out together, before the loop waits again. */
+		log_hold();
 		for (int i = 0; i < n && !stop; i++) {
 			void *p = evs[i].data.ptr;
 			if (p == &tag_listen) {
@@ -610,6 +612,7 @@ int worker_run(const struct worker_config *cfg)
 			}
 		}
 		timer_update(w);
+		log_flush();
 	}
 	return stop > 0 ? 0 : 71;
 }

@@ -2,9 +2,10 @@
 /*
  * log: one line per event on standard error.
  *
- * Every line is written with a single write(2), so lines from the monitor and the worker never
- * interleave, and nothing is buffered that a crash could lose. The module opens no file and
- * resolves no name: it is safe inside the worker's sandbox. Levels follow syslog(3).
+ * Every line is written whole, with a single write(2), so lines from the monitor and the worker
+ * never interleave; nothing is buffered, except between log_hold() and log_flush(). The module
+ * opens no file and resolves no name: it is safe inside the worker's sandbox. Levels follow
+ * syslog(3).
  */
 #pragma once
 
@@ -34,6 +35,14 @@ int log_enabled(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
+
+/*
+ * log_hold, log_flush - collect the lines written from now on, and write them (whole lines, a few
+ * KiB at a time) at log_flush(). For a loop that writes many lines per turn: at most one turn's
+ * lines are held, so a crash loses no more than those.
+ */
+void log_hold(void);
+void log_flush(void);
 
 #define log_err(...)	log_msg(LOG_LEVEL_ERR, __VA_ARGS__)
 #define log_warn(...)	log_msg(LOG_LEVEL_WARNING, __VA_ARGS__)

@@ -127,6 +127,50 @@ static void journal_lines_carry_priorities(void **state)
 	assert_string_equal(buf, "<6>event=start\n<3>bad\n<7>detail\nudsechod: plain\n");
 }
 
+/* Held lines: nothing reaches fd 2 until the flush (a marker written meanwhile comes first). */
+static void write_held(void)
+{
+	log_init("w");
+	log_set_level(LOG_LEVEL_INFO);
+	log_hold();
+	log_info("one");
+	log_info("two");
+	assert_int_equal(write(STDERR_FILENO, "|", 1), 1);
+	log_flush();
+	log_info("three");
+}
+
+static void held_lines_go_out_at_flush(void **state)
+{
+	char buf[256];
+
+	capture(write_held, buf, sizeof(buf));
+	assert_string_equal(buf, "|w: one\nw: two\nw: three\n");
+}
+
+/* More held lines than one write may carry: they go out in several writes, none cut. */
+static void write_many_held(void)
+{
+	log_init("w");
+	log_hold();
+	for (int i = 0; i < 300; i++)
+		log_info("line %03d %0100d", i, 0);
+	log_flush();
+}
+
+static void many_held_lines_stay_whole(void **state)
+{
+	static char buf[65536];
+	size_t n = capture(write_many_held, buf, sizeof(buf));
+	char want[160];
+
+	assert_int_equal(n, 300 * strlen("w: line 000 \n") + 300 * 100);
+	for (int i = 0; i < 300; i++) {
+		snprintf(want, sizeof(want), "w: line %03d %0100d\n", i, 0);
+		assert_memory_equal(buf + (size_t)i * strlen(want), want, strlen(want));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -135,6 +179,8 @@ int main(void)
 		cmocka_unit_test(errno_is_preserved),
 		cmocka_unit_test(enabled_follows_level),
 		cmocka_unit_test(journal_lines_carry_priorities),
+		cmocka_unit_test(held_lines_go_out_at_flush),
+		cmocka_unit_test(many_held_lines_stay_whole),
 	};
 	return cmocka_run_group_tests_name("log", tests, NULL, NULL);
 }

@@ -193,7 +193,7 @@ static void check_against_model(const struct model_rule *rules, int n, const cha
 {
 	struct policy *p = compile(text);
 
-	assert_int_equal(p->ix_start != NULL, indexed);
+	assert_int_equal(p->ix_all != NULL, indexed);
 	for (int t = 0; t < 300; t++) {
 		gid_t groups[3];
 		size_t ng = rnd(4);

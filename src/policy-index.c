@@ -19,6 +19,7 @@
 
 #include "policy-private.h"
 
+/* The entries a part may list before it is not cut: a few per rule. */
 #define INDEX_BUDGET(nrules) (4 * (uint64_t)(nrules) + 1024)
 
 static int cmp_u32(const void *a, const void *b)
@@ -142,7 +143,7 @@ static int build_whole(const struct policy *p, struct policy_ix *ix, uint32_t ki
 	return 0;
 }
 
-static int build_part(const struct policy *p, struct policy_ix *ix, uint32_t kind)
+static int build_part(const struct policy *p, struct policy_ix *ix, uint32_t kind, uint64_t budget)
 {
 	size_t nb = 0;
 	uint32_t *fill = NULL;
@@ -173,7 +174,7 @@ static int build_part(const struct policy *p, struct policy_ix *ix, uint32_t kin
 	for (size_t s = 0; s < ix->nbounds; s++) {
 		ix->start[s] = (uint32_t)total;
 		total += fill[s];
-		if (total > INDEX_BUDGET(p->nrules)) {
+		if (total > budget) {
 			/* Too many nested ranges for pieces to pay: one piece for the part. */
 			free(fill);
 			return build_whole(p, ix, kind);
@@ -198,12 +199,12 @@ static int cut(const struct policy_ix *ix)
 	return ix->nbounds > 0 && !ix->whole;
 }
 
-int policy_index_build(struct policy *p)
+int policy_index_build_budget(struct policy *p, uint64_t uid_budget, uint64_t gid_budget)
 {
 	drop(p);
 	p->ix_all = malloc((p->nrules + 1) * sizeof(*p->ix_all));
-	if (!p->ix_all || build_part(p, &p->ix_uid, POLICY_USER) < 0 ||
-	    build_part(p, &p->ix_gid, POLICY_GROUP) < 0) {
+	if (!p->ix_all || build_part(p, &p->ix_uid, POLICY_USER, uid_budget) < 0 ||
+	    build_part(p, &p->ix_gid, POLICY_GROUP, gid_budget) < 0) {
 		drop(p);
 		return -ENOMEM;
 	}
@@ -215,6 +216,11 @@ int policy_index_build(struct policy *p)
 	if (!cut(&p->ix_uid) && !cut(&p->ix_gid))
 		drop(p);
 	return 0;
+}
+
+int policy_index_build(struct policy *p)
+{
+	return policy_index_build_budget(p, INDEX_BUDGET(p->nrules), INDEX_BUDGET(p->nrules));
 }
 
 void policy_index_free(struct policy *p)

@@ -75,6 +75,13 @@ int policy_index_build(struct policy *p);
 void policy_index_free(struct policy *p);
 
 /*
+ * policy_index_build_budget - policy_index_build() with the most entries the uid and the gid
+ * part may list before they are not cut (policy_index_build() allows a few per rule); for
+ * tests of the fallback. Returns as policy_index_build().
+ */
+int policy_index_build_budget(struct policy *p, uint64_t uid_budget, uint64_t gid_budget);
+
+/*
  * policy_index_list - the rules of @ix's piece holding @id, in rule order: *n entries from the
  * returned pointer. NULL, with *n 0, when no piece holds @id or its piece lists no rule; two
  * non-NULL answers are the same address exactly when they are the same piece.

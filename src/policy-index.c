@@ -149,6 +149,8 @@ static int build_part(const struct policy *p, struct policy_ix *ix, uint32_t kin
 	uint32_t *fill = NULL;
 	uint64_t total = 0;
 
+	if (budget > UINT32_MAX - 1)
+		budget = UINT32_MAX - 1; /* the offsets in start are 32-bit */
 	ix->bounds = malloc((2 * p->nranges + 1) * sizeof(*ix->bounds));
 	if (!ix->bounds)
 		return -ENOMEM;

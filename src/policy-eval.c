@@ -5,9 +5,11 @@
  * Runs in the worker's sandbox for every connection: it makes no system call, allocates
  * nothing and touches only the policy and the credentials the kernel gave. First matching rule
  * wins; no match is a deny verdict (rule -1), never an error. The ranges of a selector are
- * sorted and disjoint, so a uid is found by binary search; the uid index (policy-index.c)
- * narrows the rules to try without changing which one decides.
+ * sorted and disjoint, so a uid is found by binary search; the uid and gid index
+ * (policy-index.c) narrows the rules to try without changing which one decides.
  */
+#include <stdint.h>
+
 #include "policy-private.h"
 
 static int ranges_hold(const struct policy_range *v, size_t n, uint32_t id)
@@ -73,33 +75,105 @@ static struct policy_verdict decided(const struct policy *p, size_t i)
 	return (struct policy_verdict){.allow = (int)p->rules[i].allow, .rule = (long)i};
 }
 
+/* Lists merged at once, on the stack: the uid piece, the `all` rules and the gid pieces. */
+#define EVAL_LISTS 32
+
+/* A list of rule indices in increasing order, never empty while in a merge. */
+struct cursor {
+	const uint32_t *at, *end;
+};
+
+static void sift_down(struct cursor *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		struct cursor t;
+
+		if (l < n && *h[l].at < *h[m].at)
+			m = l;
+		if (l + 1 < n && *h[l + 1].at < *h[m].at)
+			m = l + 1;
+		if (m == i)
+			return;
+		t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+/*
+ * The first rule below @best, in the merge of the @n lists of @h, that fully matches @cred, or
+ * @best when none does. A min-heap on the lists' next rules yields every rule of their union in
+ * increasing order; a rule in several lists comes out several times in a row and is tried once.
+ */
+static size_t first_match(const struct policy *p, struct cursor *h, size_t n, size_t best,
+			  const struct peer_cred *cred)
+{
+	size_t tried = SIZE_MAX;
+
+	for (size_t i = n / 2; i-- > 0;)
+		sift_down(h, n, i);
+	while (n > 0 && *h[0].at < best) {
+		size_t r = *h[0].at++;
+
+		if (h[0].at == h[0].end)
+			h[0] = h[--n];
+		sift_down(h, n, 0);
+		if (r != tried && rule_matches(p, r, cred))
+			return r;
+		tried = r;
+	}
+	return best;
+}
+
+static void add(struct cursor *h, size_t *n, const uint32_t *list, size_t len)
+{
+	if (len > 0)
+		h[(*n)++] = (struct cursor){list, list + len};
+}
+
 struct policy_verdict policy_eval(const struct policy *p, const struct peer_cred *cred)
 {
-	size_t a = 0, a_end = 0, b = 0, piece;
+	struct cursor h[EVAL_LISTS];
+	const uint32_t *list, *primary, *prev = NULL;
+	size_t n = 0, len, g = 0, best;
 
-	if (!p->ix_start) {
+	if (!p->ix_all) {
 		for (size_t i = 0; i < p->nrules; i++)
 			if (rule_matches(p, i, cred))
 				return decided(p, i);
 		return (struct policy_verdict){.allow = 0, .rule = -1};
 	}
-	/* Only the rules listed for the uid's piece, and those without a user selector, can
-	 * match: merge both lists in rule order, so the first match is still the first rule. */
-	piece = policy_index_piece(p, cred->uid);
-	if (piece + 1 < p->ix_nbounds) {
-		a = p->ix_start[piece];
-		a_end = p->ix_start[piece + 1];
+	/*
+	 * A rule can only match if it is in the uid's piece, in the piece of the primary gid or
+	 * of a supplementary group, or among the `all` rules. The first matching rule is the
+	 * smallest matching rule of the union of those lists: merge them in rule order, in
+	 * batches of EVAL_LISTS lists when the peer has many groups, each batch looking only
+	 * below the best rule found so far.
+	 */
+	add(h, &n, p->ix_all, p->ix_nall);
+	list = policy_index_list(&p->ix_uid, cred->uid, &len);
+	add(h, &n, list, len);
+	primary = policy_index_list(&p->ix_gid, cred->gid, &len);
+	add(h, &n, primary, len);
+	best = p->nrules;
+	for (;;) {
+		/* Groups are sorted: those sharing a piece are neighbours, and listed once. */
+		while (n < EVAL_LISTS && g < cred->ngroups) {
+			list = policy_index_list(&p->ix_gid, cred->groups[g++], &len);
+			if (list && list != primary && list != prev) {
+				add(h, &n, list, len);
+				prev = list;
+			}
+		}
+		best = first_match(p, h, n, best, cred);
+		if (g == cred->ngroups)
+			break;
+		n = 0;
 	}
-	while (a < a_end || b < p->ix_nunkeyed) {
-		size_t i;
-
-		if (b == p->ix_nunkeyed || (a < a_end && p->ix_rules[a] < p->ix_unkeyed[b]))
-			i = p->ix_rules[a++];
-		else
-			i = p->ix_unkeyed[b++];
-		if (rule_matches(p, i, cred))
-			return decided(p, i);
-	}
+	if (best < p->nrules)
+		return decided(p, best);
 	return (struct policy_verdict){.allow = 0, .rule = -1};
 }
 

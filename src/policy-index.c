@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * policy-index: a uid index over a compiled policy, so that a decision does not scan every rule.
- *
- * A rule with a user selector can only match peers whose uid that selector holds. The uid line
- * is cut at every bound of those selectors; each piece lists, in rule order, the rules whose
- * (first) user selector covers it. Rules without a user selector are listed apart. A decision
- * merges the piece of the peer's uid with that list, in rule order, and stops at the first rule
- * that fully matches: the same answer as a scan, from fewer candidates. If the index would be
- * larger than a few entries per rule (heavily nested ranges), none is built and eval scans.
+ * policy-index: a uid index and a gid index over a compiled policy, so that a decision does not
+ * scan every rule. Each rule has one key: its first user selector if it has one (a uid part
+ * rule), else its first group selector (a gid part rule), else none (an `all` rule, listed
+ * apart). A rule can only match a peer whose uid (uid part) or whose primary or some
+ * supplementary gid (gid part) its key selector holds. Each part cuts its id line at every
+ * bound of its key selectors, so that every piece lies wholly inside or wholly outside each
+ * range, and lists per piece, in rule order, the rules whose key covers it. A decision merges,
+ * in rule order, the piece of the uid, the pieces of the gids and the `all` rules, and the first
+ * rule that fully matches decides: the same answer as a scan, from fewer candidates. A part
+ * whose pieces would list more than a few entries per rule (heavily nested ranges) is not cut:
+ * one piece lists all its rules. When neither part is cut, no index is built and eval scans.
  * Pure: it allocates while building, and never afterwards.
  */
 #include <errno.h>
@@ -16,6 +19,7 @@
 
 #include "policy-private.h"
 
+/* The entries a part may list before it is not cut: a few per rule. */
 #define INDEX_BUDGET(nrules) (4 * (uint64_t)(nrules) + 1024)
 
 static int cmp_u32(const void *a, const void *b)
@@ -25,42 +29,70 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static const struct policy_sel *key_sel(const struct policy *p, const struct policy_rule *rule)
+static const struct policy_sel *first_sel(const struct policy *p, const struct policy_rule *rule,
+					  uint32_t kind)
 {
 	for (uint32_t k = 0; k < rule->count; k++)
-		if (p->sels[rule->first + k].kind == POLICY_USER)
+		if (p->sels[rule->first + k].kind == kind)
 			return &p->sels[rule->first + k];
 	return NULL;
 }
 
-/* The piece holding @id: the last bound at or below it, or nbounds when there is none. */
-size_t policy_index_piece(const struct policy *p, uint32_t id)
+/* The key selector of @rule in the part of @kind, or NULL when the rule is not in that part. */
+static const struct policy_sel *key_sel(const struct policy *p, const struct policy_rule *rule,
+					uint32_t kind)
 {
-	size_t lo = 0, hi = p->ix_nbounds;
+	const struct policy_sel *user = first_sel(p, rule, POLICY_USER);
+
+	if (kind == POLICY_USER)
+		return user;
+	return user ? NULL : first_sel(p, rule, POLICY_GROUP);
+}
+
+/* The piece of @ix holding @id: the last bound at or below it, or nbounds when there is none. */
+static size_t piece(const struct policy_ix *ix, uint32_t id)
+{
+	size_t lo = 0, hi = ix->nbounds;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (p->ix_bounds[mid] <= id)
+		if (ix->bounds[mid] <= id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo == 0 ? p->ix_nbounds : lo - 1;
+	return lo == 0 ? ix->nbounds : lo - 1;
+}
+
+const uint32_t *policy_index_list(const struct policy_ix *ix, uint32_t id, size_t *n)
+{
+	size_t s = piece(ix, id);
+
+	if (s + 1 >= ix->nbounds) {
+		*n = 0;
+		return NULL;
+	}
+	/* An empty piece starts where the next one does: NULL keeps lists told apart by address. */
+	*n = ix->start[s + 1] - ix->start[s];
+	return *n ? ix->rules + ix->start[s] : NULL;
 }
 
 /*
- * Visit every (piece, rule) pair in rule order: without @entries, count them per piece into
- * @count; with it, store each rule at @cursor[piece] and advance that cursor.
+ * Visit every (piece, rule) pair of the part of @kind in rule order: without @entries, count
+ * them per piece into @count; with it, store each rule at @cursor[piece] and advance that
+ * cursor. The ranges of a selector are disjoint and every piece lies inside or outside each of
+ * them, so a rule is visited at most once per piece.
  */
-static void walk(const struct policy *p, uint32_t *count, uint32_t *cursor, uint32_t *entries)
+static void walk(const struct policy *p, const struct policy_ix *ix, uint32_t kind, uint32_t *count,
+		 uint32_t *cursor, uint32_t *entries)
 {
 	for (size_t i = 0; i < p->nrules; i++) {
-		const struct policy_sel *sel = key_sel(p, &p->rules[i]);
+		const struct policy_sel *sel = key_sel(p, &p->rules[i], kind);
 
 		for (uint32_t m = 0; sel && m < sel->count; m++) {
 			const struct policy_range *rg = &p->ranges[sel->first + m];
-			for (size_t s = policy_index_piece(p, rg->lo);
-			     s + 1 < p->ix_nbounds && p->ix_bounds[s] <= rg->hi; s++) {
+			for (size_t s = piece(ix, rg->lo);
+			     s + 1 < ix->nbounds && ix->bounds[s] <= rg->hi; s++) {
 				if (!entries)
 					count[s]++;
 				else
@@ -70,72 +102,127 @@ static void walk(const struct policy *p, uint32_t *count, uint32_t *cursor, uint
 	}
 }
 
-static void drop(struct policy *p)
+static void drop_part(struct policy_ix *ix)
 {
-	free(p->ix_bounds);
-	free(p->ix_start);
-	free(p->ix_rules);
-	free(p->ix_unkeyed);
-	p->ix_bounds = p->ix_start = p->ix_rules = p->ix_unkeyed = NULL;
-	p->ix_nbounds = p->ix_nunkeyed = 0;
+	free(ix->bounds);
+	free(ix->start);
+	free(ix->rules);
+	*ix = (struct policy_ix){0};
 }
 
-int policy_index_build(struct policy *p)
+static void drop(struct policy *p)
 {
-	size_t nb = 0, nu = 0;
+	drop_part(&p->ix_uid);
+	drop_part(&p->ix_gid);
+	free(p->ix_all);
+	p->ix_all = NULL;
+	p->ix_nall = 0;
+}
+
+/* Too large to cut: one piece [0, 4294967295) listing, in order, every rule of the part. */
+static int build_whole(const struct policy *p, struct policy_ix *ix, uint32_t kind)
+{
+	size_t n = 0;
+
+	drop_part(ix);
+	ix->whole = 1;
+	ix->bounds = malloc(2 * sizeof(*ix->bounds));
+	ix->start = malloc(2 * sizeof(*ix->start));
+	ix->rules = malloc((p->nrules + 1) * sizeof(*ix->rules));
+	if (!ix->bounds || !ix->start || !ix->rules)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nrules; i++)
+		if (key_sel(p, &p->rules[i], kind))
+			ix->rules[n++] = (uint32_t)i;
+	/* No range holds 4294967295, so no rule of the part can match it. */
+	ix->bounds[0] = 0;
+	ix->bounds[1] = POLICY_ID_MAX + 1;
+	ix->nbounds = 2;
+	ix->start[0] = 0;
+	ix->start[1] = (uint32_t)n;
+	return 0;
+}
+
+static int build_part(const struct policy *p, struct policy_ix *ix, uint32_t kind, uint64_t budget)
+{
+	size_t nb = 0;
 	uint32_t *fill = NULL;
 	uint64_t total = 0;
 
-	drop(p);
-	p->ix_bounds = malloc((2 * p->nranges + 1) * sizeof(*p->ix_bounds));
-	p->ix_unkeyed = malloc((p->nrules + 1) * sizeof(*p->ix_unkeyed));
-	if (!p->ix_bounds || !p->ix_unkeyed)
-		goto nomem;
+	if (budget > UINT32_MAX - 1)
+		budget = UINT32_MAX - 1; /* the offsets in start are 32-bit */
+	ix->bounds = malloc((2 * p->nranges + 1) * sizeof(*ix->bounds));
+	if (!ix->bounds)
+		return -ENOMEM;
 	for (size_t i = 0; i < p->nrules; i++) {
-		const struct policy_sel *sel = key_sel(p, &p->rules[i]);
+		const struct policy_sel *sel = key_sel(p, &p->rules[i], kind);
 
-		if (!sel)
-			p->ix_unkeyed[nu++] = (uint32_t)i;
 		/* hi + 1 fits: no range reaches 4294967295. */
 		for (uint32_t m = 0; sel && m < sel->count; m++) {
-			p->ix_bounds[nb++] = p->ranges[sel->first + m].lo;
-			p->ix_bounds[nb++] = p->ranges[sel->first + m].hi + 1;
+			ix->bounds[nb++] = p->ranges[sel->first + m].lo;
+			ix->bounds[nb++] = p->ranges[sel->first + m].hi + 1;
 		}
 	}
-	p->ix_nunkeyed = nu;
-	qsort(p->ix_bounds, nb, sizeof(*p->ix_bounds), cmp_u32);
-	p->ix_nbounds = 0;
+	qsort(ix->bounds, nb, sizeof(*ix->bounds), cmp_u32);
 	for (size_t i = 0; i < nb; i++)
-		if (p->ix_nbounds == 0 || p->ix_bounds[p->ix_nbounds - 1] != p->ix_bounds[i])
-			p->ix_bounds[p->ix_nbounds++] = p->ix_bounds[i];
+		if (ix->nbounds == 0 || ix->bounds[ix->nbounds - 1] != ix->bounds[i])
+			ix->bounds[ix->nbounds++] = ix->bounds[i];
 
-	p->ix_start = calloc(p->ix_nbounds + 1, sizeof(*p->ix_start));
-	fill = calloc(p->ix_nbounds + 1, sizeof(*fill));
-	if (!p->ix_start || !fill)
+	ix->start = calloc(ix->nbounds + 1, sizeof(*ix->start));
+	fill = calloc(ix->nbounds + 1, sizeof(*fill));
+	if (!ix->start || !fill)
 		goto nomem;
-	walk(p, fill, NULL, NULL);
-	for (size_t s = 0; s < p->ix_nbounds; s++) {
-		p->ix_start[s] = (uint32_t)total;
+	walk(p, ix, kind, fill, NULL, NULL);
+	for (size_t s = 0; s < ix->nbounds; s++) {
+		ix->start[s] = (uint32_t)total;
 		total += fill[s];
-		if (total > INDEX_BUDGET(p->nrules)) {
-			/* Too many nested ranges for an index to pay: eval scans instead. */
+		if (total > budget) {
+			/* Too many nested ranges for pieces to pay: one piece for the part. */
 			free(fill);
-			drop(p);
-			return 0;
+			return build_whole(p, ix, kind);
 		}
 	}
-	p->ix_start[p->ix_nbounds] = (uint32_t)total;
-	p->ix_rules = malloc((total + 1) * sizeof(*p->ix_rules));
-	if (!p->ix_rules)
+	ix->start[ix->nbounds] = (uint32_t)total;
+	ix->rules = malloc((total + 1) * sizeof(*ix->rules));
+	if (!ix->rules)
 		goto nomem;
-	memcpy(fill, p->ix_start, (p->ix_nbounds + 1) * sizeof(*fill));
-	walk(p, NULL, fill, p->ix_rules);
+	memcpy(fill, ix->start, (ix->nbounds + 1) * sizeof(*fill));
+	walk(p, ix, kind, NULL, fill, ix->rules);
 	free(fill);
 	return 0;
 nomem:
 	free(fill);
-	drop(p);
 	return -ENOMEM;
+}
+
+/* Whether @ix narrows anything: it has rules and is cut into pieces. */
+static int cut(const struct policy_ix *ix)
+{
+	return ix->nbounds > 0 && !ix->whole;
+}
+
+int policy_index_build_budget(struct policy *p, uint64_t uid_budget, uint64_t gid_budget)
+{
+	drop(p);
+	p->ix_all = malloc((p->nrules + 1) * sizeof(*p->ix_all));
+	if (!p->ix_all || build_part(p, &p->ix_uid, POLICY_USER, uid_budget) < 0 ||
+	    build_part(p, &p->ix_gid, POLICY_GROUP, gid_budget) < 0) {
+		drop(p);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < p->nrules; i++)
+		if (!key_sel(p, &p->rules[i], POLICY_USER) &&
+		    !key_sel(p, &p->rules[i], POLICY_GROUP))
+			p->ix_all[p->ix_nall++] = (uint32_t)i;
+	/* Every rule would be a candidate for every peer: a scan is the same, and cheaper. */
+	if (!cut(&p->ix_uid) && !cut(&p->ix_gid))
+		drop(p);
+	return 0;
+}
+
+int policy_index_build(struct policy *p)
+{
+	return policy_index_build_budget(p, INDEX_BUDGET(p->nrules), INDEX_BUDGET(p->nrules));
 }
 
 void policy_index_free(struct policy *p)

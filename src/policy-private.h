@@ -32,6 +32,19 @@ struct policy_rule {
 	uint32_t count;
 };
 
+/*
+ * One part of the index: the id line cut at every bound of the rules' key selectors; piece s is
+ * [bounds[s], bounds[s + 1]) and lists rules[start[s] .. start[s + 1]), in rule order, the rules
+ * whose key selector covers it. Ids below bounds[0] or from bounds[nbounds - 1] are in no piece.
+ */
+struct policy_ix {
+	uint32_t *bounds; /* sorted, unique */
+	size_t nbounds;
+	uint32_t *start; /* nbounds + 1 entries */
+	uint32_t *rules;
+	int whole; /* too large to cut: a single piece [0, 4294967295) lists every keyed rule */
+};
+
 struct policy {
 	struct policy_rule *rules;
 	size_t nrules;
@@ -43,24 +56,37 @@ struct policy {
 	size_t nfiles;
 	char **texts; /* one per rule, or NULL after policy_decode() */
 
-	/* The uid index (policy-index.c); ix_start is NULL when there is none. */
-	uint32_t *ix_bounds; /* sorted, unique: piece s is [ix_bounds[s], ix_bounds[s + 1]) */
-	size_t ix_nbounds;
-	uint32_t *ix_start; /* piece s lists ix_rules[ix_start[s] .. ix_start[s + 1]) */
-	uint32_t *ix_rules;
-	uint32_t *ix_unkeyed; /* rules without a user selector, in order */
-	size_t ix_nunkeyed;
+	/*
+	 * The index (policy-index.c): none when ix_all is NULL, and eval then scans. Rules with a
+	 * user selector are keyed on the uid line, rules with a group selector and no user selector
+	 * on the gid line, and the rest (`all`) are listed in ix_all.
+	 */
+	struct policy_ix ix_uid, ix_gid;
+	uint32_t *ix_all; /* rules without any selector, in order */
+	size_t ix_nall;
 };
 
 /*
- * policy_index_build - (re)build the uid index of @p; too large an index is simply not built.
- * Returns 0 or -ENOMEM (and @p then has no index). policy_index_free() drops it.
+ * policy_index_build - (re)build the index of @p. A part (uid or gid) whose index would be too
+ * large gets a single piece listing all its rules; when no part is narrowed at all, no index is
+ * built. Returns 0 or -ENOMEM (and @p then has no index). policy_index_free() drops it.
  */
 int policy_index_build(struct policy *p);
 void policy_index_free(struct policy *p);
 
-/* policy_index_piece - the piece of the uid line holding @id; ix_nbounds when before all. */
-size_t policy_index_piece(const struct policy *p, uint32_t id);
+/*
+ * policy_index_build_budget - policy_index_build() with the most entries the uid and the gid
+ * part may list before they are not cut (policy_index_build() allows a few per rule); for
+ * tests of the fallback. Returns as policy_index_build().
+ */
+int policy_index_build_budget(struct policy *p, uint64_t uid_budget, uint64_t gid_budget);
+
+/*
+ * policy_index_list - the rules of @ix's piece holding @id, in rule order: *n entries from the
+ * returned pointer. NULL, with *n 0, when no piece holds @id or its piece lists no rule; two
+ * non-NULL answers are the same address exactly when they are the same piece.
+ */
+const uint32_t *policy_index_list(const struct policy_ix *ix, uint32_t id, size_t *n);
 
 struct policy_ast_value {
 	char *name; /* NULL for a number or a range */

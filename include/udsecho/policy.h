@@ -5,9 +5,9 @@
  * The text is parsed (policy-parse.c, pure, includes through an injected reader), compiled to
  * numeric uid/gid ranges (policy-compile.c, names through an injected resolver), sent to the
  * worker as bytes (policy-wire.c) and evaluated there (policy-eval.c, no syscalls, no
- * allocation, narrowed by a uid index from policy-index.c built after compile and decode).
- * Only policy-load.c touches files, and only the monitor and udsecho-policy call it. A
- * compiled policy never holds a name: the worker cannot and must not resolve one. First
+ * allocation, narrowed by a uid and a gid index from policy-index.c built after compile and
+ * decode). Only policy-load.c touches files, and only the monitor and udsecho-policy call it.
+ * A compiled policy never holds a name: the worker cannot and must not resolve one. First
  * matching rule wins; a peer no rule matches is denied.
  */
 #pragma once

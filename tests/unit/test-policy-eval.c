@@ -2,8 +2,9 @@
 /*
  * Unit tests for policy-eval: first match wins, default deny, several values (any) and several
  * selectors (all), groups through the primary and through a supplementary group, ranges and
- * the id edges 0 and 4294967294; and random policies against a plain model of the semantics,
- * with and without the uid index.
+ * the id edges 0 and 4294967294; and random policies, mostly of group rules, against a plain
+ * model of the semantics for peers with up to hundreds of groups: indexed, through the wire,
+ * with either part of the index not cut, and scanned; and a 10,000-rule mixed policy.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -188,29 +189,189 @@ static long model_eval(const struct model_rule *rules, int n, unsigned uid, unsi
 	return -1;
 }
 
-static void check_against_model(const struct model_rule *rules, int n, const char *text,
-				int indexed)
+/* The text of @r, a rule of the model, at @s; returns the end. */
+static char *model_text(char *s, const struct model_rule *r)
 {
-	struct policy *p = compile(text);
-
-	assert_int_equal(p->ix_start != NULL, indexed);
-	for (int t = 0; t < 300; t++) {
-		gid_t groups[3];
-		size_t ng = rnd(4);
-		unsigned uid = rnd(70), gid = rnd(70);
-		struct policy_verdict v;
-		struct peer_cred c;
-		long want;
-
-		for (size_t g = 0; g < ng; g++)
-			groups[g] = rnd(70);
-		want = model_eval(rules, n, uid, gid, groups, ng);
-		c = test_cred(uid, gid, groups, ng);
-		v = policy_eval(p, &c);
-		assert_int_equal(v.rule, want);
-		assert_int_equal(v.allow, want >= 0 && rules[want].allow);
+	s += sprintf(s, "%s", r->allow ? "allow" : "deny");
+	if (r->nsel == 0)
+		s += sprintf(s, " all");
+	for (int k = 0; k < r->nsel; k++) {
+		s += sprintf(s, " %s", r->kind[k] == POLICY_USER ? "user" : "group");
+		for (int v = 0; v < r->nval[k]; v++)
+			s += sprintf(s, " %u-%u", r->lo[k][v], r->hi[k][v]);
 	}
-	policy_free(p);
+	*s++ = '\n';
+	*s = '\0';
+	return s;
+}
+
+enum shape { USER_ONLY, GROUP_ONLY, MIXED, ALL };
+
+/*
+ * A rule of @shape with ids in [0, @span + @span / 5]; the ranges of a selector may overlap.
+ * A MIXED rule has a user and a group selector, either first, and perhaps a third of any kind.
+ */
+static void model_random(struct model_rule *r, enum shape shape, unsigned span)
+{
+	int user_at = (int)rnd(2);
+
+	r->allow = (int)rnd(2);
+	r->nsel = shape == ALL ? 0 : shape == MIXED ? 2 + (int)rnd(2) : 1 + (int)rnd(3);
+	for (int k = 0; k < r->nsel; k++) {
+		if (shape == MIXED)
+			r->kind[k] = k > 1	    ? (int)rnd(2)
+				     : k == user_at ? POLICY_USER
+						    : POLICY_GROUP;
+		else
+			r->kind[k] = shape == USER_ONLY ? POLICY_USER : POLICY_GROUP;
+		r->nval[k] = 1 + (int)rnd(3);
+		for (int v = 0; v < r->nval[k]; v++) {
+			r->lo[k][v] = rnd(span);
+			r->hi[k][v] = r->lo[k][v] + (rnd(3) ? 0 : rnd(span / 5 + 1));
+		}
+	}
+}
+
+static int cmp_gid(const void *a, const void *b)
+{
+	gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Sort the @n groups of @g and drop duplicates, as the kernel's list is; returns how many. */
+static size_t sort_unique(gid_t *g, size_t n)
+{
+	size_t out = 0;
+
+	qsort(g, n, sizeof(*g), cmp_gid);
+	for (size_t i = 0; i < n; i++)
+		if (out == 0 || g[out - 1] != g[i])
+			g[out++] = g[i];
+	return out;
+}
+
+/* An id for a peer: mostly within [0, @span), sometimes past every range, or an edge. */
+static unsigned random_id(unsigned span)
+{
+	static const unsigned edges[] = {0, 4294967294u, 4294967295u};
+
+	if (rnd(40) == 0)
+		return edges[rnd(3)];
+	return rnd(span + span / 4 + 2);
+}
+
+/* A peer with at most @max supplementary groups (sorted, unique) in @g; often none. */
+static struct peer_cred random_peer(gid_t *g, size_t max, unsigned span)
+{
+	struct peer_cred c = {
+		.pid = 1, .uid = random_id(span), .gid = random_id(span), .groups = g};
+	size_t n;
+
+	switch (rnd(4)) {
+	case 0:
+		n = 0;
+		break;
+	case 1:
+		n = 1 + rnd(3);
+		break;
+	case 2:
+		n = rnd(33);
+		break;
+	default:
+		n = rnd((unsigned)max + 1);
+		break;
+	}
+	n = n > max ? max : n;
+	for (size_t i = 0; i < n; i++)
+		g[i] = random_id(span);
+	c.ngroups = sort_unique(g, n);
+	c.groups_known = 1;
+	return c;
+}
+
+/* A copy of @p through the wire, so with the index rebuilt by policy_decode(). */
+static struct policy *wire_copy(const struct policy *p)
+{
+	struct policy *q;
+	void *buf;
+	size_t len;
+
+	assert_int_equal(policy_encode(p, &buf, &len), 0);
+	assert_int_equal(policy_decode(buf, len, &q), 0);
+	free(buf);
+	return q;
+}
+
+/* Whether @ix narrows the rules of its part. */
+static int is_cut(const struct policy_ix *ix)
+{
+	return ix->nbounds > 2 || (ix->nbounds == 2 && !ix->whole);
+}
+
+/* How often each way of evaluating was really exercised, over a test. */
+struct coverage {
+	unsigned both_cut, uid_whole, gid_whole, many_lists;
+};
+
+enum { VARIANTS = 5 };
+
+/*
+ * Compile @text (the @n rules of @rules) and check @peers peers against the model: as compiled
+ * (indexed or not, as @indexed says), after a wire round trip, with the uid part and then the
+ * gid part not cut, and with no index at all.
+ */
+static void check_against_model(const struct model_rule *rules, int n, const char *text,
+				int indexed, unsigned span, size_t max_groups, int peers,
+				struct coverage *cov)
+{
+	struct policy *v[VARIANTS];
+	gid_t *g = malloc((max_groups + 1) * sizeof(*g));
+
+	v[0] = compile(text);
+	assert_int_equal(v[0]->ix_all != NULL, indexed);
+	v[1] = wire_copy(v[0]);
+	assert_int_equal(v[1]->ix_all != NULL, indexed);
+	v[2] = wire_copy(v[0]);
+	assert_int_equal(policy_index_build_budget(v[2], 0, UINT64_MAX), 0);
+	assert_true(!v[2]->ix_all || !is_cut(&v[2]->ix_uid));
+	v[3] = wire_copy(v[0]);
+	assert_int_equal(policy_index_build_budget(v[3], UINT64_MAX, 0), 0);
+	assert_true(!v[3]->ix_all || !is_cut(&v[3]->ix_gid));
+	v[4] = wire_copy(v[0]);
+	policy_index_free(v[4]);
+	if (cov) {
+		cov->both_cut += is_cut(&v[0]->ix_uid) && is_cut(&v[0]->ix_gid);
+		cov->uid_whole += v[2]->ix_all && v[2]->ix_uid.whole;
+		cov->gid_whole += v[3]->ix_all && v[3]->ix_gid.whole;
+	}
+	for (int t = 0; t < peers; t++) {
+		struct peer_cred c = random_peer(g, max_groups, span);
+		long want = model_eval(rules, n, c.uid, c.gid, c.groups, c.ngroups);
+
+		for (int k = 0; k < VARIANTS; k++) {
+			struct policy_verdict got = policy_eval(v[k], &c);
+			if (got.rule != want)
+				fail_msg(
+					"variant %d: rule %ld, want %ld (uid %u gid %u, %zu groups)",
+					k, got.rule, want, (unsigned)c.uid, (unsigned)c.gid,
+					c.ngroups);
+			assert_int_equal(got.allow, want >= 0 && rules[want].allow);
+		}
+		if (cov && c.ngroups > 40)
+			cov->many_lists++;
+	}
+	for (int k = 0; k < VARIANTS; k++)
+		policy_free(v[k]);
+	free(g);
+}
+
+static enum shape random_shape(void)
+{
+	unsigned r = rnd(100);
+
+	/* Mostly group-only and user + group rules, some user-only, a rare `all`. */
+	return r < 2 ? ALL : r < 27 ? USER_ONLY : r < 67 ? GROUP_ONLY : MIXED;
 }
 
 static void random_policies_match_the_model(void **state)
@@ -218,32 +379,49 @@ static void random_policies_match_the_model(void **state)
 	enum { RULES = 40 };
 	struct model_rule rules[RULES];
 	char *text = malloc(RULES * 200);
+	struct coverage cov = {0};
 
-	for (int round = 0; round < 300; round++) {
+	for (int round = 0; round < 600; round++) {
+		/* Small id spaces make rules overlap; wide ones give peers many distinct pieces. */
+		unsigned span = round % 3 == 2 ? 400 : 64;
 		int n = 1 + (int)rnd(RULES);
 		char *s = text;
 
 		for (int i = 0; i < n; i++) {
-			struct model_rule *r = &rules[i];
-			r->allow = (int)rnd(2);
-			r->nsel = 1 + (int)rnd(3);
-			s += sprintf(s, "%s", r->allow ? "allow" : "deny");
-			for (int k = 0; k < r->nsel; k++) {
-				r->kind[k] = (int)rnd(2);
-				r->nval[k] = 1 + (int)rnd(3);
-				s += sprintf(s, " %s",
-					     r->kind[k] == POLICY_USER ? "user" : "group");
-				for (int v = 0; v < r->nval[k]; v++) {
-					r->lo[k][v] = rnd(64);
-					r->hi[k][v] = r->lo[k][v] + (rnd(3) ? 0 : rnd(12));
-					s += sprintf(s, " %u-%u", r->lo[k][v], r->hi[k][v]);
-				}
-			}
-			*s++ = '\n';
+			model_random(&rules[i], random_shape(), span);
+			s = model_text(s, &rules[i]);
 		}
-		*s = '\0';
-		check_against_model(rules, n, text, 1);
+		check_against_model(rules, n, text, 1, span, 300, 200, &cov);
 	}
+	/* Each way of evaluating was really taken, and often. */
+	assert_true(cov.both_cut > 300);
+	assert_true(cov.uid_whole > 100);
+	assert_true(cov.gid_whole > 100);
+	assert_true(cov.many_lists > 1000);
+	free(text);
+}
+
+/* Only group-only rules, whose ranges nest: the gid part is not cut, the uid part is. */
+static void nested_group_ranges_fall_back_for_the_gid_part(void **state)
+{
+	enum { RULES = 1000 };
+	static struct model_rule rules[RULES];
+	char *text = malloc(RULES * 40), *s = text;
+	struct policy *p;
+
+	for (int i = 0; i < RULES; i++) {
+		rules[i] = (struct model_rule){.allow = i % 2, .nsel = 1, .nval = {1}};
+		rules[i].kind[0] = i % 10 ? POLICY_GROUP : POLICY_USER;
+		rules[i].lo[0][0] = (unsigned)i % 50;
+		rules[i].hi[0][0] = i % 10 ? 69 + (unsigned)(RULES - i) : (unsigned)i % 50;
+		s = model_text(s, &rules[i]);
+	}
+	p = compile(text);
+	assert_non_null(p->ix_all);
+	assert_true(p->ix_gid.whole);
+	assert_true(is_cut(&p->ix_uid));
+	policy_free(p);
+	check_against_model(rules, RULES, text, 1, 1100, 40, 300, NULL);
 	free(text);
 }
 
@@ -262,7 +440,68 @@ static void nested_ranges_fall_back_to_a_scan(void **state)
 		s += sprintf(s, "%s user %u-%u\n", i % 2 ? "allow" : "deny", rules[i].lo[0][0],
 			     rules[i].hi[0][0]);
 	}
-	check_against_model(rules, RULES, text, 0);
+	check_against_model(rules, RULES, text, 0, 64, 3, 300, NULL);
+	free(text);
+}
+
+/*
+ * 10,000 rules as a large site writes them: `deny user N`, `allow group N`, `allow user A-B`,
+ * `deny user N group M`, in turn. Both parts are cut; peers with many groups, and peers made to
+ * match a chosen rule, decide as the model says.
+ */
+static void ten_thousand_mixed_rules(void **state)
+{
+	enum { RULES = 10000, SPAN = 60000, GROUPS = 64 };
+	static struct model_rule rules[RULES];
+	char *text = malloc(RULES * 48), *s = text;
+	struct policy *p, *q;
+	gid_t g[GROUPS + 1];
+
+	for (int i = 0; i < RULES; i++) {
+		struct model_rule *r = &rules[i];
+		unsigned a = rnd(SPAN);
+
+		*r = (struct model_rule){
+			.allow = i % 4 == 1 || i % 4 == 2, .nsel = 1, .nval = {1, 1}};
+		r->lo[0][0] = r->hi[0][0] = a;
+		r->kind[0] = i % 4 == 1 ? POLICY_GROUP : POLICY_USER;
+		if (i % 4 == 2)
+			r->hi[0][0] = a + rnd(50);
+		if (i % 4 == 3) {
+			r->nsel = 2;
+			r->kind[1] = POLICY_GROUP;
+			r->lo[1][0] = r->hi[1][0] = rnd(SPAN);
+		}
+		s = model_text(s, r);
+	}
+	p = compile(text);
+	q = wire_copy(p);
+	assert_true(is_cut(&p->ix_uid) && is_cut(&p->ix_gid));
+	assert_true(is_cut(&q->ix_uid) && is_cut(&q->ix_gid));
+	for (int t = 0; t < 1000; t++) {
+		struct peer_cred c = random_peer(g, GROUPS, SPAN);
+		long want;
+
+		if (t % 2) {
+			/* Aim at a rule: its uid, and its group among the peer's. */
+			const struct model_rule *r = &rules[rnd(RULES)];
+			for (int k = 0; k < r->nsel; k++) {
+				if (r->kind[k] == POLICY_USER)
+					c.uid = r->lo[k][0];
+				else if (rnd(2))
+					c.gid = r->lo[k][0];
+				else if (c.ngroups < GROUPS)
+					c.groups[c.ngroups++] = r->lo[k][0];
+			}
+			c.ngroups = sort_unique(c.groups, c.ngroups);
+		}
+		want = model_eval(rules, RULES, c.uid, c.gid, c.groups, c.ngroups);
+		assert_int_equal(policy_eval(p, &c).rule, want);
+		assert_int_equal(policy_eval(q, &c).rule, want);
+		assert_int_equal(policy_eval(q, &c).allow, want >= 0 && rules[want].allow);
+	}
+	policy_free(q);
+	policy_free(p);
 	free(text);
 }
 
@@ -276,7 +515,9 @@ int main(void)
 		cmocka_unit_test(id_edges),
 		cmocka_unit_test(all_rules),
 		cmocka_unit_test(random_policies_match_the_model),
+		cmocka_unit_test(nested_group_ranges_fall_back_for_the_gid_part),
 		cmocka_unit_test(nested_ranges_fall_back_to_a_scan),
+		cmocka_unit_test(ten_thousand_mixed_rules),
 	};
 	return cmocka_run_group_tests_name("policy-eval", tests, NULL, NULL);
 }

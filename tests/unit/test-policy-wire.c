@@ -62,7 +62,14 @@ static void assert_same_decisions(const struct policy *a, const struct policy *b
 
 static void round_trip(void **state)
 {
-	static const char *const texts[] = {sample, "", "allow all\n", "deny group 0-4294967294\n"};
+	static const char *const texts[] = {
+		sample,
+		"",
+		"allow all\n",
+		"deny group 0-4294967294\n",
+		"deny group staff user mallory\nallow group wheel 50-60\nallow user 1000-1999 group 101\n"
+		"deny group 0 100\nallow group 10-100\n",
+	};
 
 	for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
 		struct policy *p = compile(texts[t]), *q;

@@ -50,7 +50,7 @@ static bool bounding_set_empty(void)
  */
 static int drop_inheritable_paths(bool required)
 {
-	bool setpcap;
+	bool setpcap = false;
 	int r;
 
 	/* Keep-caps off: setresuid() away from uid 0 must clear the permitted set, not keep it. */
@@ -152,7 +152,7 @@ int privdrop_worker(const struct privdrop_ids *ids)
 {
 	uid_t old_uid[4] = {0, 0, 0, 0}; /* real, effective, saved, and uid 0 */
 	gid_t old_gid[4] = {0, 0, 0, 0};
-	bool change, setgid_cap;
+	bool change, setgid_cap = false;
 	int r, sig = 0;
 
 	if (getresuid(&old_uid[0], &old_uid[1], &old_uid[2]) < 0 ||

@@ -19,7 +19,7 @@ static int cmp_gid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static size_t sort_unique(gid_t *g, size_t n)
+size_t peercred_sort_groups(gid_t *g, size_t n)
 {
 	size_t out = 0;
 
@@ -63,7 +63,7 @@ int peercred_read_groups(int fd, struct peer_cred *cred)
 			return -ENOMEM;
 		cred->groups = buf;
 	}
-	cred->ngroups = sort_unique(buf, glen / sizeof(gid_t));
+	cred->ngroups = peercred_sort_groups(buf, glen / sizeof(gid_t));
 	cred->groups_known = 1;
 	return 0;
 }

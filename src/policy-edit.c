@@ -115,43 +115,6 @@ int policyedit_lock(struct policyedit *e, const char *path)
 	return 0;
 }
 
-/* The whole of @fd, which fstat says is @st. */
-static int read_fd(int fd, const struct stat *st, char **text, size_t *len)
-{
-	size_t cap = (size_t)st->st_size + 1, n = 0;
-	char *buf = malloc(cap);
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t got;
-
-		if (n == cap) {
-			char *more = cap > POLICY_FILE_MAX ? NULL : realloc(buf, cap * 2);
-			if (!more) {
-				free(buf);
-				return cap > POLICY_FILE_MAX ? -EFBIG : -ENOMEM;
-			}
-			buf = more;
-			cap *= 2;
-		}
-		got = read(fd, buf + n, cap - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			int err = errno;
-			free(buf);
-			return -err;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	*text = buf;
-	*len = n;
-	return 0;
-}
-
 static int write_all(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
@@ -194,7 +157,7 @@ int policyedit_copy(struct policyedit *e)
 		r = open_regular(e->path, &fd, &st);
 		if (r != 0)
 			return r;
-		r = read_fd(fd, &st, &e->orig, &e->orig_len);
+		r = policy_read_fd(fd, &st, &e->orig, &e->orig_len);
 		close(fd);
 		if (r < 0)
 			return r;
@@ -367,7 +330,7 @@ int policyedit_changed(const struct policyedit *e)
 	r = open_regular(e->tmp, &fd, &st);
 	if (r != 0)
 		return r < 0 ? r : 1; /* a symlink or worse is a change, refused at install */
-	r = read_fd(fd, &st, &text, &len);
+	r = policy_read_fd(fd, &st, &text, &len);
 	close(fd);
 	if (r < 0)
 		return r;

@@ -197,13 +197,13 @@ static int check_paths(const char *path, uid_t trusted, char **why)
 	return r;
 }
 
-static int read_all(int fd, const struct stat *st, char **text, size_t *len, char **why)
+int policy_read_fd(int fd, const struct stat *st, char **text, size_t *len)
 {
 	size_t cap = (size_t)st->st_size + 1, n = 0;
 	char *buf;
 
 	if (st->st_size > (off_t)POLICY_FILE_MAX)
-		goto too_big;
+		return -EFBIG;
 	buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;
@@ -211,15 +211,11 @@ static int read_all(int fd, const struct stat *st, char **text, size_t *len, cha
 		ssize_t got;
 
 		if (n == cap) {
-			char *more;
-			if (cap > POLICY_FILE_MAX) {
-				free(buf);
-				goto too_big;
-			}
-			more = realloc(buf, cap * 2);
+			/* The file grew while being read: follow it, up to the limit. */
+			char *more = cap > POLICY_FILE_MAX ? NULL : realloc(buf, cap * 2);
 			if (!more) {
 				free(buf);
-				return -ENOMEM;
+				return cap > POLICY_FILE_MAX ? -EFBIG : -ENOMEM;
 			}
 			buf = more;
 			cap *= 2;
@@ -230,7 +226,7 @@ static int read_all(int fd, const struct stat *st, char **text, size_t *len, cha
 		if (got < 0) {
 			int e = errno;
 			free(buf);
-			return asprintf(why, "cannot read it: %s", strerror(e)) < 0 ? -ENOMEM : -e;
+			return -e;
 		}
 		if (got == 0)
 			break;
@@ -239,8 +235,19 @@ static int read_all(int fd, const struct stat *st, char **text, size_t *len, cha
 	*text = buf;
 	*len = n;
 	return 0;
-too_big:
-	return asprintf(why, "refusing: larger than %u bytes", POLICY_FILE_MAX) < 0 ? -ENOMEM : 1;
+}
+
+static int read_all(int fd, const struct stat *st, char **text, size_t *len, char **why)
+{
+	int r = policy_read_fd(fd, st, text, len);
+
+	if (r == -EFBIG)
+		return asprintf(why, "refusing: larger than %u bytes", POLICY_FILE_MAX) < 0
+			       ? -ENOMEM
+			       : 1;
+	if (r < 0 && r != -ENOMEM)
+		return asprintf(why, "cannot read it: %s", strerror(-r)) < 0 ? -ENOMEM : r;
+	return r;
 }
 
 /*

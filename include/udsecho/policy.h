@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "udsecho/diag.h"
@@ -135,6 +136,12 @@ extern const struct policy_resolver policy_resolver_nss;
  */
 int policy_compile(const struct policy_ast *ast, const struct policy_resolver *resolver,
 		   struct diag_list *diags, struct policy **out);
+
+/*
+ * policy_read_fd - the whole of @fd, a policy file that fstat(2) says is @st, into a malloc'd
+ * *@text. Returns 0, -EFBIG past POLICY_FILE_MAX, or -errno. For the loader and the editor.
+ */
+int policy_read_fd(int fd, const struct stat *st, char **text, size_t *len);
 
 /*
  * policy_load_file - read @path and its includes, check each file like sshd's StrictModes

@@ -232,25 +232,6 @@ static void model_random(struct model_rule *r, enum shape shape, unsigned span)
 	}
 }
 
-static int cmp_gid(const void *a, const void *b)
-{
-	gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Sort the @n groups of @g and drop duplicates, as the kernel's list is; returns how many. */
-static size_t sort_unique(gid_t *g, size_t n)
-{
-	size_t out = 0;
-
-	qsort(g, n, sizeof(*g), cmp_gid);
-	for (size_t i = 0; i < n; i++)
-		if (out == 0 || g[out - 1] != g[i])
-			g[out++] = g[i];
-	return out;
-}
-
 /* An id for a peer: mostly within [0, @span), sometimes past every range, or an edge. */
 static unsigned random_id(unsigned span)
 {
@@ -285,7 +266,7 @@ static struct peer_cred random_peer(gid_t *g, size_t max, unsigned span)
 	n = n > max ? max : n;
 	for (size_t i = 0; i < n; i++)
 		g[i] = random_id(span);
-	c.ngroups = sort_unique(g, n);
+	c.ngroups = peercred_sort_groups(g, n);
 	c.groups_known = 1;
 	return c;
 }
@@ -493,7 +474,7 @@ static void ten_thousand_mixed_rules(void **state)
 				else if (c.ngroups < GROUPS)
 					c.groups[c.ngroups++] = r->lo[k][0];
 			}
-			c.ngroups = sort_unique(c.groups, c.ngroups);
+			c.ngroups = peercred_sort_groups(c.groups, c.ngroups);
 		}
 		want = model_eval(rules, RULES, c.uid, c.gid, c.groups, c.ngroups);
 		assert_int_equal(policy_eval(p, &c).rule, want);

@@ -324,16 +324,34 @@ static int load(scmp_filter_ctx ctx)
 #endif
 }
 
+/*
+ * What a call the filter refuses does in @mode: *@action, and 0; 1 for "off" (no filter at all);
+ * -EINVAL for no mode.
+ */
+static int refusal_action(enum sandbox_mode mode, uint32_t *action)
+{
+	switch (mode) {
+	case SANDBOX_STRICT:
+		*action = SCMP_ACT_KILL_PROCESS;
+		return 0;
+	case SANDBOX_LOG:
+		*action = SCMP_ACT_LOG;
+		return 0;
+	case SANDBOX_OFF:
+		return 1;
+	}
+	return -EINVAL;
+}
+
 int sandbox_worker(enum sandbox_mode mode)
 {
 	scmp_filter_ctx ctx;
-	int r;
+	uint32_t refuse;
+	int r = refusal_action(mode, &refuse);
 
-	if (mode == SANDBOX_OFF)
-		return 0;
-	if (mode != SANDBOX_STRICT && mode != SANDBOX_LOG)
-		return -EINVAL;
-	r = new_filter(mode == SANDBOX_LOG ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS, &ctx);
+	if (r)
+		return r > 0 ? 0 : r;
+	r = new_filter(refuse, &ctx);
 	if (r < 0)
 		return r;
 	r = add_rules(ctx, SCMP_ACT_ALLOW, worker_allowed, ARRAY_SIZE(worker_allowed));
@@ -356,14 +374,12 @@ out:
 
 int sandbox_monitor(enum sandbox_mode mode)
 {
-	uint32_t deny = mode == SANDBOX_LOG ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS;
 	scmp_filter_ctx ctx;
-	int r;
+	uint32_t deny;
+	int r = refusal_action(mode, &deny);
 
-	if (mode == SANDBOX_OFF)
-		return 0;
-	if (mode != SANDBOX_STRICT && mode != SANDBOX_LOG)
-		return -EINVAL;
+	if (r)
+		return r > 0 ? 0 : r;
 	r = new_filter(SCMP_ACT_ALLOW, &ctx);
 	if (r < 0)
 		return r;

@@ -92,38 +92,205 @@ void log_flush(void)
 	errno = saved_errno;
 }
 
+/* A line being formatted: what does not fit is dropped. */
+struct line {
+	char *p;
+	size_t len, cap;
+};
+
+static void put(struct line *l, const char *s, size_t n)
+{
+	if (n > l->cap - l->len)
+		n = l->cap - l->len;
+	memcpy(l->p + l->len, s, n);
+	l->len += n;
+}
+
+static void put_padding(struct line *l, char c, size_t n)
+{
+	while (n-- > 0)
+		put(l, &c, 1);
+}
+
+/* A number in @base (8, 10 or 16), at least @width wide, padded with zeros or spaces as printf(3)
+ * does. */
+static void put_number(struct line *l, unsigned long long v, int negative, unsigned int base,
+		       size_t width, int zero)
+{
+	char digits[3 * sizeof(v)];
+	size_t i = sizeof(digits), n;
+
+	do {
+		/* Constant divisors: no division instruction. */
+		if (base == 10) {
+			digits[--i] = (char)('0' + v % 10);
+			v /= 10;
+		} else {
+			digits[--i] = "0123456789abcdef"[v & (base - 1)];
+			v = base == 16 ? v >> 4 : v >> 3;
+		}
+	} while (v);
+	n = sizeof(digits) - i + (negative ? 1 : 0);
+	if (!zero && width > n)
+		put_padding(l, ' ', width - n);
+	if (negative)
+		put(l, "-", 1);
+	if (zero && width > n)
+		put_padding(l, '0', width - n);
+	put(l, digits + i, sizeof(digits) - i);
+}
+
+/* The argument of a d or i conversion with length @len: 0, 'l', 'L' (ll) or 'z'. */
+static long long signed_arg(va_list *ap, int len)
+{
+	switch (len) {
+	case 'L':
+		return va_arg(*ap, long long);
+	case 'l':
+		return va_arg(*ap, long);
+	case 'z':
+		return va_arg(*ap, ssize_t);
+	default:
+		return va_arg(*ap, int);
+	}
+}
+
+/* The argument of a u, x or o conversion with length @len. */
+static unsigned long long unsigned_arg(va_list *ap, int len)
+{
+	switch (len) {
+	case 'L':
+		return va_arg(*ap, unsigned long long);
+	case 'l':
+		return va_arg(*ap, unsigned long);
+	case 'z':
+		return va_arg(*ap, size_t);
+	default:
+		return va_arg(*ap, unsigned int);
+	}
+}
+
+/*
+ * The printf(3) conversions log lines use, without stdio, whose vsnprintf() costs more than
+ * everything else a connection does in user space: d i u x o c s %, the lengths l ll z, a width
+ * (zero-padded or not) and ".*" on strings. Returns 0 at anything else, having consumed part of
+ * @ap: the caller formats the line again with vsnprintf().
+ */
+static int format(struct line *l, const char *fmt, va_list *ap)
+{
+	while (*fmt) {
+		const char *pct = strchrnul(fmt, '%');
+		size_t width = 0, n;
+		int zero = 0, prec = -1, len = 0;
+		const char *s;
+		long long d;
+
+		put(l, fmt, (size_t)(pct - fmt));
+		if (!*pct)
+			break;
+		fmt = pct + 1;
+		if (*fmt == '0') {
+			zero = 1;
+			fmt++;
+		}
+		while (*fmt >= '0' && *fmt <= '9' && width < LOG_LINE_MAX)
+			width = width * 10 + (size_t)(*fmt++ - '0');
+		if (fmt[0] == '.' && fmt[1] == '*') {
+			prec = va_arg(*ap, int);
+			fmt += 2;
+		}
+		if (*fmt == 'z') {
+			len = 'z';
+			fmt++;
+		} else if (fmt[0] == 'l' && fmt[1] == 'l') {
+			len = 'L';
+			fmt += 2;
+		} else if (*fmt == 'l') {
+			len = 'l';
+			fmt++;
+		}
+		if (prec >= 0 && *fmt != 's')
+			return 0;
+		switch (*fmt++) {
+		case 'd':
+		case 'i':
+			d = signed_arg(ap, len);
+			put_number(l, d < 0 ? 0ULL - (unsigned long long)d : (unsigned long long)d,
+				   d < 0, 10, width, zero);
+			break;
+		case 'u':
+			put_number(l, unsigned_arg(ap, len), 0, 10, width, zero);
+			break;
+		case 'x':
+			put_number(l, unsigned_arg(ap, len), 0, 16, width, zero);
+			break;
+		case 'o':
+			put_number(l, unsigned_arg(ap, len), 0, 8, width, zero);
+			break;
+		case 's':
+			s = zero || len ? NULL : va_arg(*ap, const char *);
+			if (!s)
+				return 0;
+			n = prec >= 0 ? strnlen(s, (size_t)prec) : strlen(s);
+			if (width > n)
+				put_padding(l, ' ', width - n);
+			put(l, s, n);
+			break;
+		case 'c':
+			if (zero || len || width)
+				return 0;
+			put_padding(l, (char)va_arg(*ap, int), 1);
+			break;
+		case '%':
+			if (zero || len || width || prec >= 0)
+				return 0;
+			put(l, "%", 1);
+			break;
+		default:
+			return 0;
+		}
+	}
+	return 1;
+}
+
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
-	char line[LOG_LINE_MAX];
+	char buf[LOG_LINE_MAX];
+	struct line line = {buf, 0, sizeof(buf) - 1}; /* room for the newline */
 	int saved_errno = errno;
-	int n, m;
-	size_t len;
+	size_t start;
+	va_list copy;
 
 	if (!log_enabled(level))
 		return;
-	if (log_journal)
-		n = snprintf(line, sizeof(line), "<%d>", (int)level);
-	else
-		n = snprintf(line, sizeof(line), "%s: ", log_ident);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		n = 0;
-	m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-	if (m < 0)
-		m = 0;
-	len = (size_t)n + (size_t)m;
-	if (len > sizeof(line) - 2)
-		len = sizeof(line) - 2;
-	line[len++] = '\n';
+	if (log_journal) {
+		put(&line, "<", 1);
+		put_number(&line, (unsigned long long)level, 0, 10, 0, 0);
+		put(&line, ">", 1);
+	} else {
+		put(&line, log_ident, strlen(log_ident));
+		put(&line, ": ", 2);
+	}
+	start = line.len;
+	va_copy(copy, ap);
+	if (!format(&line, fmt, &copy)) {
+		int m = vsnprintf(buf + start, line.cap - start + 1, fmt, ap);
+		line.len = m < 0 ? start : start + (size_t)m;
+		if (line.len > line.cap)
+			line.len = line.cap;
+	}
+	va_end(copy);
+	buf[line.len++] = '\n';
 	if (!log_held) {
-		write_all(line, len);
+		write_all(buf, line.len);
 	} else {
 		/* Whole lines only, and never more than one atomic write's worth at once. */
-		if (log_batch_len + len > sizeof(log_batch)) {
+		if (log_batch_len + line.len > sizeof(log_batch)) {
 			write_all(log_batch, log_batch_len);
 			log_batch_len = 0;
 		}
-		memcpy(log_batch + log_batch_len, line, len);
-		log_batch_len += len;
+		memcpy(log_batch + log_batch_len, buf, line.len);
+		log_batch_len += line.len;
 	}
 	errno = saved_errno;
 }

@@ -94,20 +94,6 @@ static void set_accepting(struct worker *w, int on)
 		w->accept_paused = !on;
 }
 
-/* "FILE:LINE" of the deciding rule, or "default deny". */
-static const char *rule_name(const struct worker *w, long rule, char *buf, size_t len)
-{
-	const char *file;
-	unsigned line;
-
-	if (rule < 0 || policy_rule_origin(w->policy, rule, &file, &line) != 0)
-		return "\"default deny\"";
-	if (line == 0)
-		return file; /* the built-in policy */
-	snprintf(buf, len, "%s:%u", file, line);
-	return buf;
-}
-
 static void conn_close(struct worker *w, struct conn *c, const char *why)
 {
 	log_info("event=close pid=%d uid=%u gid=%u bytes=%llu reason=%s", (int)c->cred.pid,
@@ -210,13 +196,21 @@ static int log_limited(struct worker *w)
 	return 0;
 }
 
+/* The decision and its rule: "FILE:LINE", the built-in policy's name, or "default deny". */
 static void log_decision(const struct worker *w, const char *event, const struct peer_cred *c,
 			 long rule)
 {
-	char where[512];
+	const char *file = "\"default deny\"";
+	unsigned int line = 0;
 
-	log_info("event=%s pid=%d uid=%u gid=%u rule=%s", event, (int)c->pid, (unsigned int)c->uid,
-		 (unsigned int)c->gid, rule_name(w, rule, where, sizeof(where)));
+	if (rule >= 0 && policy_rule_origin(w->policy, rule, &file, &line) != 0)
+		file = "\"default deny\"";
+	if (line)
+		log_info("event=%s pid=%d uid=%u gid=%u rule=%s:%u", event, (int)c->pid,
+			 (unsigned int)c->uid, (unsigned int)c->gid, file, line);
+	else
+		log_info("event=%s pid=%d uid=%u gid=%u rule=%s", event, (int)c->pid,
+			 (unsigned int)c->uid, (unsigned int)c->gid, file);
 }
 
 /* A limit is reached: tell the peer to come back later, in one line. */

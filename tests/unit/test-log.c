@@ -7,6 +7,9 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <wchar.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -15,25 +18,37 @@
 
 #include "udsecho/log.h"
 
-/* Run @fn with fd 2 redirected to a pipe; return what it wrote. */
-static size_t capture(void (*fn)(void), char *out, size_t len)
+/* Between capture_begin() and capture_end(), fd 2 is a pipe; capture_end() returns what it got. */
+static int capture_pipe[2], capture_saved;
+
+static void capture_begin(void)
 {
-	int p[2], saved;
+	assert_int_equal(pipe(capture_pipe), 0);
+	capture_saved = dup(STDERR_FILENO);
+	assert_true(capture_saved >= 0);
+	assert_int_equal(dup2(capture_pipe[1], STDERR_FILENO), STDERR_FILENO);
+}
+
+static size_t capture_end(char *out, size_t len)
+{
 	ssize_t n;
 
-	assert_int_equal(pipe(p), 0);
-	saved = dup(STDERR_FILENO);
-	assert_true(saved >= 0);
-	assert_int_equal(dup2(p[1], STDERR_FILENO), STDERR_FILENO);
-	fn();
-	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
-	close(saved);
-	close(p[1]);
-	n = read(p[0], out, len - 1);
-	close(p[0]);
+	assert_int_equal(dup2(capture_saved, STDERR_FILENO), STDERR_FILENO);
+	close(capture_saved);
+	close(capture_pipe[1]);
+	n = read(capture_pipe[0], out, len - 1);
+	close(capture_pipe[0]);
 	assert_true(n >= 0);
 	out[n] = '\0';
 	return (size_t)n;
+}
+
+/* Run @fn with fd 2 redirected to a pipe; return what it wrote. */
+static size_t capture(void (*fn)(void), char *out, size_t len)
+{
+	capture_begin();
+	fn();
+	return capture_end(out, len);
 }
 
 static void write_two(void)
@@ -171,6 +186,45 @@ static void many_held_lines_stay_whole(void **state)
 	}
 }
 
+/*
+ * Lines come out exactly as printf(3) would write them: the conversions the formatter does itself
+ * (numbers of every length, widths, zero padding, extremes, strings with ".*") and those it hands
+ * back to vsnprintf (a flag, %p, a precision on a number, a short, a wide character).
+ */
+static char printf_want[1200], printf_got[1200];
+
+#define SAME_AS_PRINTF(fmt, ...)                                                                   \
+	do {                                                                                       \
+		capture_begin();                                                                   \
+		log_info(fmt, __VA_ARGS__);                                                        \
+		capture_end(printf_got, sizeof(printf_got));                                       \
+		snprintf(printf_want, sizeof(printf_want), "p: " fmt "\n", __VA_ARGS__);           \
+		assert_string_equal(printf_got, printf_want);                                      \
+	} while (0)
+
+static void conversions_match_printf(void **state)
+{
+	char text[] = "abcdef";
+
+	log_init("p");
+	log_set_level(LOG_LEVEL_INFO);
+	SAME_AS_PRINTF("event=allow pid=%d uid=%u gid=%u rule=%s", 4242, 1000u, 100u, "/etc/x:7");
+	SAME_AS_PRINTF("%d %d %d %i", 0, -1, INT_MIN, INT_MAX);
+	SAME_AS_PRINTF("%u %u %x %o", 0u, UINT_MAX, 0xdeadbeefu, 0755u);
+	SAME_AS_PRINTF("%ld %lu %lld %llu", LONG_MIN, ULONG_MAX, LLONG_MIN, ULLONG_MAX);
+	SAME_AS_PRINTF("%zu %zd %zx", (size_t)SIZE_MAX, (ssize_t)-5, (size_t)255);
+	SAME_AS_PRINTF("mode=%04o [%5d] [%05d] [%3u] [%1d] [%06x]", 0600u, -42, -42, 7u, 123,
+		       0xabu);
+	SAME_AS_PRINTF("[%s] [%8s] [%2s] [%.*s] [%.*s] [%.*s]", "", "ab", "abcd", 3, text, 0, text,
+		       -1, text);
+	SAME_AS_PRINTF("%c%c 100%% %s", 'o', 'k', "done");
+	SAME_AS_PRINTF("%s", "no conversion at the end %");
+	/* Handed back to vsnprintf: the same line all the same. */
+	SAME_AS_PRINTF("%-5d| %+d %#x %p", 1, 2, 3u, (void *)text);
+	SAME_AS_PRINTF("%.3d %hd", 5, (short)-3);
+	SAME_AS_PRINTF("%5.*s|%lc", 2, text, (wint_t)'w');
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -181,6 +235,7 @@ int main(void)
 		cmocka_unit_test(journal_lines_carry_priorities),
 		cmocka_unit_test(held_lines_go_out_at_flush),
 		cmocka_unit_test(many_held_lines_stay_whole),
+		cmocka_unit_test(conversions_match_printf),
 	};
 	return cmocka_run_group_tests_name("log", tests, NULL, NULL);
 }

@@ -37,12 +37,11 @@
 #include "udsecho/uidcount.h"
 #include "udsecho/worker.h"
 
-#define WORKER_EVENTS	    256
-#define WORKER_ACCEPT_BATCH 64
-#define WORKER_READ_BUDGET  4
-#define WORKER_SCRATCH	    65536
-#define WORKER_FD_RESERVE   64 /* descriptors kept for refusing, logging and the loop itself */
-#define WORKER_LOG_BURST    20 /* deny and busy lines per second before they are counted */
+#define WORKER_EVENTS	   256
+#define WORKER_READ_BUDGET 4
+#define WORKER_SCRATCH	   65536
+#define WORKER_FD_RESERVE  64 /* descriptors kept for refusing, logging and the loop itself */
+#define WORKER_LOG_BURST   20 /* deny and busy lines per second before they are counted */
 
 struct conn {
 	int fd;
@@ -288,23 +287,24 @@ drop:
 	close(fd);
 }
 
+/*
+ * One connection per turn: the listening socket stays ready while others wait, and epoll says so
+ * again. A connection costs no accept4() that only says EAGAIN, and a flood of connects takes its
+ * turn with the peers already served.
+ */
 static void on_listen(struct worker *w)
 {
-	for (int i = 0; i < WORKER_ACCEPT_BATCH; i++) {
-		int fd = accept4(w->cfg->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd >= 0) {
-			admit(w, fd);
-			continue;
-		}
-		if (errno == EMFILE || errno == ENFILE) {
-			/* Out of descriptors: stop accepting until a connection closes. */
-			log_warn("event=accept-paused reason=\"%s\" connections=%zu",
-				 strerror(errno), w->nconns);
-			set_accepting(w, 0);
-		} else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
-			log_warn("event=accept-failed reason=\"%s\"", strerror(errno));
-		}
-		return;
+	int fd = accept4(w->cfg->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd >= 0) {
+		admit(w, fd);
+	} else if (errno == EMFILE || errno == ENFILE) {
+		/* Out of descriptors: stop accepting until a connection closes. */
+		log_warn("event=accept-paused reason=\"%s\" connections=%zu", strerror(errno),
+			 w->nconns);
+		set_accepting(w, 0);
+	} else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+		log_warn("event=accept-failed reason=\"%s\"", strerror(errno));
 	}
 }
 

@@ -3,7 +3,8 @@
  * echo: the byte-for-byte echo with bounded buffering (see echo.h).
  *
  * send(2) with MSG_NOSIGNAL so that a peer gone away is an EPIPE, never a SIGPIPE. EINTR is
- * retried, EAGAIN parks the remainder. No syscalls beyond read and send; no logging.
+ * retried, EAGAIN parks the remainder. No syscalls beyond recv and send (recv(2), not read(2): the
+ * shorter path through the kernel); no logging.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -63,7 +64,7 @@ int echo_read(int fd, struct echo_buf *b, char *scratch, size_t scratch_len, uns
 	if (echo_pending(b) > 0)
 		return ECHO_WRITE;
 	while (budget-- > 0) {
-		ssize_t n = read(fd, scratch, scratch_len);
+		ssize_t n = recv(fd, scratch, scratch_len, 0);
 		ssize_t sent;
 
 		if (n < 0) {

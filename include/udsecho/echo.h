@@ -6,7 +6,7 @@
  * the peer's socket would not take is kept, in a per-connection buffer of at most one read. While
  * anything is kept, the connection reads nothing more: a peer that does not read stops being read,
  * so it cannot make the server buffer without bound. Works on any connected stream socket (tests
- * use socketpair(2)); runs inside the worker's sandbox (read, send, malloc, free).
+ * use socketpair(2)); runs inside the worker's sandbox (recv, send, malloc, free).
  */
 #pragma once
 

@@ -3,7 +3,8 @@
  * Integration: the limits of the real udsechod — --max-connections and --max-per-uid refuse with
  * "udsechod: busy" (the client exits 75) while other uids are still served; --idle-timeout and
  * --send-timeout close the peers they are for; a flood of denied peers is logged with a limit;
- * running out of descriptors pauses accepting instead of spinning.
+ * running out of descriptors pauses accepting instead of spinning; running out of memory closes
+ * the connection that needed it, not the server.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,12 +19,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "harness.h"
 
 /* A server whose directory and socket others may use, with @policy and @args. */
@@ -285,6 +288,104 @@ static void descriptor_exhaustion_does_not_spin(void **state)
 	stop(&s);
 }
 
+/*
+ * Lower @pid's RLIMIT_DATA to @kib from a child with its real uid and gid: prlimit(2) lets a
+ * process of the same ids do it, no CAP_SYS_RESOURCE needed.
+ */
+static void lower_data_limit(pid_t pid, unsigned long kib)
+{
+	char field[128];
+	unsigned int uid, gid;
+	int status;
+	pid_t child;
+
+	assert_int_equal(harness_status_field(pid, "Uid", field, sizeof(field)), 0);
+	assert_int_equal(sscanf(field, "%u", &uid), 1);
+	assert_int_equal(harness_status_field(pid, "Gid", field, sizeof(field)), 0);
+	assert_int_equal(sscanf(field, "%u", &gid), 1);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		struct rlimit rl = {kib * 1024, kib * 1024};
+		_exit(setgroups(0, NULL) == 0 && setresgid(gid, gid, gid) == 0 &&
+				      setresuid(uid, uid, uid) == 0 &&
+				      prlimit(pid, RLIMIT_DATA, &rl, NULL) == 0
+			      ? 0
+			      : 1);
+	}
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* Write to @fd without reading until the server stops taking bytes, or closes it. */
+static void fill_without_reading(int fd)
+{
+	static char chunk[65536];
+
+	assert_int_equal(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		if (send(fd, chunk, sizeof(chunk), MSG_NOSIGNAL) > 0)
+			continue;
+		if (errno != EAGAIN || poll(&p, 1, 200) == 0 || (p.revents & (POLLERR | POLLHUP)))
+			return;
+	}
+}
+
+/*
+ * The worker out of memory: with its data limit 1 MiB above what it uses, the buffers it keeps
+ * for peers that do not read soon cannot be allocated. The peer whose buffer failed is closed,
+ * with "out-of-memory" in the log; the peers holding buffers stay open, the worker lives on, and
+ * once they are gone it serves again.
+ */
+static void out_of_memory_closes_only_that_connection(void **state)
+{
+	struct server s;
+	char vmdata[64];
+	unsigned long kib;
+	pid_t worker;
+	int fd[64], n = 0, extra, freed = 0;
+
+	if (!harness_is_root("lowering the worker's limit as its own uid"))
+		skip();
+#if UDSECHO_SANITIZED
+	fprintf(stderr, "skipped: the sanitizer's allocator aborts where malloc returns NULL\n");
+	skip();
+#endif
+	start(&s, "allow all\n", NULL);
+	worker = harness_worker_pid(&s);
+	assert_true(worker > 0);
+	assert_int_equal(harness_status_field(worker, "VmData", vmdata, sizeof(vmdata)), 0);
+	assert_int_equal(sscanf(vmdata, "%lu", &kib), 1);
+	lower_data_limit(worker, kib + 1024);
+	/* 64 non-readers would hold 4 MiB: the limit gives way long before. */
+	while (n < 64 && !harness_wait_log(&s, "reason=out-of-memory", 0)) {
+		fd[n] = harness_connect(s.path);
+		assert_true(fd[n] >= 0);
+		fill_without_reading(fd[n++]);
+	}
+	assert_true(harness_wait_log(&s, "reason=out-of-memory", 1000));
+	assert_true(n > 1);
+	assert_int_equal(harness_worker_pid(&s), worker);
+	/* Only the last one was closed: a parked peer asks for no memory. */
+	for (int i = 0; i < n; i++) {
+		struct pollfd p = {.fd = fd[i], .events = POLLRDHUP};
+		assert_int_equal(poll(&p, 1, i == n - 1 ? HARNESS_TIMEOUT_MS : 0), i == n - 1);
+	}
+	while (n > 0)
+		close(fd[--n]);
+	/* The status line counts what is open: wait until the worker has closed them all. */
+	for (int i = 0; i < 50 && !freed; i++) {
+		assert_int_equal(kill(s.pid, SIGUSR1), 0);
+		freed = harness_wait_log(&s, "event=status open=0 ", 200);
+	}
+	assert_true(freed);
+	extra = harness_connect(s.path);
+	served(extra);
+	close(extra);
+	stop(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +395,8 @@ int main(void)
 		cmocka_unit_test_teardown(send_timeout, harness_teardown),
 		cmocka_unit_test_teardown(deny_flood_is_rate_limited, harness_teardown),
 		cmocka_unit_test_teardown(descriptor_exhaustion_does_not_spin, harness_teardown),
+		cmocka_unit_test_teardown(out_of_memory_closes_only_that_connection,
+					  harness_teardown),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests_name("limits", tests, NULL, NULL);

@@ -59,7 +59,7 @@ int echo_write(int fd, struct echo_buf *b, uint64_t *echoed)
 }
 
 int echo_read(int fd, struct echo_buf *b, char *scratch, size_t scratch_len, unsigned int budget,
-	      uint64_t *echoed)
+	      int until_eagain, uint64_t *echoed)
 {
 	if (echo_pending(b) > 0)
 		return ECHO_WRITE;
@@ -90,9 +90,8 @@ int echo_read(int fd, struct echo_buf *b, char *scratch, size_t scratch_len, uns
 			b->off = 0;
 			return ECHO_WRITE;
 		}
-		/* A short read means the socket is drained: save the read that would say EAGAIN. */
-		if ((size_t)n < scratch_len)
+		if ((size_t)n < scratch_len && !until_eagain)
 			return ECHO_READ;
 	}
-	return ECHO_READ;
+	return ECHO_MORE;
 }

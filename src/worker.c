@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * worker: accept, identify, decide, echo — in one single-threaded, level-triggered epoll loop.
+ * worker: accept, identify, decide, echo — in one single-threaded epoll loop: the listening
+ * socket, the pair and the timer level-triggered, connections edge-triggered (see conn_watch).
  *
  * Every peer is identified by SO_PEERCRED/SO_PEERGROUPS at accept and checked against the
  * compiled policy before a single byte is read from it: a refused peer gets the refusal line and
@@ -114,11 +115,26 @@ static void conn_close(struct worker *w, struct conn *c, const char *why)
 	set_accepting(w, 1);
 }
 
-static void conn_set_events(struct worker *w, struct conn *c, uint32_t events)
+/*
+ * Connections are edge-triggered: epoll reports a peer once per change, so a turn costs no second
+ * look at a socket just drained (level-triggered epoll polls every socket it reported again at the
+ * next wait, to see whether it is still ready). In return, the loop must never stop reading before
+ * the socket is drained without saying so: echo_read() reads until a short read, or until EAGAIN or
+ * EOF after a shutdown or an out-of-band mark (EPOLLRDHUP, EPOLLHUP, EPOLLPRI), and a spent budget
+ * re-arms the socket, which has epoll look at it once more.
+ */
+static int conn_watch(struct worker *w, int op, struct conn *c, uint32_t events)
 {
-	if (c->events == events)
+	uint32_t more = EPOLLET | EPOLLRDHUP | (events & EPOLLIN ? EPOLLPRI : 0);
+
+	return watch(w, op, c->fd, events | more, c);
+}
+
+static void conn_set_events(struct worker *w, struct conn *c, uint32_t events, int rearm)
+{
+	if (c->events == events && !rearm)
 		return;
-	if (watch(w, EPOLL_CTL_MOD, c->fd, events, c) == 0)
+	if (conn_watch(w, EPOLL_CTL_MOD, c, events) == 0)
 		c->events = events;
 }
 
@@ -133,18 +149,21 @@ static void conn_after(struct worker *w, struct conn *c, int state)
 		conn_close(w, c, "eof");
 		break;
 	case ECHO_WRITE:
-		conn_set_events(w, c, EPOLLOUT);
+		conn_set_events(w, c, EPOLLOUT, 0);
 		break;
 	default:
-		conn_set_events(w, c, EPOLLIN);
+		conn_set_events(w, c, EPOLLIN, state == ECHO_MORE);
 		break;
 	}
 }
 
 static void on_conn(struct worker *w, struct conn *c, uint32_t events)
 {
+	int until_eagain = (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR | EPOLLPRI)) != 0;
+
 	c->last_io = w->now;
-	if (events & EPOLLOUT) {
+	/* A hang-up may come without EPOLLOUT: the send says what became of the peer. */
+	if (echo_pending(&c->out) > 0 && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))) {
 		int s = echo_write(c->fd, &c->out, &c->echoed);
 		if (s != ECHO_READ) {
 			conn_after(w, c, s);
@@ -153,7 +172,7 @@ static void on_conn(struct worker *w, struct conn *c, uint32_t events)
 	}
 	conn_after(w, c,
 		   echo_read(c->fd, &c->out, w->scratch, sizeof(w->scratch), WORKER_READ_BUDGET,
-			     &c->echoed));
+			     until_eagain, &c->echoed));
 }
 
 /*
@@ -269,7 +288,7 @@ static void admit(struct worker *w, int fd)
 			 (unsigned int)c->cred.uid);
 		goto drop;
 	}
-	if (watch(w, EPOLL_CTL_ADD, fd, EPOLLIN, c) < 0) {
+	if (conn_watch(w, EPOLL_CTL_ADD, c, EPOLLIN) < 0) {
 		uidcount_sub(&w->per_uid, c->cred.uid);
 		goto drop;
 	}
@@ -539,6 +558,35 @@ static void set_limits(struct worker *w)
 		 l->max_connections, l->max_per_uid, l->idle_timeout, l->send_timeout);
 }
 
+/* Not in every libc's headers yet: the values of asm-generic/socket.h. */
+#if !defined(SO_PASSPIDFD) && (defined(__x86_64__) || defined(__i386__) || defined(__aarch64__))
+#define SO_PASSPIDFD 76
+#endif
+#if !defined(SO_PASSRIGHTS) && (defined(__x86_64__) || defined(__i386__) || defined(__aarch64__))
+#define SO_PASSRIGHTS 83
+#endif
+
+/*
+ * A short read must mean the socket is drained (see conn_watch), but a read also ends where the
+ * writer changes while SO_PASSCRED or SO_PASSPIDFD is on, and after a message that carries
+ * descriptors. Accepted sockets inherit these options from the listening socket, which a service
+ * manager may have set: credentials passing off (SO_PEERCRED says who the peer is), and
+ * descriptors refused where the kernel can (SO_PASSRIGHTS, Linux 6.16): a peer's sendmsg(2) with
+ * SCM_RIGHTS then fails with EPERM. Older kernels say ENOPROTOOPT, and the worker goes on.
+ */
+static void plain_stream_reads(int listen_fd)
+{
+	int off = 0;
+
+	(void)setsockopt(listen_fd, SOL_SOCKET, SO_PASSCRED, &off, sizeof(off));
+#ifdef SO_PASSPIDFD
+	(void)setsockopt(listen_fd, SOL_SOCKET, SO_PASSPIDFD, &off, sizeof(off));
+#endif
+#ifdef SO_PASSRIGHTS
+	(void)setsockopt(listen_fd, SOL_SOCKET, SO_PASSRIGHTS, &off, sizeof(off));
+#endif
+}
+
 /* One byte to the monitor, which passes it on; then the pipe is closed for good. */
 static void announce_ready(const struct worker_config *cfg)
 {
@@ -560,6 +608,7 @@ int worker_run(const struct worker_config *cfg)
 	}
 	w->cfg = cfg;
 	set_limits(w);
+	plain_stream_reads(cfg->listen_fd);
 	/* Every descriptor the loop needs is made before confinement: afterwards it can't. */
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	w->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -581,6 +630,8 @@ int worker_run(const struct worker_config *cfg)
 	announce_ready(cfg);
 	while (!stop) {
 		int n = epoll_wait(w->epfd, evs, WORKER_EVENTS, -1);
+		int pair_ready = 0, timer_ready = 0;
+
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -590,21 +641,26 @@ int worker_run(const struct worker_config *cfg)
 		w->now = clock_seconds();
 		/* This turn's log lines go out together, before the loop waits again. */
 		log_hold();
-		for (int i = 0; i < n && !stop; i++) {
+		for (int i = 0; i < n; i++) {
 			void *p = evs[i].data.ptr;
-			if (p == &tag_listen) {
+			if (p == &tag_listen)
 				on_listen(w);
-			} else if (p == &tag_pair || p == &tag_timer) {
-				/* Both may close connections that this batch still names. */
-				if (p == &tag_pair)
-					stop = on_pair(w);
-				else
-					on_timer(w);
-				break;
-			} else {
+			else if (p == &tag_pair)
+				pair_ready = 1;
+			else if (p == &tag_timer)
+				timer_ready = 1;
+			else
 				on_conn(w, p, evs[i].events);
-			}
 		}
+		/*
+		 * The timer and the monitor come after the batch: both may close connections it
+		 * names, and no event of it may be dropped: an edge-triggered one would not
+		 * come again.
+		 */
+		if (timer_ready)
+			on_timer(w);
+		if (pair_ready)
+			stop = on_pair(w);
 		timer_update(w);
 		log_flush();
 	}

@@ -20,18 +20,23 @@ struct echo_buf {
 };
 
 enum echo_state {
-	ECHO_READ = 0, /* all echoed; wait until the peer is readable */
+	ECHO_READ = 0, /* all echoed and the socket drained; wait until the peer is readable */
 	ECHO_WRITE,    /* bytes pending; wait until the peer is writable, do not read */
 	ECHO_DONE,     /* the peer finished sending and has everything back: close */
+	ECHO_MORE, /* the budget ran out first: more may be waiting, come back without waiting */
 };
 
 /*
  * echo_read - read what @fd has (up to @budget reads of @scratch_len) and send it back.
- * Returns an echo_state, or -errno when the connection failed (close it).
+ * A read shorter than @scratch_len is taken to mean the socket is drained, which saves the read
+ * that would say EAGAIN: a stream socket's read takes all that is queued, up to its length. Not
+ * quite all: it stops before an out-of-band mark, and its peer's shutdown can stand behind it; so
+ * with @until_eagain (the caller saw EPOLLPRI, EPOLLRDHUP, EPOLLHUP or EPOLLERR) it reads on until
+ * EAGAIN or EOF. Returns an echo_state, or -errno when the connection failed (close it).
  * *@echoed grows by the number of bytes sent back.
  */
 int echo_read(int fd, struct echo_buf *b, char *scratch, size_t scratch_len, unsigned int budget,
-	      uint64_t *echoed);
+	      int until_eagain, uint64_t *echoed);
 
 /* echo_write - send pending bytes; returns ECHO_READ when drained, ECHO_WRITE, or -errno. */
 int echo_write(int fd, struct echo_buf *b, uint64_t *echoed);

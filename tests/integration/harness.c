@@ -354,6 +354,26 @@ int harness_connect(const char *path)
 	return fd;
 }
 
+ssize_t harness_recv(int fd, char *buf, size_t len, int ms)
+{
+	size_t have = 0;
+
+	while (have < len) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		ssize_t n;
+
+		if (poll(&p, 1, ms) != 1)
+			return -1;
+		n = read(fd, buf + have, len - have);
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		have += (size_t)n;
+	}
+	return (ssize_t)have;
+}
+
 int harness_connect_as(const char *path, const struct run_as *as)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))], c = 0;

@@ -85,6 +85,12 @@ int harness_status_field(pid_t pid, const char *field, char *out, size_t len);
 /* harness_connect - a blocking connection to @path, or -1. */
 int harness_connect(const char *path);
 
+/*
+ * harness_recv - read from @fd until @len bytes or EOF, waiting at most @ms for each read.
+ * Returns how many bytes came, or -1 when a wait ran out or a read failed.
+ */
+ssize_t harness_recv(int fd, char *buf, size_t len, int ms);
+
 /* harness_pidfd - a pidfd for any process; harness_pidfd_exited - wait up to @ms for its end. */
 int harness_pidfd(pid_t pid);
 int harness_pidfd_exited(int pidfd, int ms);

@@ -2,7 +2,8 @@
 /*
  * Integration: the echo and the client, with the real binaries — the seed's client pattern,
  * socat, udsecho (arguments, standard input, -v), 200 concurrent clients, a peer that never
- * reads, and every client exit status, including refusals and replies that are not the echo.
+ * reads, bytes that wait behind a shutdown or an out-of-band mark, descriptors refused, and every
+ * client exit status, including refusals and replies that are not the echo.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -212,6 +213,101 @@ static void non_reader_is_bounded(void **state)
 	close(fd);
 }
 
+/*
+ * Connections are edge-triggered: epoll reports each peer once per change. These peers write while
+ * the worker is stopped, so that what they send waits for it all together, in the cases where a
+ * short read does not mean the socket is drained; a worker that took it to mean so would never
+ * come back to the peer.
+ */
+static pid_t stopped_worker(void)
+{
+	pid_t worker = harness_worker_pid(&srv);
+
+	return worker > 0 && kill(worker, SIGSTOP) == 0 ? worker : -1;
+}
+
+/* The peer's last bytes and its shutdown, together: the echo, then the server closes. */
+static void shutdown_behind_the_bytes_is_seen(void **state)
+{
+	pid_t worker = stopped_worker();
+	char got[64];
+	int fd;
+
+	assert_true(worker > 0);
+	fd = harness_connect(srv.path);
+	if (fd >= 0) {
+		send_all(fd, "last words", 10);
+		shutdown(fd, SHUT_WR);
+	}
+	assert_int_equal(kill(worker, SIGCONT), 0);
+	assert_true(fd >= 0);
+	assert_int_equal(harness_recv(fd, got, sizeof(got), HARNESS_TIMEOUT_MS), 10);
+	assert_memory_equal(got, "last words", 10);
+	close(fd);
+}
+
+/* An out-of-band byte between two writes: the read stops at it, the rest still comes back. */
+static void out_of_band_byte_does_not_stall(void **state)
+{
+	pid_t worker = stopped_worker();
+	char got[8];
+	int fd, oob = -1;
+
+	assert_true(worker > 0);
+	fd = harness_connect(srv.path);
+	if (fd >= 0) {
+		send_all(fd, "abc", 3);
+		oob = (int)send(fd, "d", 1, MSG_OOB);
+		send_all(fd, "efg", 3);
+	}
+	assert_int_equal(kill(worker, SIGCONT), 0);
+	assert_true(fd >= 0);
+	if (oob < 0) {
+		fprintf(stderr, "skipped: no AF_UNIX out-of-band data here: %s\n", strerror(errno));
+		close(fd);
+		skip();
+	}
+	/* The out-of-band byte is not part of the stream. */
+	assert_int_equal(harness_recv(fd, got, 6, HARNESS_TIMEOUT_MS), 6);
+	assert_memory_equal(got, "abcefg", 6);
+	close(fd);
+}
+
+/*
+ * A peer cannot pass descriptors to the worker: its sendmsg(2) with SCM_RIGHTS fails, and the
+ * connection goes on. Kernels before 6.16 cannot refuse them (no SO_PASSRIGHTS): skipped there.
+ */
+static void descriptors_are_refused(void **state)
+{
+	char control[CMSG_SPACE(sizeof(int))] = {0}, got[4];
+	struct iovec iov = {.iov_base = "fd", .iov_len = 2};
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = control,
+			   .msg_controllen = sizeof(control)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	int fd = harness_connect(srv.path), passed = STDIN_FILENO, v;
+	socklen_t vlen = sizeof(v);
+
+	assert_true(fd >= 0);
+	if (getsockopt(fd, SOL_SOCKET, 83 /* SO_PASSRIGHTS */, &v, &vlen) < 0) {
+		fprintf(stderr, "skipped: this kernel cannot refuse descriptors: %s\n",
+			strerror(errno));
+		close(fd);
+		skip();
+	}
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &passed, sizeof(passed));
+	assert_int_equal(sendmsg(fd, &m, MSG_NOSIGNAL), -1);
+	assert_int_equal(errno, EPERM);
+	send_all(fd, "ok", 2);
+	assert_int_equal(harness_recv(fd, got, 2, HARNESS_TIMEOUT_MS), 2);
+	assert_memory_equal(got, "ok", 2);
+	close(fd);
+}
+
 static void no_server_is_69(void **state)
 {
 	char path[100], err[512];
@@ -341,6 +437,9 @@ int main(void)
 		cmocka_unit_test(udsecho_streams_stdin),
 		cmocka_unit_test(two_hundred_concurrent_clients),
 		cmocka_unit_test(non_reader_is_bounded),
+		cmocka_unit_test(shutdown_behind_the_bytes_is_seen),
+		cmocka_unit_test(out_of_band_byte_does_not_stall),
+		cmocka_unit_test(descriptors_are_refused),
 		cmocka_unit_test(no_server_is_69),
 		cmocka_unit_test(filesystem_refusal_is_explained),
 		cmocka_unit_test(client_exit_statuses),

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Integration: udsechod under a service manager, played by the test — a listening socket passed
- * as fd 3 with LISTEN_PID/LISTEN_FDS (sd_listen_fds), READY/RELOADING/STOPPING datagrams on
- * NOTIFY_SOCKET (sd_notify), "<N>" priorities when JOURNAL_STREAM names stderr, and the status
- * line SIGUSR1 asks for.
+ * as fd 3 with LISTEN_PID/LISTEN_FDS (sd_listen_fds), also with SO_PASSCRED set on it,
+ * READY/RELOADING/STOPPING datagrams on NOTIFY_SOCKET (sd_notify), "<N>" priorities when
+ * JOURNAL_STREAM names stderr, and the status line SIGUSR1 asks for.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -126,6 +126,46 @@ static void activated_socket_is_used_and_left_to_the_unit(void **state)
 	assert_true(harness_wait_log(&s, "--socket /run/elsewhere.sock is ignored", 1000));
 	assert_false(harness_wait_log(&s, "--mode are ignored", 0));
 	harness_server_stop(&s);
+	harness_rmtree(s.dir);
+}
+
+/*
+ * A unit socket with PassCredentials=yes: accepted sockets inherit SO_PASSCRED, and with it a read
+ * stops wherever the writer changes. Two processes write on one connection while the worker is
+ * stopped; both writes come back, so the read did not stop between them.
+ */
+static void passed_credentials_do_not_split_reads(void **state)
+{
+	struct server s;
+	const char *args[] = {"--mode", "0600", NULL};
+	int lfd, on = 1, fd, status;
+	pid_t worker, writer;
+	char got[8];
+
+	harness_tmpdir(s.dir, sizeof(s.dir));
+	snprintf(s.path, sizeof(s.path), "%s/unit.sock", s.dir);
+	lfd = unit_socket(s.path, 0666, 1);
+	assert_int_equal(setsockopt(lfd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)), 0);
+	assert_int_equal(start_activated(&s, lfd, args), 0);
+	close(lfd);
+	worker = harness_worker_pid(&s);
+	assert_true(worker > 0);
+	assert_int_equal(kill(worker, SIGSTOP), 0);
+	fd = harness_connect(s.path);
+	if (fd >= 0 && write(fd, "one", 3) == 3) {
+		writer = fork();
+		if (writer == 0)
+			_exit(write(fd, "two", 3) == 3 ? 0 : 1);
+		if (writer > 0)
+			waitpid(writer, &status, 0);
+	}
+	assert_int_equal(kill(worker, SIGCONT), 0);
+	assert_true(fd >= 0);
+	assert_int_equal(harness_recv(fd, got, 6, HARNESS_TIMEOUT_MS), 6);
+	assert_memory_equal(got, "onetwo", 6);
+	close(fd);
+	status = harness_server_stop(&s);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	harness_rmtree(s.dir);
 }
 
@@ -254,6 +294,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(activated_socket_is_used_and_left_to_the_unit,
 					  harness_teardown),
+		cmocka_unit_test_teardown(passed_credentials_do_not_split_reads, harness_teardown),
 		cmocka_unit_test_teardown(a_socket_that_does_not_listen_is_refused,
 					  harness_teardown),
 		cmocka_unit_test_teardown(readiness_reload_and_stop_are_notified, harness_teardown),

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -83,7 +84,7 @@ static void read_available(int fd, unsigned char *buf, size_t total, size_t *don
 static int step(int fd, int state, struct echo_buf *b, char *scratch, uint64_t *echoed)
 {
 	int r = state == ECHO_WRITE ? echo_write(fd, b, echoed)
-				    : echo_read(fd, b, scratch, SCRATCH, 16, echoed);
+				    : echo_read(fd, b, scratch, SCRATCH, 16, 0, echoed);
 
 	assert_true(r >= 0);
 	assert_true(echo_pending(b) <= SCRATCH);
@@ -140,13 +141,13 @@ static void echoes_whole_and_in_order(void **state)
 	make_pair(sv, 0);
 	assert_int_equal(write(sv[1], "hello, ", 7), 7);
 	assert_int_equal(write(sv[1], "world\n", 6), 6);
-	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 16, &echoed), ECHO_READ);
+	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 16, 0, &echoed), ECHO_READ);
 	assert_int_equal(echoed, 13);
 	assert_int_equal(echo_pending(&b), 0);
 	assert_int_equal(read(sv[1], back, sizeof(back)), 13);
 	assert_memory_equal(back, "hello, world\n", 13);
 	/* Nothing more to read: ECHO_READ, nothing sent. */
-	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 16, &echoed), ECHO_READ);
+	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 16, 0, &echoed), ECHO_READ);
 	assert_int_equal(echoed, 13);
 	assert_int_equal(inq(sv[1]), 0);
 	close(sv[0]);
@@ -168,7 +169,7 @@ static void short_read_is_echoed_at_once(void **state)
 
 	make_pair(sv, 0);
 	assert_int_equal(write(sv[1], "ab", 2), 2);
-	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 1, &echoed), ECHO_READ);
+	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 1, 0, &echoed), ECHO_READ);
 	assert_int_equal(inq(sv[1]), 2);
 	assert_int_equal(echoed, 2);
 	assert_int_equal(read(sv[1], back, sizeof(back)), 2);
@@ -178,18 +179,23 @@ static void short_read_is_echoed_at_once(void **state)
 	for (size_t i = 0; i < sizeof(big); i++)
 		big[i] = (char)pattern(i);
 	assert_int_equal(write(sv[1], big, sizeof(big)), sizeof(big));
-	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 1, &echoed), ECHO_READ);
+	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 1, 0, &echoed), ECHO_MORE);
 	assert_int_equal(inq(sv[1]), SCRATCH);
 	assert_int_equal(inq(sv[0]), sizeof(big) - SCRATCH);
-	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 16, &echoed), ECHO_READ);
+	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 16, 0, &echoed), ECHO_READ);
 	assert_int_equal(inq(sv[0]), 0);
 	assert_int_equal(echoed, 2 + sizeof(big));
 	assert_int_equal(read(sv[1], back, sizeof(back)), sizeof(back));
 	assert_memory_equal(back, big, sizeof(big));
-	/* A zero budget reads nothing. */
+	/* A zero budget reads nothing, and says there may be more. */
 	assert_int_equal(write(sv[1], "z", 1), 1);
-	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 0, &echoed), ECHO_READ);
+	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 0, 0, &echoed), ECHO_MORE);
 	assert_int_equal(inq(sv[0]), 1);
+	/* Told to read until EAGAIN: past the short read, to EAGAIN, and the peer is still there.
+	 */
+	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 16, 1, &echoed), ECHO_READ);
+	assert_int_equal(inq(sv[0]), 0);
+	assert_int_equal(echoed, 2 + sizeof(big) + 1);
 	close(sv[0]);
 	close(sv[1]);
 }
@@ -203,28 +209,70 @@ static void eof_gives_done(void **state)
 
 	make_pair(sv, 0);
 	assert_int_equal(shutdown(sv[1], SHUT_WR), 0);
-	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 16, &echoed), ECHO_DONE);
+	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 16, 0, &echoed), ECHO_DONE);
 	assert_int_equal(echoed, 0);
 	close(sv[0]);
 	close(sv[1]);
 
-	/* The last bytes before EOF come back, then ECHO_DONE. */
-	make_pair(sv, 0);
-	assert_int_equal(write(sv[1], "bye", 3), 3);
-	assert_int_equal(shutdown(sv[1], SHUT_WR), 0);
-	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 16, &echoed), ECHO_READ);
-	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 16, &echoed), ECHO_DONE);
-	assert_int_equal(echoed, 3);
-	assert_int_equal(read(sv[1], back, sizeof(back)), 3);
-	assert_memory_equal(back, "bye", 3);
-	close(sv[0]);
-	close(sv[1]);
+	/*
+	 * The last bytes before EOF come back, then ECHO_DONE: at the next call, or at once when
+	 * told to read past a short read until EAGAIN or EOF.
+	 */
+	for (int until_eagain = 0; until_eagain <= 1; until_eagain++) {
+		echoed = 0;
+		make_pair(sv, 0);
+		assert_int_equal(write(sv[1], "bye", 3), 3);
+		assert_int_equal(shutdown(sv[1], SHUT_WR), 0);
+		if (!until_eagain)
+			assert_int_equal(
+				echo_read(sv[0], &b, scratch, sizeof(scratch), 16, 0, &echoed),
+				ECHO_READ);
+		assert_int_equal(
+			echo_read(sv[0], &b, scratch, sizeof(scratch), 16, until_eagain, &echoed),
+			ECHO_DONE);
+		assert_int_equal(echoed, 3);
+		assert_int_equal(read(sv[1], back, sizeof(back)), 3);
+		assert_memory_equal(back, "bye", 3);
+		close(sv[0]);
+		close(sv[1]);
+	}
 
 	/* A peer that closed entirely, having read everything, is also just done. */
 	make_pair(sv, 0);
 	close(sv[1]);
-	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 16, &echoed), ECHO_DONE);
+	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 16, 0, &echoed), ECHO_DONE);
 	close(sv[0]);
+}
+
+/*
+ * Why the worker reads until EAGAIN after EPOLLPRI: the kernel ends a read before an out-of-band
+ * mark, bytes still queued behind it. The out-of-band byte itself is not part of the stream.
+ */
+static void out_of_band_mark_ends_a_read(void **state)
+{
+	int sv[2];
+	char scratch[SCRATCH], back[8];
+	struct echo_buf b = {0};
+	uint64_t echoed = 0;
+
+	make_pair(sv, 0);
+	assert_int_equal(write(sv[1], "abc", 3), 3);
+	if (send(sv[1], "d", 1, MSG_OOB) < 0) {
+		fprintf(stderr, "skipped: no AF_UNIX out-of-band data here: %s\n", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		skip();
+	}
+	assert_int_equal(write(sv[1], "efg", 3), 3);
+	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 16, 0, &echoed), ECHO_READ);
+	assert_int_equal(echoed, 3);
+	assert_true(inq(sv[0]) > 0);
+	assert_int_equal(echo_read(sv[0], &b, scratch, sizeof(scratch), 16, 1, &echoed), ECHO_READ);
+	assert_int_equal(echoed, 6);
+	assert_int_equal(read(sv[1], back, sizeof(back)), 6);
+	assert_memory_equal(back, "abcefg", 6);
+	close(sv[0]);
+	close(sv[1]);
 }
 
 static void peer_that_does_not_read(void **state)
@@ -249,8 +297,8 @@ static void peer_that_does_not_read(void **state)
 		assert_true(rounds < 10000);
 		write_until_full(sv[1], out, cap, &sent);
 		assert_true(sent < cap);
-		r = echo_read(sv[0], &b, scratch, SCRATCH, 64, &echoed);
-		assert_true(r == ECHO_READ || r == ECHO_WRITE);
+		r = echo_read(sv[0], &b, scratch, SCRATCH, 64, 0, &echoed);
+		assert_true(r == ECHO_READ || r == ECHO_MORE || r == ECHO_WRITE);
 	}
 	pending = echo_pending(&b);
 	assert_true(pending > 0);
@@ -266,7 +314,8 @@ static void peer_that_does_not_read(void **state)
 	assert_int_equal(echoed + pending + (size_t)queued, sent);
 	echoed_then = echoed;
 	for (int i = 0; i < 5; i++) {
-		assert_int_equal(echo_read(sv[0], &b, scratch, SCRATCH, 64, &echoed), ECHO_WRITE);
+		assert_int_equal(echo_read(sv[0], &b, scratch, SCRATCH, 64, 0, &echoed),
+				 ECHO_WRITE);
 		assert_int_equal(inq(sv[0]), queued);
 		assert_int_equal(echo_pending(&b), pending);
 		assert_int_equal(echoed, echoed_then);
@@ -318,7 +367,7 @@ static void closed_peer_is_an_error_not_sigpipe(void **state)
 	make_pair(sv, 0);
 	assert_int_equal(write(sv[1], "gone", 4), 4);
 	close(sv[1]);
-	r = echo_read(sv[0], &b, scratch, sizeof(scratch), 16, &echoed);
+	r = echo_read(sv[0], &b, scratch, sizeof(scratch), 16, 0, &echoed);
 	assert_true(r == -EPIPE || r == -ECONNRESET);
 	assert_int_equal(echoed, 0);
 	echo_release(&b);
@@ -332,7 +381,7 @@ static void closed_peer_is_an_error_not_sigpipe(void **state)
 		assert_true(rounds < 10000);
 		if (write(sv[1], big, sizeof(big)) < 0)
 			assert_int_equal(errno, EAGAIN);
-		r = echo_read(sv[0], &b, scratch, sizeof(scratch), 64, &echoed);
+		r = echo_read(sv[0], &b, scratch, sizeof(scratch), 64, 0, &echoed);
 		assert_true(r >= 0);
 	}
 	assert_true(echo_pending(&b) > 0);
@@ -344,7 +393,7 @@ static void closed_peer_is_an_error_not_sigpipe(void **state)
 	assert_true(r == -EPIPE || r == -ECONNRESET);
 	echo_release(&b);
 	assert_int_equal(echo_pending(&b), 0);
-	r = echo_read(sv[0], &b, scratch, sizeof(scratch), 16, &echoed);
+	r = echo_read(sv[0], &b, scratch, sizeof(scratch), 16, 0, &echoed);
 	assert_true(r < 0 || r == ECHO_DONE);
 	close(sv[0]);
 
@@ -372,6 +421,7 @@ int main(void)
 		cmocka_unit_test(echoes_whole_and_in_order),
 		cmocka_unit_test(short_read_is_echoed_at_once),
 		cmocka_unit_test(eof_gives_done),
+		cmocka_unit_test(out_of_band_mark_ends_a_read),
 		cmocka_unit_test(peer_that_does_not_read),
 		cmocka_unit_test(closed_peer_is_an_error_not_sigpipe),
 		cmocka_unit_test(release_and_pending),

@@ -115,6 +115,12 @@ static void conn_close(struct worker *w, struct conn *c, const char *why)
 	set_accepting(w, 1);
 }
 
+/* A connection failed with -@err: closed, and the log says why. */
+static void conn_fail(struct worker *w, struct conn *c, int err)
+{
+	conn_close(w, c, err == -ENOMEM ? "out-of-memory" : strerror(-err));
+}
+
 /*
  * Connections are edge-triggered: epoll reports a peer once per change, so a turn costs no second
  * look at a socket just drained (level-triggered epoll polls every socket it reported again at the
@@ -130,18 +136,24 @@ static int conn_watch(struct worker *w, int op, struct conn *c, uint32_t events)
 	return watch(w, op, c->fd, events | more, c);
 }
 
+/* Watch @c for @events from now on; a connection epoll cannot watch would never be served. */
 static void conn_set_events(struct worker *w, struct conn *c, uint32_t events, int rearm)
 {
+	int r;
+
 	if (c->events == events && !rearm)
 		return;
-	if (conn_watch(w, EPOLL_CTL_MOD, c, events) == 0)
+	r = conn_watch(w, EPOLL_CTL_MOD, c, events);
+	if (r < 0)
+		conn_fail(w, c, r);
+	else
 		c->events = events;
 }
 
 static void conn_after(struct worker *w, struct conn *c, int state)
 {
 	if (state < 0) {
-		conn_close(w, c, state == -ENOMEM ? "out-of-memory" : strerror(-state));
+		conn_fail(w, c, state);
 		return;
 	}
 	switch (state) {

@@ -9,6 +9,8 @@
  * When the service manager connected standard error to the journal (JOURNAL_STREAM matches it),
  * each line starts with its syslog priority, "<3>" to "<7>", as sd-daemon(3) describes, and the
  * program name is left to the journal.
+ * Lines are formatted without stdio for the conversions they use (see format()), since every
+ * connection writes two; anything else goes to vsnprintf().
  * Runs in every process, inside the worker's sandbox too: it only formats into a stack buffer and
  * writes to fd 2. It never opens, allocates or resolves anything.
  */
@@ -112,8 +114,7 @@ static void put_padding(struct line *l, char c, size_t n)
 		put(l, &c, 1);
 }
 
-/* A number in @base (8, 10 or 16), at least @width wide, padded with zeros or spaces as printf(3)
- * does. */
+/* A number in @base (8, 10 or 16), at least @width wide, padded as printf(3) pads it. */
 static void put_number(struct line *l, unsigned long long v, int negative, unsigned int base,
 		       size_t width, int zero)
 {

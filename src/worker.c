@@ -62,6 +62,7 @@ struct worker {
 	struct conn *conns;
 	struct policy *policy;
 	int need_groups; /* the policy has group rules: read every peer's groups */
+	int edge;	 /* connections are edge-triggered (see conn_watch) */
 	uint64_t allowed, denied, revoked, busy; /* since start, for the status line */
 	struct worker_limits limits;		 /* the configured ones, defaults filled in */
 	struct uidcount per_uid;
@@ -122,18 +123,22 @@ static void conn_fail(struct worker *w, struct conn *c, int err)
 }
 
 /*
- * Connections are edge-triggered: epoll reports a peer once per change, so a turn costs no second
- * look at a socket just drained (level-triggered epoll polls every socket it reported again at the
- * next wait, to see whether it is still ready). In return, the loop must never stop reading before
- * the socket is drained without saying so: echo_read() reads until a short read, or until EAGAIN or
- * EOF after a shutdown or an out-of-band mark (EPOLLRDHUP, EPOLLHUP, EPOLLPRI), and a spent budget
- * re-arms the socket, which has epoll look at it once more.
+ * Connections are edge-triggered where the kernel allows (see plain_stream_reads): epoll reports a
+ * peer once per change, so a turn costs no second look at a socket just drained (level-triggered
+ * epoll polls every socket it reported again at the next wait, to see whether it is still ready).
+ * In return, the loop must never stop reading before the socket is drained without saying so:
+ * echo_read() reads until a short read, or until EAGAIN or EOF after a shutdown or an out-of-band
+ * mark (EPOLLRDHUP, EPOLLHUP, EPOLLPRI), and a spent budget re-arms the socket, which has epoll
+ * look at it once more. A connection waiting to write is watched for EPOLLOUT alone: a shutdown
+ * it cannot act on must not wake a level-triggered loop again and again.
  */
 static int conn_watch(struct worker *w, int op, struct conn *c, uint32_t events)
 {
-	uint32_t more = EPOLLET | EPOLLRDHUP | (events & EPOLLIN ? EPOLLPRI : 0);
-
-	return watch(w, op, c->fd, events | more, c);
+	if (events & EPOLLIN)
+		events |= EPOLLRDHUP | EPOLLPRI;
+	if (w->edge)
+		events |= EPOLLET;
+	return watch(w, op, c->fd, events, c);
 }
 
 /* Watch @c for @events from now on; a connection epoll cannot watch would never be served. */
@@ -579,14 +584,15 @@ static void set_limits(struct worker *w)
 #endif
 
 /*
- * A short read must mean the socket is drained (see conn_watch), but a read also ends where the
- * writer changes while SO_PASSCRED or SO_PASSPIDFD is on, and after a message that carries
- * descriptors. Accepted sockets inherit these options from the listening socket, which a service
- * manager may have set: credentials passing off (SO_PEERCRED says who the peer is), and
- * descriptors refused where the kernel can (SO_PASSRIGHTS, Linux 6.16): a peer's sendmsg(2) with
- * SCM_RIGHTS then fails with EPERM. Older kernels say ENOPROTOOPT, and the worker goes on.
+ * A short read must mean the socket is drained for connections to be edge-triggered (see
+ * conn_watch), but a read also ends where the writer changes while SO_PASSCRED or SO_PASSPIDFD is
+ * on, and after a message that carries descriptors. Accepted sockets inherit these options from
+ * the listening socket, which a service manager may have set: credentials passing off
+ * (SO_PEERCRED says who the peer is), and descriptors refused (SO_PASSRIGHTS): a peer's
+ * sendmsg(2) with SCM_RIGHTS then fails with EPERM. Returns whether descriptors are refused: a
+ * kernel before Linux 6.16 cannot, and its connections stay level-triggered.
  */
-static void plain_stream_reads(int listen_fd)
+static int plain_stream_reads(int listen_fd)
 {
 	int off = 0;
 
@@ -595,8 +601,12 @@ static void plain_stream_reads(int listen_fd)
 	(void)setsockopt(listen_fd, SOL_SOCKET, SO_PASSPIDFD, &off, sizeof(off));
 #endif
 #ifdef SO_PASSRIGHTS
-	(void)setsockopt(listen_fd, SOL_SOCKET, SO_PASSRIGHTS, &off, sizeof(off));
+	if (setsockopt(listen_fd, SOL_SOCKET, SO_PASSRIGHTS, &off, sizeof(off)) == 0)
+		return 1;
 #endif
+	log_notice("worker: this kernel cannot refuse descriptors (SO_PASSRIGHTS, Linux 6.16): "
+		   "connections are level-triggered");
+	return 0;
 }
 
 /* One byte to the monitor, which passes it on; then the pipe is closed for good. */
@@ -620,7 +630,7 @@ int worker_run(const struct worker_config *cfg)
 	}
 	w->cfg = cfg;
 	set_limits(w);
-	plain_stream_reads(cfg->listen_fd);
+	w->edge = plain_stream_reads(cfg->listen_fd);
 	/* Every descriptor the loop needs is made before confinement: afterwards it can't. */
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	w->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);

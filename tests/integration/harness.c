@@ -5,6 +5,7 @@
 #include <ftw.h>
 #include <grp.h>
 #include <poll.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,12 +83,32 @@ void harness_rmtree(const char *dir)
 		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/*
+ * A kernel before Linux 6.16, as far as SO_PASSRIGHTS goes: setsockopt(2) with it fails with
+ * ENOPROTOOPT. A seccomp filter the process and its children keep; everything else is allowed.
+ */
+static void without_passrights(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+
+	if (!ctx ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOPROTOOPT), SCMP_SYS(setsockopt), 2,
+			     SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET), SCMP_A2(SCMP_CMP_EQ, 83)) < 0 ||
+	    seccomp_load(ctx) < 0) {
+		fprintf(stderr, "harness: cannot load the filter that hides SO_PASSRIGHTS\n");
+		_exit(118);
+	}
+	seccomp_release(ctx);
+}
+
 static void become(const struct run_as *as)
 {
 	struct rlimit rl;
 
 	if (!as)
 		return;
+	if (as->no_passrights)
+		without_passrights();
 	rl.rlim_cur = rl.rlim_max = as->nofile;
 	if (as->nofile && setrlimit(RLIMIT_NOFILE, &rl) < 0) {
 		perror("harness: setrlimit");

@@ -27,6 +27,7 @@ struct run_as {
 	size_t ngroups;
 	const gid_t *groups;
 	unsigned long nofile; /* RLIMIT_NOFILE, soft and hard, for the process; 0: inherited */
+	int no_passrights;    /* setsockopt(SO_PASSRIGHTS) fails, as before Linux 6.16 */
 };
 
 /* harness_is_root - 1 as root; otherwise print why @what is skipped and return 0. */

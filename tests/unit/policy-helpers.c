@@ -112,6 +112,17 @@ int test_compile(const char *text, const struct policy_reader *reader, struct di
 	return r;
 }
 
+struct policy *test_compile_ok(const char *text)
+{
+	struct diag_list d;
+	struct policy *p;
+
+	diag_list_init(&d);
+	assert_int_equal(test_compile(text, NULL, &d, &p), 0);
+	diag_list_free(&d);
+	return p;
+}
+
 void assert_diags(const struct diag_list *diags, const char *const *expected)
 {
 	size_t n = 0;

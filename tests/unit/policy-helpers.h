@@ -30,6 +30,9 @@ struct policy_reader test_reader(const struct memfile *files);
 int test_compile(const char *text, const struct policy_reader *reader, struct diag_list *diags,
 		 struct policy **out);
 
+/* Compile @text, which must be valid (asserted), with no includes. */
+struct policy *test_compile_ok(const char *text);
+
 /* Assert that @diags holds exactly the NULL-terminated formatted lines in @expected. */
 void assert_diags(const struct diag_list *diags, const char *const *expected);
 

@@ -20,17 +20,6 @@
 #include "policy-helpers.h"
 #include "src/policy-private.h"
 
-static struct policy *compile(const char *text)
-{
-	struct diag_list d;
-	struct policy *p;
-
-	diag_list_init(&d);
-	assert_int_equal(test_compile(text, NULL, &d, &p), 0);
-	diag_list_free(&d);
-	return p;
-}
-
 static void verdict(const struct policy *p, struct peer_cred c, int allow, long rule)
 {
 	struct policy_verdict v = policy_eval(p, &c);
@@ -41,10 +30,10 @@ static void verdict(const struct policy *p, struct peer_cred c, int allow, long 
 
 static void first_match_wins(void **state)
 {
-	struct policy *p = compile("deny user mallory\n"
-				   "allow user 1000-1999\n"
-				   "deny user alice\n"
-				   "allow group wheel\n");
+	struct policy *p = test_compile_ok("deny user mallory\n"
+					   "allow user 1000-1999\n"
+					   "deny user alice\n"
+					   "allow group wheel\n");
 
 	verdict(p, test_cred(1666, 100, NULL, 0), 0, 0); /* mallory, denied first */
 	verdict(p, test_cred(1000, 100, NULL, 0), 1, 1); /* alice, allowed before her deny */
@@ -60,8 +49,8 @@ static void groups_primary_and_supplementary(void **state)
 	static const gid_t wheel[] = {100, 10, 7};
 	static const gid_t near[] = {9, 11, 49, 61};
 	static const gid_t inrange[] = {3, 55};
-	struct policy *p = compile("allow group wheel\n"
-				   "deny group 50-60\n");
+	struct policy *p = test_compile_ok("allow group wheel\n"
+					   "deny group 50-60\n");
 
 	verdict(p, test_cred(5000, 10, NULL, 0), 1, 0);	    /* primary */
 	verdict(p, test_cred(5000, 100, wheel, 3), 1, 0);   /* supplementary */
@@ -74,7 +63,7 @@ static void groups_primary_and_supplementary(void **state)
 
 static void many_groups(void **state)
 {
-	struct policy *p = compile("allow group 77777\n");
+	struct policy *p = test_compile_ok("allow group 77777\n");
 	gid_t *g = malloc(5000 * sizeof(*g));
 	struct peer_cred c = {.uid = 1, .gid = 1, .groups = g, .ngroups = 5000};
 
@@ -90,9 +79,9 @@ static void many_groups(void **state)
 static void values_any_selectors_all(void **state)
 {
 	static const gid_t staff[] = {50};
-	struct policy *p = compile("allow user alice bob 3000-3999\n"
-				   "allow group staff user 1000-1999 2500\n"
-				   "allow group wheel group users\n");
+	struct policy *p = test_compile_ok("allow user alice bob 3000-3999\n"
+					   "allow group staff user 1000-1999 2500\n"
+					   "allow group wheel group users\n");
 
 	verdict(p, test_cred(1000, 1, NULL, 0), 1, 0);
 	verdict(p, test_cred(1001, 1, NULL, 0), 1, 0);
@@ -112,9 +101,9 @@ static void values_any_selectors_all(void **state)
 
 static void id_edges(void **state)
 {
-	struct policy *p = compile("deny user 0\n"
-				   "allow user 4294967294\n"
-				   "allow group 0-1 4294967293-4294967294\n");
+	struct policy *p = test_compile_ok("deny user 0\n"
+					   "allow user 4294967294\n"
+					   "allow group 0-1 4294967293-4294967294\n");
 
 	verdict(p, test_cred(0, 0, NULL, 0), 0, 0);
 	verdict(p, test_cred(4294967294u, 5, NULL, 0), 1, 1);
@@ -129,13 +118,13 @@ static void id_edges(void **state)
 
 static void all_rules(void **state)
 {
-	struct policy *p = compile("allow user root\ndeny all\n");
+	struct policy *p = test_compile_ok("allow user root\ndeny all\n");
 
 	verdict(p, test_cred(0, 0, NULL, 0), 1, 0);
 	verdict(p, test_cred(1, 0, NULL, 0), 0, 1);
 	verdict(p, test_cred(4294967295u, 0, NULL, 0), 0, 1);
 	policy_free(p);
-	p = compile("deny user mallory\nallow all\n");
+	p = test_compile_ok("deny user mallory\nallow all\n");
 	verdict(p, test_cred(1666, 0, NULL, 0), 0, 0);
 	verdict(p, test_cred(1, 0, NULL, 0), 1, 1);
 	policy_free(p);
@@ -309,7 +298,7 @@ static void check_against_model(const struct model_rule *rules, int n, const cha
 	struct policy *v[VARIANTS];
 	gid_t *g = malloc((max_groups + 1) * sizeof(*g));
 
-	v[0] = compile(text);
+	v[0] = test_compile_ok(text);
 	assert_int_equal(v[0]->ix_all != NULL, indexed);
 	v[1] = wire_copy(v[0]);
 	assert_int_equal(v[1]->ix_all != NULL, indexed);
@@ -397,7 +386,7 @@ static void nested_group_ranges_fall_back_for_the_gid_part(void **state)
 		rules[i].hi[0][0] = i % 10 ? 69 + (unsigned)(RULES - i) : (unsigned)i % 50;
 		s = model_text(s, &rules[i]);
 	}
-	p = compile(text);
+	p = test_compile_ok(text);
 	assert_non_null(p->ix_all);
 	assert_true(p->ix_gid.whole);
 	assert_true(is_cut(&p->ix_uid));
@@ -455,7 +444,7 @@ static void ten_thousand_mixed_rules(void **state)
 		}
 		s = model_text(s, r);
 	}
-	p = compile(text);
+	p = test_compile_ok(text);
 	q = wire_copy(p);
 	assert_true(is_cut(&p->ix_uid) && is_cut(&p->ix_gid));
 	assert_true(is_cut(&q->ix_uid) && is_cut(&q->ix_gid));

@@ -23,17 +23,6 @@ static const char sample[] = "allow user root\n"
 			     "allow group users staff\n"
 			     "deny all\n";
 
-static struct policy *compile(const char *text)
-{
-	struct diag_list d;
-	struct policy *p;
-
-	diag_list_init(&d);
-	assert_int_equal(test_compile(text, NULL, &d, &p), 0);
-	diag_list_free(&d);
-	return p;
-}
-
 static void encode(const struct policy *p, unsigned char **buf, size_t *len)
 {
 	void *b;
@@ -72,7 +61,7 @@ static void round_trip(void **state)
 	};
 
 	for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
-		struct policy *p = compile(texts[t]), *q;
+		struct policy *p = test_compile_ok(texts[t]), *q;
 		unsigned char *buf, *again;
 		size_t len, len2;
 
@@ -121,7 +110,7 @@ static void round_trip_builtin(void **state)
 
 static void every_truncation(void **state)
 {
-	struct policy *p = compile(sample), *q;
+	struct policy *p = test_compile_ok(sample), *q;
 	unsigned char *buf;
 	size_t len;
 
@@ -141,7 +130,7 @@ static void every_truncation(void **state)
 
 static void every_bit_flip(void **state)
 {
-	struct policy *p = compile(sample), *q;
+	struct policy *p = test_compile_ok(sample), *q;
 	unsigned char *buf, *again;
 	size_t len, len2, accepted = 0;
 
@@ -233,7 +222,7 @@ static void crafted(void **state)
 		{OFF_HI, 0xffffffff},
 		{OFF_LO, 0xffffffff},
 	};
-	struct policy *p = compile("allow user 1\n"), *q;
+	struct policy *p = test_compile_ok("allow user 1\n"), *q;
 	unsigned char *buf, *copy;
 	size_t len;
 
@@ -267,7 +256,7 @@ static void crafted(void **state)
 
 static void unsorted_ranges_refused(void **state)
 {
-	struct policy *p = compile("allow user 1 5\n"), *q;
+	struct policy *p = test_compile_ok("allow user 1 5\n"), *q;
 	unsigned char *buf;
 	size_t len;
 

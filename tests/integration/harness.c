@@ -101,7 +101,7 @@ static void without_passrights(void)
 	seccomp_release(ctx);
 }
 
-static void become(const struct run_as *as)
+void harness_become(const struct run_as *as)
 {
 	struct rlimit rl;
 
@@ -147,7 +147,7 @@ pid_t harness_spawn(char *const argv[], const struct run_as *as, const char *in,
 		redirect(2, err, O_WRONLY | O_CREAT | O_APPEND);
 		if (fd3 == 3 ? fcntl(3, F_SETFD, 0) < 0 : fd3 >= 0 && dup2(fd3, 3) < 0)
 			_exit(122);
-		become(as);
+		harness_become(as);
 		execv(argv[0], argv);
 		perror(argv[0]);
 		_exit(123);
@@ -412,7 +412,7 @@ int harness_connect_as(const char *path, const struct run_as *as)
 	if (pid == 0) {
 		int cfd;
 		close(sv[0]);
-		become(as);
+		harness_become(as);
 		cfd = harness_connect(path);
 		if (cfd < 0)
 			_exit(1);

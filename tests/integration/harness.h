@@ -30,6 +30,12 @@ struct run_as {
 	int no_passrights;    /* setsockopt(SO_PASSRIGHTS) fails, as before Linux 6.16 */
 };
 
+/*
+ * harness_become - in a child process: take on @as (its limits, its filter, its ids). The child
+ * exits with a status over 117 when it cannot.
+ */
+void harness_become(const struct run_as *as);
+
 /* harness_is_root - 1 as root; otherwise print why @what is skipped and return 0. */
 int harness_is_root(const char *what);
 

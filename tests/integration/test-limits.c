@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <grp.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -70,18 +69,10 @@ static void served(int fd)
 /* Everything @fd says until EOF, bounded. */
 static void read_all(int fd, char *buf, size_t len)
 {
-	size_t have = 0;
+	ssize_t n = harness_recv(fd, buf, len - 1, HARNESS_TIMEOUT_MS);
 
-	for (;;) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		ssize_t n;
-		assert_int_equal(poll(&p, 1, HARNESS_TIMEOUT_MS), 1);
-		n = read(fd, buf + have, len - 1 - have);
-		if (n <= 0)
-			break;
-		have += (size_t)n;
-	}
-	buf[have] = '\0';
+	assert_true(n >= 0);
+	buf[n] = '\0';
 }
 
 static void max_connections(void **state)
@@ -294,6 +285,7 @@ static void descriptor_exhaustion_does_not_spin(void **state)
  */
 static void lower_data_limit(pid_t pid, unsigned long kib)
 {
+	struct run_as same = {0};
 	char field[128];
 	unsigned int uid, gid;
 	int status;
@@ -303,15 +295,14 @@ static void lower_data_limit(pid_t pid, unsigned long kib)
 	assert_int_equal(sscanf(field, "%u", &uid), 1);
 	assert_int_equal(harness_status_field(pid, "Gid", field, sizeof(field)), 0);
 	assert_int_equal(sscanf(field, "%u", &gid), 1);
+	same.uid = uid;
+	same.gid = gid;
 	child = fork();
 	assert_true(child >= 0);
 	if (child == 0) {
 		struct rlimit rl = {kib * 1024, kib * 1024};
-		_exit(setgroups(0, NULL) == 0 && setresgid(gid, gid, gid) == 0 &&
-				      setresuid(uid, uid, uid) == 0 &&
-				      prlimit(pid, RLIMIT_DATA, &rl, NULL) == 0
-			      ? 0
-			      : 1);
+		harness_become(&same);
+		_exit(prlimit(pid, RLIMIT_DATA, &rl, NULL) == 0 ? 0 : 1);
 	}
 	assert_int_equal(waitpid(child, &status, 0), child);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);

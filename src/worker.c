@@ -235,11 +235,13 @@ static int log_limited(struct worker *w)
 static void log_decision(const struct worker *w, const char *event, const struct peer_cred *c,
 			 long rule)
 {
-	const char *file = "\"default deny\"";
-	unsigned int line = 0;
+	const char *file;
+	unsigned int line;
 
-	if (rule >= 0 && policy_rule_origin(w->policy, rule, &file, &line) != 0)
+	if (rule < 0 || policy_rule_origin(w->policy, rule, &file, &line) != 0) {
 		file = "\"default deny\"";
+		line = 0;
+	}
 	if (line)
 		log_info("event=%s pid=%d uid=%u gid=%u rule=%s:%u", event, (int)c->pid,
 			 (unsigned int)c->uid, (unsigned int)c->gid, file, line);

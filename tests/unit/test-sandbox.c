@@ -214,15 +214,31 @@ struct probe {
 	void (*call)(void);
 };
 
+/*
+ * Load a filter and prove it is in force: the kernel must report seccomp mode 2 and no_new_privs
+ * afterwards, so that a mode which loaded nothing cannot pass a probe that expects a call to go
+ * through (the log mode) or a test of the allowed calls. Ends the child on failure.
+ */
+static void load_proven(enum sandbox_mode mode, int monitor)
+{
+	char status[512];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC), r;
+
+	CHECK(fd >= 0);
+	r = monitor ? sandbox_monitor(mode) : sandbox_worker(mode);
+	if (r < 0)
+		_exit(CHILD_FILTER_FAILED);
+	CHECK(sandbox_status(fd, status, sizeof(status)) == 0);
+	CHECK(strncmp(status, "seccomp=2 no_new_privs=1 ", 25) == 0);
+	CHECK(close(fd) == 0);
+}
+
 static void probe_child(void *arg)
 {
 	const struct probe *p = arg;
-	int r;
 
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
-	r = p->monitor ? sandbox_monitor(p->mode) : sandbox_worker(p->mode);
-	if (r < 0)
-		_exit(CHILD_FILTER_FAILED);
+	load_proven(p->mode, p->monitor);
 	p->call();
 	_exit(CHILD_SURVIVED);
 }
@@ -381,8 +397,7 @@ static void log_child(void *arg)
 {
 	int fd;
 
-	if (sandbox_worker(SANDBOX_LOG) < 0)
-		_exit(CHILD_FILTER_FAILED);
+	load_proven(SANDBOX_LOG, 0);
 	fd = (int)syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDONLY);
 	CHECK(fd >= 0);
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -498,8 +513,7 @@ static void monitor_child(void *arg)
 	int fd, status;
 	pid_t pid;
 
-	if (sandbox_monitor(SANDBOX_STRICT) < 0)
-		_exit(CHILD_FILTER_FAILED);
+	load_proven(SANDBOX_STRICT, 1);
 	fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
 	CHECK(fd >= 0);
 	CHECK(read(fd, buf, sizeof(buf)) > 0);

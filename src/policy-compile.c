@@ -220,86 +220,95 @@ static int dup_files(struct policy *p, char *const *files, size_t n)
 	return 0;
 }
 
-int policy_compile(const struct policy_ast *ast, const struct policy_resolver *resolver,
-		   struct diag_list *diags, struct policy **out)
+/* An empty compiled policy with room for every rule, selector and value of @ast. */
+static int policy_alloc(const struct policy_ast *ast, struct policy **out)
 {
-	size_t errors_before = diags->errors, nsels = 0, nvalues = 0;
+	size_t nsels = 0, nvalues = 0;
 	struct policy *p;
-	int r, sys = 0;
+	int r = -ENOMEM;
 
-	*out = NULL;
 	for (size_t i = 0; i < ast->nrules; i++) {
 		nsels += ast->rules[i].nsels;
 		for (size_t k = 0; k < ast->rules[i].nsels; k++)
 			nvalues += ast->rules[i].sels[k].nvalues;
 	}
-	p = calloc(1, sizeof(*p));
+	*out = p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	p->rules = calloc(ast->nrules ? ast->nrules : 1, sizeof(*p->rules));
 	p->texts = calloc(ast->nrules ? ast->nrules : 1, sizeof(*p->texts));
 	p->sels = calloc(nsels ? nsels : 1, sizeof(*p->sels));
 	p->ranges = calloc(nvalues ? nvalues : 1, sizeof(*p->ranges));
-	r = -ENOMEM;
-	if (!p->rules || !p->texts || !p->sels || !p->ranges)
-		goto fail;
-	r = dup_files(p, ast->files, ast->nfiles);
-	if (r < 0)
-		goto fail;
+	if (p->rules && p->texts && p->sels && p->ranges)
+		r = dup_files(p, ast->files, ast->nfiles);
+	return r;
+}
 
-	for (size_t i = 0; i < ast->nrules; i++) {
-		const struct policy_ast_rule *ar = &ast->rules[i];
-		struct policy_rule *rule = &p->rules[p->nrules];
-		int warned = 0;
+/*
+ * Append rule @ar to @p. Returns 0 or -ENOMEM; a name that does not resolve is a diagnostic, and
+ * a resolver's own failure is kept in *@sys (the first one) while the other rules go on.
+ */
+static int compile_rule(struct policy *p, const struct policy_ast *ast,
+			const struct policy_ast_rule *ar, const struct policy_resolver *resolver,
+			struct diag_list *diags, int *sys)
+{
+	struct policy_rule *rule = &p->rules[p->nrules];
+	int warned = 0;
 
-		*rule = (struct policy_rule){.allow = ar->allow ? 1 : 0,
-					     .file = (uint32_t)ar->file,
-					     .line = ar->line,
-					     .first = (uint32_t)p->nsels,
-					     .count = (uint32_t)ar->nsels};
-		p->texts[p->nrules] = strdup(ar->text);
-		if (!p->texts[p->nrules++]) {
-			r = -ENOMEM;
-			goto fail;
-		}
-		for (size_t k = 0; k < ar->nsels; k++) {
-			const struct policy_ast_sel *sel = &ar->sels[k];
-			struct policy_range *rg = &p->ranges[p->nranges];
+	*rule = (struct policy_rule){.allow = ar->allow ? 1 : 0,
+				     .file = (uint32_t)ar->file,
+				     .line = ar->line,
+				     .first = (uint32_t)p->nsels,
+				     .count = (uint32_t)ar->nsels};
+	p->texts[p->nrules] = strdup(ar->text);
+	if (!p->texts[p->nrules++])
+		return -ENOMEM;
+	for (size_t k = 0; k < ar->nsels; k++) {
+		const struct policy_ast_sel *sel = &ar->sels[k];
+		struct policy_range *rg = &p->ranges[p->nranges];
+		int r = compile_values(ar, sel, ast->files[ar->file], resolver, diags, rg, &warned);
 
-			r = compile_values(ar, sel, ast->files[ar->file], resolver, diags, rg,
-					   &warned);
-			if (r == -ENOMEM)
-				goto fail;
-			if (r < 0 && !sys)
-				sys = r;
-			p->sels[p->nsels++] =
-				(struct policy_sel){.kind = sel->kind,
-						    .first = (uint32_t)p->nranges,
-						    .count = (uint32_t)normalise(rg, sel->nvalues)};
-			p->nranges += p->sels[p->nsels - 1].count;
-		}
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0 && !*sys)
+			*sys = r;
+		p->sels[p->nsels++] =
+			(struct policy_sel){.kind = sel->kind,
+					    .first = (uint32_t)p->nranges,
+					    .count = (uint32_t)normalise(rg, sel->nvalues)};
+		p->nranges += p->sels[p->nsels - 1].count;
 	}
-	if (sys) {
+	return 0;
+}
+
+int policy_compile(const struct policy_ast *ast, const struct policy_resolver *resolver,
+		   struct diag_list *diags, struct policy **out)
+{
+	size_t errors_before = diags->errors;
+	struct policy *p;
+	int r, sys = 0;
+
+	*out = NULL;
+	r = policy_alloc(ast, &p);
+	for (size_t i = 0; r == 0 && i < ast->nrules; i++)
+		r = compile_rule(p, ast, &ast->rules[i], resolver, diags, &sys);
+	if (r == 0 && sys)
 		r = sys;
-		goto fail;
-	}
-	if (diags->errors > errors_before) {
+	if (r == 0 && diags->errors > errors_before)
 		r = POLICY_E_INVALID;
-		goto fail;
-	}
-	r = policy_index_build(p);
+	if (r == 0)
+		r = policy_index_build(p);
 	if (r == 0)
 		r = warn_shadowed(p, diags, ast);
 	if (r == 0 && p->nrules == 0 && ast->nfiles > 0)
 		r = diag_add(diags, DIAG_WARNING, ast->files[0], 0, 0,
 			     "no rules: every peer is denied");
-	if (r < 0)
-		goto fail;
+	if (r != 0) {
+		policy_free(p);
+		return r;
+	}
 	*out = p;
 	return 0;
-fail:
-	policy_free(p);
-	return r;
 }
 
 int policy_builtin_allow_uid(uid_t uid, struct policy **out)

@@ -546,8 +546,3 @@ void policy_ast_free(struct policy_ast *ast)
 	free(ast->files);
 	free(ast);
 }
-
-size_t policy_ast_rule_count(const struct policy_ast *ast)
-{
-	return ast->nrules;
-}

@@ -113,9 +113,6 @@ int policy_parse(const char *file, const char *text, size_t len, const struct po
 /* policy_ast_free - release @ast; NULL is fine. */
 void policy_ast_free(struct policy_ast *ast);
 
-/* policy_ast_rule_count - the number of rules parsed. */
-size_t policy_ast_rule_count(const struct policy_ast *ast);
-
 /*
  * Names to ids. Each returns 0, NSS_E_UNKNOWN, NSS_E_INVALID (see nss.h) or -errno, like
  * nss_user() and nss_group(). policy_resolver_nss is the production one.

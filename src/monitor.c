@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "udsecho/confine.h"
 #include "udsecho/log.h"
 #include "udsecho/monitor.h"
 #include "udsecho/notify.h"
@@ -359,38 +360,7 @@ static int supervise(struct monitor *m)
 	}
 }
 
-/*
- * After the last fork: keep the identity (to re-read a root-only policy and remove the node) but
- * no capability at all, no_new_privs, and the deny-list filter; say what is in force.
- */
-static int confine(struct monitor *m)
-{
-	char status[256];
-	int fd, r;
-
-	r = privdrop_monitor();
-	if (r < 0) {
-		log_err("monitor: cannot give up capabilities: %s", strerror(-r));
-		return r;
-	}
-	r = sandbox_monitor(m->cfg->sandbox);
-	if (r < 0) {
-		log_err("monitor: cannot load the seccomp filter: %s", strerror(-r));
-		return r;
-	}
-	fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || sandbox_status(fd, status, sizeof(status)) < 0)
-		snprintf(status, sizeof(status), "status=unknown");
-	if (fd >= 0)
-		close(fd);
-	log_info("event=sandbox role=monitor uid=%u gid=%u sandbox=%s %s", (unsigned int)geteuid(),
-		 (unsigned int)getegid(), sandbox_mode_name(m->cfg->sandbox), status);
-	if (m->cfg->sandbox == SANDBOX_OFF)
-		log_warn("monitor: --sandbox off: the monitor has NO seccomp filter");
-	return 0;
-}
-
-static void run_worker(const struct monitor_config *cfg, int pair_fd, int ready_wr,
+static void run_worker(const struct monitor_config *cfg, pid_t monitor, int pair_fd, int ready_wr,
 		       const sigset_t *old)
 {
 	static const int ignored[] = {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
@@ -399,6 +369,7 @@ static void run_worker(const struct monitor_config *cfg, int pair_fd, int ready_
 		.pair_fd = pair_fd,
 		.ready_fd = ready_wr,
 		.ids = cfg->worker_ids,
+		.monitor = monitor,
 		.user = cfg->worker_user,
 		.sandbox = cfg->sandbox,
 		.limits = cfg->limits,
@@ -428,6 +399,8 @@ int monitor_run(const struct monitor_config *cfg)
 			    .ready_rd = -1};
 	struct timeval send_timeout = {.tv_sec = MONITOR_SEND_TIMEOUT_S};
 	sigset_t mask, old;
+	char err[256];
+	pid_t self;
 	int sv[2], ready[2], r;
 
 	/* Block first, so no signal can arrive between fork and signalfd unseen. */
@@ -449,6 +422,7 @@ int monitor_run(const struct monitor_config *cfg)
 		log_err("monitor: cannot set up the worker's channel: %s", strerror(errno));
 		return 71;
 	}
+	self = getpid();
 	m.worker = fork();
 	if (m.worker < 0) {
 		log_err("monitor: fork: %s", strerror(errno));
@@ -460,7 +434,7 @@ int monitor_run(const struct monitor_config *cfg)
 		close(m.sig_fd);
 		/* The worker gets its policy over the pair, as numbers, like every later one. */
 		policy_free(m.policy);
-		run_worker(cfg, sv[1], ready[1], &old);
+		run_worker(cfg, self, sv[1], ready[1], &old);
 	}
 	close(sv[1]);
 	close(ready[1]);
@@ -471,7 +445,10 @@ int monitor_run(const struct monitor_config *cfg)
 	m.pair_fd = sv[0];
 	/* A worker that stops reading must not hang the monitor: bound every send. */
 	setsockopt(m.pair_fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout));
-	if (confine(&m) < 0) {
+	r = confine(&(struct confine_spec){.role = CONFINE_MONITOR, .sandbox = cfg->sandbox}, err,
+		    sizeof(err));
+	if (r < 0) {
+		log_err("%s", err);
 		r = shut_down(&m, 71);
 	} else {
 		log_info("event=start worker=%d", (int)m.worker);

@@ -17,7 +17,6 @@
  * once to the connections already open. The monitor's end of the pair closing ends the loop.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -30,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "udsecho/confine.h"
 #include "udsecho/echo.h"
 #include "udsecho/log.h"
 #include "udsecho/peercred.h"
@@ -471,41 +471,6 @@ static int on_pair(struct worker *w)
 	return r;
 }
 
-/*
- * Become the run-as user with no capability, then load the allow-list; say what is in force, as
- * the kernel reports it. /proc/self/status is opened first: once filtered, the worker opens
- * nothing.
- */
-static int confine(const struct worker_config *cfg)
-{
-	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	char status[256];
-	int r;
-
-	r = privdrop_worker(&cfg->ids);
-	if (r < 0) {
-		log_err("worker: cannot drop privileges to %s (uid %u, gid %u): %s", cfg->user,
-			(unsigned int)cfg->ids.uid, (unsigned int)cfg->ids.gid, strerror(-r));
-		return r;
-	}
-	r = sandbox_worker(cfg->sandbox);
-	if (r < 0) {
-		log_err("worker: cannot load the seccomp filter: %s", strerror(-r));
-		return r;
-	}
-	if (status_fd < 0 || sandbox_status(status_fd, status, sizeof(status)) < 0)
-		snprintf(status, sizeof(status), "status=unknown");
-	if (status_fd >= 0)
-		close(status_fd);
-	log_info("event=sandbox role=worker user=%s uid=%u gid=%u sandbox=%s %s", cfg->user,
-		 (unsigned int)cfg->ids.uid, (unsigned int)cfg->ids.gid,
-		 sandbox_mode_name(cfg->sandbox), status);
-	if (cfg->sandbox == SANDBOX_OFF)
-		log_warn(
-			"worker: --sandbox off: the process that faces clients has NO seccomp filter");
-	return 0;
-}
-
 static uint32_t clock_seconds(void)
 {
 	struct timespec ts;
@@ -623,7 +588,8 @@ int worker_run(const struct worker_config *cfg)
 {
 	struct epoll_event evs[WORKER_EVENTS];
 	struct worker *w;
-	int stop = 0;
+	char err[256];
+	int stop = 0, r;
 
 	w = calloc(1, sizeof(*w));
 	if (!w) {
@@ -643,8 +609,13 @@ int worker_run(const struct worker_config *cfg)
 		log_err("worker: epoll: %s", strerror(errno));
 		return 71;
 	}
-	if (confine(cfg) < 0)
+	r = confine(&(struct confine_spec){CONFINE_WORKER, cfg->sandbox, cfg->ids, cfg->user,
+					   cfg->monitor},
+		    err, sizeof(err));
+	if (r < 0) {
+		log_err("%s", err);
 		return 71;
+	}
 	w->now = clock_seconds();
 	/* Nothing is accepted before the first policy is in: until then every peer would wait. */
 	while (!w->policy && !stop)

@@ -27,7 +27,7 @@ struct privdrop_ids {
  * uid/gid 0 cannot be regained, there are no supplementary groups, and the capability, bounding
  * and ambient sets are empty. Last come PR_SET_NO_NEW_PRIVS and PR_SET_PDEATHSIG(SIGKILL), the
  * latter after the id change because the kernel clears it on every credential change. The death
- * signal cannot cover a monitor that died before it was armed: the caller compares getppid()
+ * signal cannot cover a monitor that died before it was armed: confine() compares getppid()
  * with the monitor's pid taken before fork() once this returns.
  *
  * Started as an ordinary user with @ids equal to its current ids, nothing changes identity: the

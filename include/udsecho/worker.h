@@ -35,6 +35,7 @@ struct worker_config {
 	int pair_fd;		 /* the worker's end of the pair: read only */
 	int ready_fd;		 /* the pipe to the monitor: "\n" once serving, then closed */
 	struct privdrop_ids ids; /* who the worker becomes */
+	pid_t monitor;		 /* the monitor's pid, taken before fork() */
 	const char *user;	 /* that user's name, for the log */
 	enum sandbox_mode sandbox;
 	struct worker_limits limits;

@@ -304,3 +304,14 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	log_vmsg(level, fmt, ap);
 	va_end(ap);
 }
+
+void log_diags(const struct diag_list *diags)
+{
+	for (size_t i = 0; i < diags->count; i++) {
+		char line[LOG_LINE_MAX];
+
+		diag_format(&diags->items[i], line, sizeof(line));
+		log_msg(diags->items[i].severity == DIAG_ERROR ? LOG_LEVEL_ERR : LOG_LEVEL_WARNING,
+			"%s", line);
+	}
+}

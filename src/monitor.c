@@ -63,29 +63,6 @@ static void notify(const char *state)
 		log_warn("event=notify-failed reason=\"%s\"", strerror(-r));
 }
 
-int monitor_load_policy(const struct policy_source *src, struct diag_list *diags,
-			struct policy **out, int *builtin)
-{
-	int r = policy_load_file(src->path, src->trusted_uid, diags, out);
-
-	*builtin = 0;
-	if (r == -ENOENT && !src->explicit_path) {
-		*builtin = 1;
-		return policy_builtin_allow_uid(src->trusted_uid, out);
-	}
-	return r;
-}
-
-void monitor_log_diags(const struct diag_list *diags)
-{
-	for (size_t i = 0; i < diags->count; i++) {
-		char line[1024];
-		diag_format(&diags->items[i], line, sizeof(line));
-		log_msg(diags->items[i].severity == DIAG_ERROR ? LOG_LEVEL_ERR : LOG_LEVEL_WARNING,
-			"%s", line);
-	}
-}
-
 static void log_policy(const char *event, const struct monitor *m)
 {
 	if (m->builtin)
@@ -154,8 +131,8 @@ static int reload_policy(struct monitor *m)
 	int builtin, r;
 
 	diag_list_init(&diags);
-	r = monitor_load_policy(m->cfg->source, &diags, &next, &builtin);
-	monitor_log_diags(&diags);
+	r = policy_load_source(m->cfg->source, &diags, &next, &builtin);
+	log_diags(&diags);
 	diag_list_free(&diags);
 	if (r) {
 		log_err("event=reload result=failed policy=%s reason=\"%s\" (the policy in force is "

@@ -427,3 +427,16 @@ out:
 	free(why);
 	return r;
 }
+
+int policy_load_source(const struct policy_source *src, struct diag_list *diags,
+		       struct policy **out, int *builtin)
+{
+	int r = policy_load_file(src->path, src->trusted_uid, diags, out);
+
+	*builtin = 0;
+	if (r == -ENOENT && !src->explicit_path) {
+		*builtin = 1;
+		return policy_builtin_allow_uid(src->trusted_uid, out);
+	}
+	return r;
+}

@@ -106,8 +106,8 @@ static int load_policy(const struct policy_source *src, struct policy **policy, 
 	int r;
 
 	diag_list_init(&diags);
-	r = monitor_load_policy(src, &diags, policy, builtin);
-	monitor_log_diags(&diags);
+	r = policy_load_source(src, &diags, policy, builtin);
+	log_diags(&diags);
 	diag_list_free(&diags);
 	if (r < 0)
 		log_err("%s: cannot load the policy: %s", src->path, strerror(-r));

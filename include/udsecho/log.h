@@ -11,6 +11,8 @@
 
 #include <stdarg.h>
 
+#include "udsecho/diag.h"
+
 enum log_level {
 	LOG_LEVEL_ERR = 3,
 	LOG_LEVEL_WARNING = 4,
@@ -43,6 +45,9 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
  */
 void log_hold(void);
 void log_flush(void);
+
+/* log_diags - one line per diagnostic in diag_format()'s form, errors at err level. */
+void log_diags(const struct diag_list *diags);
 
 #define log_err(...)	log_msg(LOG_LEVEL_ERR, __VA_ARGS__)
 #define log_warn(...)	log_msg(LOG_LEVEL_WARNING, __VA_ARGS__)

@@ -11,19 +11,11 @@
 
 #include <sys/types.h>
 
-#include "udsecho/diag.h"
 #include "udsecho/policy.h"
 #include "udsecho/privdrop.h"
 #include "udsecho/sandbox.h"
 #include "udsecho/sockpath.h"
 #include "udsecho/worker.h"
-
-/* Where the policy comes from, at start and at every SIGHUP. */
-struct policy_source {
-	const char *path;
-	int explicit_path; /* given with --policy: a missing file is an error, not the built-in */
-	uid_t trusted_uid; /* besides root, who may own the policy files */
-};
 
 struct monitor_config {
 	struct sockpath *node; /* the node and listening socket sockpath_listen() made */
@@ -36,17 +28,6 @@ struct monitor_config {
 	enum sandbox_mode sandbox;
 	struct worker_limits limits;
 };
-
-/*
- * monitor_load_policy - load the policy @src names. With no explicit path and no file at the
- * default one, the built-in policy allowing only @src->trusted_uid (*builtin set to 1).
- * Returns 0, POLICY_E_INVALID (errors in @diags) or -errno (the file cannot be read).
- */
-int monitor_load_policy(const struct policy_source *src, struct diag_list *diags,
-			struct policy **out, int *builtin);
-
-/* monitor_log_diags - log each diagnostic as one line, errors at err level. */
-void monitor_log_diags(const struct diag_list *diags);
 
 /*
  * monitor_run - fork the worker and supervise it until a stop signal or the worker's death.

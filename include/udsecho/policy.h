@@ -151,6 +151,21 @@ int policy_read_fd(int fd, const struct stat *st, char **text, size_t *len);
 int policy_load_file(const char *path, uid_t trusted_uid, struct diag_list *diags,
 		     struct policy **out);
 
+/* Where the policy comes from, at start and at every SIGHUP. */
+struct policy_source {
+	const char *path;
+	int explicit_path; /* given with --policy: a missing file is an error, not the built-in */
+	uid_t trusted_uid; /* besides root, who may own the policy files */
+};
+
+/*
+ * policy_load_source - load the policy @src names, as policy_load_file() does. With no explicit
+ * path and no file at the default one, the built-in policy allowing only @src->trusted_uid
+ * (*@builtin set to 1). Returns what policy_load_file() returns. Before confinement only.
+ */
+int policy_load_source(const struct policy_source *src, struct diag_list *diags,
+		       struct policy **out, int *builtin);
+
 /*
  * policy_check_file - the file checks of policy_load_file() on @path alone (type, owner, mode,
  * and every directory on its real path), without parsing it or following its includes.

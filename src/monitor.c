@@ -17,13 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "udsecho/channel.h"
 #include "udsecho/confine.h"
 #include "udsecho/log.h"
 #include "udsecho/monitor.h"
@@ -73,38 +73,6 @@ static void log_policy(const char *event, const struct monitor *m)
 			 policy_rule_count(m->policy));
 }
 
-/* One message to the worker: length, type, payload (see worker.h). */
-static int send_msg(struct monitor *m, enum worker_msg type, const void *payload, size_t len)
-{
-	size_t off = 0, total;
-	uint32_t hdr;
-	char *msg;
-	int r = 0;
-
-	if (len >= WORKER_MSG_MAX)
-		return -E2BIG;
-	total = sizeof(hdr) + 1 + len;
-	msg = malloc(total);
-	if (!msg)
-		return -ENOMEM;
-	hdr = (uint32_t)(len + 1);
-	memcpy(msg, &hdr, sizeof(hdr));
-	msg[sizeof(hdr)] = (char)type;
-	memcpy(msg + sizeof(hdr) + 1, payload, len);
-	while (off < total) {
-		ssize_t n = send(m->pair_fd, msg + off, total - off, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = n < 0 ? -errno : -EIO;
-			break;
-		}
-		off += (size_t)n;
-	}
-	free(msg);
-	return r;
-}
-
 /* Send the policy in force to the worker, as numbers. */
 static int send_policy(struct monitor *m)
 {
@@ -114,7 +82,7 @@ static int send_policy(struct monitor *m)
 
 	if (r < 0)
 		return r;
-	r = send_msg(m, WORKER_MSG_POLICY, blob, len);
+	r = channel_send(m->pair_fd, CHANNEL_MSG_POLICY, blob, len);
 	free(blob);
 	return r;
 }
@@ -235,7 +203,7 @@ static void report_status(struct monitor *m)
 
 	snprintf(text, sizeof(text), "policy=%s loaded=%s",
 		 m->builtin ? "built-in" : m->cfg->source->path, m->loaded);
-	r = send_msg(m, WORKER_MSG_STATUS, text, strlen(text));
+	r = channel_send(m->pair_fd, CHANNEL_MSG_STATUS, text, strlen(text));
 	if (r < 0)
 		log_warn("event=status-failed reason=\"%s\"", strerror(-r));
 }

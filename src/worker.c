@@ -13,7 +13,7 @@
  * it has work, closes peers silent past --idle-timeout and peers that take no echo for
  * --send-timeout, and ends the window of the log limiter: deny and busy lines beyond a burst per
  * second are counted, not written, and the count is logged. Messages arrive from the monitor over
- * the pair (see worker.h); they are decoded as untrusted input, and a new policy is applied at
+ * the pair (see channel.h); they are decoded as untrusted input, and a new policy is applied at
  * once to the connections already open. The monitor's end of the pair closing ends the loop.
  */
 #include <errno.h>
@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "udsecho/channel.h"
 #include "udsecho/confine.h"
 #include "udsecho/echo.h"
 #include "udsecho/log.h"
@@ -70,10 +71,7 @@ struct worker {
 	uint32_t now; /* monotonic seconds, read once per turn of the loop */
 	uint32_t log_window, log_lines;
 	uint64_t log_suppressed;
-	/* A policy message being received: its length, then its bytes. */
-	uint32_t msg_len;
-	size_t hdr_have, msg_have;
-	char *msg;
+	struct channel_reader pair; /* the message from the monitor being received */
 	char scratch[WORKER_SCRATCH];
 };
 
@@ -394,31 +392,26 @@ static void log_status(const struct worker *w, const char *text, size_t len)
 		 policy_rule_count(w->policy), (int)len, text);
 }
 
-/* A whole message from the monitor: its type byte, then its payload. */
-static int on_message(struct worker *w, const char *msg, size_t len)
+/* A whole message from the monitor, of a type channel_read() knows. */
+static int on_message(struct worker *w, const struct channel_msg *m)
 {
 	struct policy *p = NULL;
 	int r;
 
-	switch (msg[0]) {
-	case WORKER_MSG_POLICY:
-		r = policy_decode(msg + 1, len - 1, &p);
-		if (r != 0) {
-			/* Keep the policy in force; with none yet, nothing is served. */
-			log_err("event=policy-rejected reason=\"%s\"",
-				r == POLICY_E_WIRE ? "invalid encoding" : strerror(-r));
-			return w->policy ? 0 : -1;
-		}
-		apply_policy(w, p);
-		return 0;
-	case WORKER_MSG_STATUS:
+	if (m->type == CHANNEL_MSG_STATUS) {
 		if (w->policy)
-			log_status(w, msg + 1, len - 1);
+			log_status(w, m->payload, m->len);
 		return 0;
-	default:
-		log_err("event=message-rejected type=%u", (unsigned int)(unsigned char)msg[0]);
-		return -1;
 	}
+	r = policy_decode(m->payload, m->len, &p);
+	if (r != 0) {
+		/* Keep the policy in force; with none yet, nothing is served. */
+		log_err("event=policy-rejected reason=\"%s\"",
+			r == POLICY_E_WIRE ? "invalid encoding" : strerror(-r));
+		return w->policy ? 0 : -1;
+	}
+	apply_policy(w, p);
+	return 0;
 }
 
 /*
@@ -427,48 +420,29 @@ static int on_message(struct worker *w, const char *msg, size_t len)
  */
 static int on_pair(struct worker *w)
 {
-	char *dst;
-	size_t want;
-	ssize_t n;
-	int r;
+	struct channel_msg m;
+	int r = channel_read(&w->pair, w->cfg->pair_fd, &m);
 
-	if (w->hdr_have < sizeof(w->msg_len)) {
-		dst = (char *)&w->msg_len + w->hdr_have;
-		want = sizeof(w->msg_len) - w->hdr_have;
-	} else {
-		dst = w->msg + w->msg_have;
-		want = w->msg_len - w->msg_have;
-	}
-	n = read(w->cfg->pair_fd, dst, want);
-	if (n < 0)
-		return errno == EAGAIN || errno == EINTR ? 0 : 1;
-	if (n == 0)
-		return 1;
-	if (w->hdr_have < sizeof(w->msg_len)) {
-		w->hdr_have += (size_t)n;
-		if (w->hdr_have < sizeof(w->msg_len))
-			return 0;
-		if (w->msg_len < 1 || w->msg_len > WORKER_MSG_MAX) {
-			log_err("event=message-rejected reason=\"message of %u bytes\"",
-				w->msg_len);
-			return -1;
-		}
-		w->msg = malloc(w->msg_len);
-		w->msg_have = 0;
-		if (!w->msg) {
-			log_err("event=message-rejected reason=out-of-memory");
-			return -1;
-		}
+	switch (r) {
+	case 0:
+		r = on_message(w, &m);
+		channel_reader_release(&w->pair);
+		return r;
+	case CHANNEL_MORE:
 		return 0;
+	case CHANNEL_E_LENGTH:
+		log_err("event=message-rejected reason=\"message of %u bytes\"",
+			(unsigned int)m.len);
+		return -1;
+	case CHANNEL_E_TYPE:
+		log_err("event=message-rejected type=%u", m.type);
+		return -1;
+	case -ENOMEM:
+		log_err("event=message-rejected reason=out-of-memory");
+		return -1;
+	default:
+		return 1; /* the end of the stream, or a failed read: the monitor is gone */
 	}
-	w->msg_have += (size_t)n;
-	if (w->msg_have < w->msg_len)
-		return 0;
-	r = on_message(w, w->msg, w->msg_len);
-	free(w->msg);
-	w->msg = NULL;
-	w->hdr_have = 0;
-	return r;
 }
 
 static uint32_t clock_seconds(void)

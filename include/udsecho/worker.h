@@ -5,22 +5,12 @@
  * One epoll loop over the listening socket, the read end of the monitor's pair and every client.
  * For each accepted peer it reads the kernel's credentials, logs them, and echoes. It never opens
  * a file, resolves a name, execs or signals; it exits when the monitor's end of the pair closes.
+ * What the monitor sends on the pair, and how the worker reads it, is in channel.h.
  */
 #pragma once
 
 #include "udsecho/privdrop.h"
 #include "udsecho/sandbox.h"
-
-/*
- * Messages on the pair, monitor to worker: a 32-bit length in host order of what follows (at
- * most WORKER_MSG_MAX), a type byte, then the payload. The worker validates all of it.
- */
-enum worker_msg {
-	WORKER_MSG_POLICY = 1, /* payload: policy_encode()'s bytes */
-	WORKER_MSG_STATUS = 2, /* payload: printable text to add to the worker's status line */
-};
-
-#define WORKER_MSG_MAX (64u << 20) /* more than any policy of POLICY_RULES_MAX rules takes */
 
 /* Limits on clients; 0 in max_connections or max_per_uid asks for the default, 0 s is never. */
 struct worker_limits {

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+/*
+ * channel: the pair's frames, encoded in the monitor and decoded in the worker (see channel.h).
+ *
+ * The decoder runs in the sandboxed worker on bytes it must not trust: it allocates a body only
+ * for a length from 1 to CHANNEL_MSG_MAX, never reads past the frame it is in, and hands out only
+ * messages of a known type. It calls read(2), malloc and free and nothing else; the encoder,
+ * malloc, send(2) and free. Neither logs.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "udsecho/channel.h"
+
+int channel_send(int fd, enum channel_msg_type type, const void *payload, size_t len)
+{
+	size_t off = 0, total;
+	uint32_t hdr;
+	char *msg;
+	int r = 0;
+
+	if (len >= CHANNEL_MSG_MAX)
+		return -E2BIG;
+	total = sizeof(hdr) + 1 + len;
+	msg = malloc(total);
+	if (!msg)
+		return -ENOMEM;
+	hdr = (uint32_t)(len + 1);
+	memcpy(msg, &hdr, sizeof(hdr));
+	msg[sizeof(hdr)] = (char)type;
+	memcpy(msg + sizeof(hdr) + 1, payload, len);
+	while (off < total) {
+		ssize_t n = send(fd, msg + off, total - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? -errno : -EIO;
+			break;
+		}
+		off += (size_t)n;
+	}
+	free(msg);
+	return r;
+}
+
+void channel_reader_release(struct channel_reader *r)
+{
+	free(r->body);
+	*r = (struct channel_reader){0};
+}
+
+/* The length field is whole: check it, then make room for the body. */
+static int take_length(struct channel_reader *r)
+{
+	if (r->len < 1 || r->len > CHANNEL_MSG_MAX)
+		return CHANNEL_E_LENGTH;
+	r->body = malloc(r->len);
+	if (!r->body)
+		return -ENOMEM;
+	r->have = 0;
+	return CHANNEL_MORE;
+}
+
+/* The body is whole: a message, if its type is one we know. */
+static int take_body(struct channel_reader *r, struct channel_msg *m)
+{
+	m->type = (unsigned char)r->body[0];
+	m->payload = r->body + 1;
+	m->len = r->len - 1;
+	r->hdr_have = 0;
+	r->delivered = 1;
+	if (m->type != CHANNEL_MSG_POLICY && m->type != CHANNEL_MSG_STATUS)
+		return CHANNEL_E_TYPE;
+	return 0;
+}
+
+int channel_read(struct channel_reader *r, int fd, struct channel_msg *m)
+{
+	char *dst;
+	size_t want;
+	ssize_t n;
+	int res;
+
+	if (r->failed)
+		return r->failed;
+	if (r->delivered) {
+		free(r->body);
+		r->body = NULL;
+		r->delivered = 0;
+	}
+	if (r->hdr_have < sizeof(r->len)) {
+		dst = (char *)&r->len + r->hdr_have;
+		want = sizeof(r->len) - r->hdr_have;
+	} else {
+		dst = r->body + r->have;
+		want = r->len - r->have;
+	}
+	n = read(fd, dst, want);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? CHANNEL_MORE : -errno;
+	if (n == 0)
+		return CHANNEL_EOF;
+	if (r->hdr_have < sizeof(r->len)) {
+		r->hdr_have += (size_t)n;
+		res = r->hdr_have < sizeof(r->len) ? CHANNEL_MORE : take_length(r);
+		if (res == CHANNEL_E_LENGTH)
+			m->len = r->len;
+	} else {
+		r->have += (size_t)n;
+		res = r->have < r->len ? CHANNEL_MORE : take_body(r, m);
+	}
+	if (res != 0 && res != CHANNEL_MORE)
+		r->failed = res;
+	return res;
+}

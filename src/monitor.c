@@ -31,11 +31,13 @@
 #include "udsecho/worker.h"
 
 #define MONITOR_STOP_TIMEOUT_MS 5000
+#define GO_ON			-1000 /* a step's result: keep supervising (never an -errno) */
 #define MONITOR_SEND_TIMEOUT_S	5
 
 struct monitor {
 	const struct monitor_config *cfg;
 	pid_t worker;
+	int *worker_status; /* how it ended, once it has */
 	int pair_fd;
 	int sig_fd;
 	struct policy *policy; /* the policy in force */
@@ -88,8 +90,8 @@ static int send_policy(struct monitor *m)
 }
 
 /*
- * SIGHUP: load the policy again; on any error keep the one in force and say why. Returns -1 to go
- * on; 71 when the worker could not be sent the new policy (the channel is then out of step, so
+ * SIGHUP: load the policy again; on any error keep the one in force and say why. Returns GO_ON;
+ * -errno when the worker could not be sent the new policy (the channel is then out of step, so
  * the server stops rather than serve on with a policy nobody can tell).
  */
 static int reload_policy(struct monitor *m)
@@ -106,7 +108,7 @@ static int reload_policy(struct monitor *m)
 		log_err("event=reload result=failed policy=%s reason=\"%s\" (the policy in force is "
 			"unchanged)",
 			m->cfg->source->path, r > 0 ? "invalid policy" : strerror(-r));
-		return -1;
+		return GO_ON;
 	}
 	policy_free(m->policy);
 	m->policy = next;
@@ -115,12 +117,12 @@ static int reload_policy(struct monitor *m)
 		log_err("event=reload result=failed reason=\"cannot send the policy to the worker: "
 			"%s\"",
 			strerror(-r));
-		return 71;
+		return r;
 	}
 	m->builtin = builtin;
 	stamp_loaded(m);
 	log_policy("reload", m);
-	return -1;
+	return GO_ON;
 }
 
 static void describe_exit(int status, char *buf, size_t len)
@@ -133,13 +135,6 @@ static void describe_exit(int status, char *buf, size_t len)
 			 WCOREDUMP(status) ? " core=dumped" : "");
 	else
 		snprintf(buf, len, "wait-status=%#x", (unsigned int)status);
-}
-
-static int exit_status_of(int status)
-{
-	if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-		return WEXITSTATUS(status);
-	return 70;
 }
 
 static void remove_node(const struct monitor *m)
@@ -191,7 +186,8 @@ static int reload(struct monitor *m)
 			 (unsigned long long)ts.tv_nsec / 1000);
 	notify(state);
 	r = reload_policy(m);
-	notify(r < 0 ? "READY=1\nSTATUS=serving" : "STATUS=stopping: the worker missed a policy");
+	notify(r == GO_ON ? "READY=1\nSTATUS=serving"
+			  : "STATUS=stopping: the worker missed a policy");
 	return r;
 }
 
@@ -208,8 +204,8 @@ static void report_status(struct monitor *m)
 		log_warn("event=status-failed reason=\"%s\"", strerror(-r));
 }
 
-/* Stop: close the pair (the worker's cue), reap the worker, remove our node; returns @status. */
-static int shut_down(struct monitor *m, int status)
+/* Stop: close the pair (the worker's cue), reap the worker, remove our node; returns @outcome. */
+static int shut_down(struct monitor *m, int outcome)
 {
 	notify("STOPPING=1");
 	if (m->pair_fd >= 0) {
@@ -219,35 +215,35 @@ static int shut_down(struct monitor *m, int status)
 	if (m->worker > 0)
 		reap_worker(m);
 	remove_node(m);
-	return status;
+	return outcome;
 }
 
-/* One signal: returns -1 to go on, or the exit status. */
+/* One signal: returns GO_ON, or how the monitor ends (monitor_run()'s outcome). */
 static int on_signal(struct monitor *m, const struct signalfd_siginfo *si)
 {
 	char how[64];
-	int status;
+	int r;
 
 	switch (si->ssi_signo) {
 	case SIGTERM:
 	case SIGINT:
 		log_info("event=stop signal=SIG%s", sigabbrev_np((int)si->ssi_signo));
-		return shut_down(m, 0);
+		return shut_down(m, MONITOR_STOPPED);
 	case SIGUSR1:
 		report_status(m);
-		return -1;
+		return GO_ON;
 	case SIGHUP:
-		status = reload(m);
-		return status < 0 ? -1 : shut_down(m, status);
+		r = reload(m);
+		return r == GO_ON ? GO_ON : shut_down(m, r);
 	case SIGCHLD:
-		if (waitpid(m->worker, &status, WNOHANG) != m->worker)
-			return -1;
+		if (waitpid(m->worker, m->worker_status, WNOHANG) != m->worker)
+			return GO_ON;
 		m->worker = -1;
-		describe_exit(status, how, sizeof(how));
+		describe_exit(*m->worker_status, how, sizeof(how));
 		log_err("event=worker-died %s", how);
-		return shut_down(m, exit_status_of(status));
+		return shut_down(m, MONITOR_WORKER_DIED);
 	default:
-		return -1;
+		return GO_ON;
 	}
 }
 
@@ -285,8 +281,9 @@ static int supervise(struct monitor *m)
 		if (poll(p, m->ready_rd >= 0 ? 2 : 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			log_err("monitor: poll: %s", strerror(errno));
-			return shut_down(m, 71);
+			r = -errno;
+			log_err("monitor: poll: %s", strerror(-r));
+			return shut_down(m, r);
 		}
 		if (m->ready_rd >= 0 && p[1].revents)
 			on_ready(m);
@@ -296,20 +293,23 @@ static int supervise(struct monitor *m)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n != sizeof(si)) {
-			log_err("monitor: signalfd: %s", n < 0 ? strerror(errno) : "short read");
-			return shut_down(m, 71);
+			r = n < 0 ? -errno : -EIO;
+			log_err("monitor: signalfd: %s", n < 0 ? strerror(-r) : "short read");
+			return shut_down(m, r);
 		}
 		r = on_signal(m, &si);
-		if (r >= 0)
+		if (r != GO_ON)
 			return r;
 	}
 }
 
-static void run_worker(const struct monitor_config *cfg, pid_t monitor, int pair_fd, int ready_wr,
-		       const sigset_t *old)
+/* In the forked worker: what it needs from the monitor's state, and nothing more of it. */
+static void prepare_worker(const struct monitor_config *cfg, pid_t monitor, int pair_fd,
+			   int ready_wr, const sigset_t *old, struct worker_config *wc)
 {
 	static const int ignored[] = {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
-	struct worker_config wc = {
+
+	*wc = (struct worker_config){
 		.listen_fd = cfg->node->fd,
 		.pair_fd = pair_fd,
 		.ready_fd = ready_wr,
@@ -319,7 +319,6 @@ static void run_worker(const struct monitor_config *cfg, pid_t monitor, int pair
 		.sandbox = cfg->sandbox,
 		.limits = cfg->limits,
 	};
-
 	/* The monitor decides when the worker stops: a ^C to the process group is for the monitor.
 	 */
 	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
@@ -330,82 +329,112 @@ static void run_worker(const struct monitor_config *cfg, pid_t monitor, int pair
 		close(cfg->ready_fd); /* the monitor passes readiness on */
 	/* One-way channel: the worker can only read from the monitor. */
 	shutdown(pair_fd, SHUT_WR);
-	_exit(worker_run(&wc));
 }
 
-int monitor_run(const struct monitor_config *cfg)
+/* The signals the monitor reads from its signalfd, blocked first so none arrives unseen. */
+static int take_signals(struct monitor *m, sigset_t *old)
+{
+	static const int handled[] = {SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGUSR1};
+	sigset_t mask;
+	int r;
+
+	sigemptyset(&mask);
+	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
+		sigaddset(&mask, handled[i]);
+	if (sigprocmask(SIG_BLOCK, &mask, old) < 0) {
+		r = -errno;
+		log_err("monitor: sigprocmask: %s", strerror(-r));
+		return r;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	m->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
+	return 0;
+}
+
+/*
+ * The pair (policies to the worker), the pipe (one byte back when it serves), then fork(). Returns
+ * 0 in the monitor, MONITOR_IN_WORKER in the worker (with @wc filled), or -errno.
+ */
+static int fork_worker(struct monitor *m, const sigset_t *old, struct worker_config *wc)
+{
+	const struct monitor_config *cfg = m->cfg;
+	struct timeval send_timeout = {.tv_sec = MONITOR_SEND_TIMEOUT_S};
+	pid_t self = getpid();
+	int sv[2], ready[2], r;
+
+	if (m->sig_fd < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ||
+	    pipe2(ready, O_CLOEXEC) < 0) {
+		r = -errno;
+		log_err("monitor: cannot set up the worker's channel: %s", strerror(-r));
+		return r;
+	}
+	m->worker = fork();
+	if (m->worker < 0) {
+		r = -errno;
+		log_err("monitor: fork: %s", strerror(-r));
+		return r;
+	}
+	if (m->worker == 0) {
+		close(sv[0]);
+		close(ready[0]);
+		close(m->sig_fd);
+		/* The worker gets its policy over the pair, as numbers, like every later one. */
+		policy_free(m->policy);
+		prepare_worker(cfg, self, sv[1], ready[1], old, wc);
+		return MONITOR_IN_WORKER;
+	}
+	close(sv[1]);
+	close(ready[1]);
+	m->ready_rd = ready[0];
+	close(cfg->node->fd);
+	shutdown(sv[0], SHUT_RD);
+	m->pair_fd = sv[0];
+	/* A worker that stops reading must not hang the monitor: bound every send. */
+	setsockopt(m->pair_fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout));
+	return 0;
+}
+
+/* The monitor's life after the fork: confined, it sends the first policy, then supervises. */
+static int monitor_serve(struct monitor *m)
+{
+	char err[256];
+	int r;
+
+	stamp_loaded(m);
+	r = confine(&(struct confine_spec){.role = CONFINE_MONITOR, .sandbox = m->cfg->sandbox},
+		    err, sizeof(err));
+	if (r < 0) {
+		log_err("%s", err);
+		return shut_down(m, r);
+	}
+	log_info("event=start worker=%d", (int)m->worker);
+	log_policy("policy", m);
+	r = send_policy(m);
+	if (r < 0) {
+		log_err("monitor: cannot send the policy to the worker: %s", strerror(-r));
+		return shut_down(m, r);
+	}
+	return supervise(m);
+}
+
+int monitor_run(const struct monitor_config *cfg, struct worker_config *wc, int *worker_status)
 {
 	struct monitor m = {.cfg = cfg,
 			    .worker = -1,
+			    .worker_status = worker_status,
 			    .pair_fd = -1,
 			    .sig_fd = -1,
 			    .policy = cfg->policy,
 			    .builtin = cfg->builtin,
 			    .ready_rd = -1};
-	struct timeval send_timeout = {.tv_sec = MONITOR_SEND_TIMEOUT_S};
-	sigset_t mask, old;
-	char err[256];
-	pid_t self;
-	int sv[2], ready[2], r;
+	sigset_t old;
+	int r = take_signals(&m, &old);
 
-	/* Block first, so no signal can arrive between fork and signalfd unseen. */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGCHLD);
-	sigaddset(&mask, SIGUSR1);
-	if (sigprocmask(SIG_BLOCK, &mask, &old) < 0) {
-		log_err("monitor: sigprocmask: %s", strerror(errno));
-		return 71;
-	}
-	signal(SIGPIPE, SIG_IGN);
-	m.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
-	/* The pair carries policies to the worker; the pipe, one byte back when it serves. */
-	if (m.sig_fd < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ||
-	    pipe2(ready, O_CLOEXEC) < 0) {
-		log_err("monitor: cannot set up the worker's channel: %s", strerror(errno));
-		return 71;
-	}
-	self = getpid();
-	m.worker = fork();
-	if (m.worker < 0) {
-		log_err("monitor: fork: %s", strerror(errno));
-		return 71;
-	}
-	if (m.worker == 0) {
-		close(sv[0]);
-		close(ready[0]);
-		close(m.sig_fd);
-		/* The worker gets its policy over the pair, as numbers, like every later one. */
+	if (r == 0)
+		r = fork_worker(&m, &old, wc);
+	if (r == 0)
+		r = monitor_serve(&m);
+	if (r != MONITOR_IN_WORKER)
 		policy_free(m.policy);
-		run_worker(cfg, self, sv[1], ready[1], &old);
-	}
-	close(sv[1]);
-	close(ready[1]);
-	m.ready_rd = ready[0];
-	close(cfg->node->fd);
-	stamp_loaded(&m);
-	shutdown(sv[0], SHUT_RD);
-	m.pair_fd = sv[0];
-	/* A worker that stops reading must not hang the monitor: bound every send. */
-	setsockopt(m.pair_fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout));
-	r = confine(&(struct confine_spec){.role = CONFINE_MONITOR, .sandbox = cfg->sandbox}, err,
-		    sizeof(err));
-	if (r < 0) {
-		log_err("%s", err);
-		r = shut_down(&m, 71);
-	} else {
-		log_info("event=start worker=%d", (int)m.worker);
-		log_policy("policy", &m);
-		r = send_policy(&m);
-		if (r < 0) {
-			log_err("monitor: cannot send the policy to the worker: %s", strerror(-r));
-			r = shut_down(&m, 71);
-		} else {
-			r = supervise(&m);
-		}
-	}
-	policy_free(m.policy);
 	return r;
 }

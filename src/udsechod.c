@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -189,6 +190,41 @@ static int take_socket(const struct server_options *o, const struct sockpath_spe
 	return 0;
 }
 
+/*
+ * The server's exit status for how the monitor ended: the worker's own status when it exited
+ * non-zero, EX_SOFTWARE when it died otherwise (a signal: SIGSYS is its filter), EX_OSERR when a
+ * step failed.
+ */
+static int monitor_status(int outcome, int worker_status)
+{
+	if (outcome == MONITOR_STOPPED)
+		return 0;
+	if (outcome != MONITOR_WORKER_DIED)
+		return EX_OSERR;
+	if (WIFEXITED(worker_status) && WEXITSTATUS(worker_status) != 0)
+		return WEXITSTATUS(worker_status);
+	return EX_SOFTWARE;
+}
+
+/*
+ * The whole start, in order. Steps 1 to 4 run with the identity the server was started with and
+ * fail before any client can connect; from step 5 on, two processes:
+ *
+ *  1. options_parse_server(): the command line (pure).
+ *  2. resolve_node(), resolve_worker(): --owner, --group and --user to numbers (nss.c).
+ *  3. load_policy(): read, check and compile the policy file (policy_load_source()).
+ *  4. take_socket(): the socket the service manager passed (sdlisten_take()), or our node
+ *     (sockpath_listen(): bound under a umask in a pinned, trusted directory; owner, group and
+ *     mode set through an O_PATH descriptor; only then listen(2)).
+ *  5. monitor_run(): signals to a signalfd, the pair and the readiness pipe, fork():
+ *     monitor (parent)                         worker (child)
+ *  6. confine(CONFINE_MONITOR):                confine(CONFINE_WORKER) in worker_run(), after
+ *     privdrop_monitor(), sandbox_monitor()    its descriptors: privdrop_worker(), parent
+ *                                              check, sandbox_worker()
+ *  7. the policy, as numbers, over the pair    wait for the policy (channel_read())
+ *  8. supervise(): stop, reload, status,       serve: accept, peercred_read_ids(),
+ *     the worker's death                       policy_eval(), echo
+ */
 int main(int argc, char **argv)
 {
 	struct server_options o;
@@ -197,9 +233,10 @@ int main(int argc, char **argv)
 	struct policy_source source;
 	struct policy *policy = NULL;
 	struct privdrop_ids ids;
+	struct worker_config wc;
 	const char *user;
 	char err[1024];
-	int r, builtin;
+	int r, builtin, worker_status = 0;
 
 	log_init("udsechod");
 	r = options_parse_server(argc, argv, &o, err, sizeof(err));
@@ -241,15 +278,21 @@ int main(int argc, char **argv)
 		policy_free(policy);
 		return r;
 	}
-	return monitor_run(&(struct monitor_config){
-		.node = &node,
-		.ready_fd = o.ready_fd,
-		.source = &source,
-		.policy = policy,
-		.builtin = builtin,
-		.worker_ids = ids,
-		.worker_user = user,
-		.sandbox = o.sandbox,
-		.limits = {o.max_connections, o.max_per_uid, o.idle_timeout, o.send_timeout},
-	});
+	r = monitor_run(
+		&(struct monitor_config){
+			.node = &node,
+			.ready_fd = o.ready_fd,
+			.source = &source,
+			.policy = policy,
+			.builtin = builtin,
+			.worker_ids = ids,
+			.worker_user = user,
+			.sandbox = o.sandbox,
+			.limits = {o.max_connections, o.max_per_uid, o.idle_timeout,
+				   o.send_timeout},
+		},
+		&wc, &worker_status);
+	if (r == MONITOR_IN_WORKER)
+		_exit(worker_run(&wc) == 0 ? 0 : EX_OSERR);
+	return monitor_status(r, worker_status);
 }

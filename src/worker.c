@@ -558,80 +558,100 @@ static void announce_ready(const struct worker_config *cfg)
 	close(cfg->ready_fd);
 }
 
-int worker_run(const struct worker_config *cfg)
+/*
+ * Every descriptor the loop needs is made before confinement, which comes last: afterwards none
+ * can be. Returns 0 or -errno (logged).
+ */
+static int worker_setup(struct worker *w)
 {
-	struct epoll_event evs[WORKER_EVENTS];
-	struct worker *w;
+	const struct worker_config *cfg = w->cfg;
 	char err[256];
-	int stop = 0, r;
+	int r;
 
-	w = calloc(1, sizeof(*w));
-	if (!w) {
-		log_err("worker: out of memory");
-		return 71;
-	}
-	w->cfg = cfg;
 	set_limits(w);
 	w->edge = plain_stream_reads(cfg->listen_fd);
-	/* Every descriptor the loop needs is made before confinement: afterwards it can't. */
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	w->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (w->epfd < 0 || w->timer_fd < 0 ||
 	    watch(w, EPOLL_CTL_ADD, cfg->listen_fd, EPOLLIN, &tag_listen) < 0 ||
 	    watch(w, EPOLL_CTL_ADD, cfg->pair_fd, EPOLLIN, &tag_pair) < 0 ||
 	    watch(w, EPOLL_CTL_ADD, w->timer_fd, EPOLLIN, &tag_timer) < 0) {
-		log_err("worker: epoll: %s", strerror(errno));
-		return 71;
+		r = -errno;
+		log_err("worker: epoll: %s", strerror(-r));
+		return r;
 	}
 	r = confine(&(struct confine_spec){CONFINE_WORKER, cfg->sandbox, cfg->ids, cfg->user,
 					   cfg->monitor},
 		    err, sizeof(err));
-	if (r < 0) {
+	if (r < 0)
 		log_err("%s", err);
-		return 71;
+	return r;
+}
+
+/* One turn of the loop: the events of one epoll_wait(). Returns what on_pair() returns, or 0. */
+static int worker_turn(struct worker *w, const struct epoll_event *evs, int n)
+{
+	int pair_ready = 0, timer_ready = 0, stop = 0;
+
+	w->now = clock_seconds();
+	/* This turn's log lines go out together, before the loop waits again. */
+	log_hold();
+	for (int i = 0; i < n; i++) {
+		void *p = evs[i].data.ptr;
+		if (p == &tag_listen)
+			on_listen(w);
+		else if (p == &tag_pair)
+			pair_ready = 1;
+		else if (p == &tag_timer)
+			timer_ready = 1;
+		else
+			on_conn(w, p, evs[i].events);
 	}
+	/*
+	 * The timer and the monitor come after the batch: both may close connections it names, and
+	 * no event of it may be dropped: an edge-triggered one would not come again.
+	 */
+	if (timer_ready)
+		on_timer(w);
+	if (pair_ready)
+		stop = on_pair(w);
+	timer_update(w);
+	log_flush();
+	return stop;
+}
+
+int worker_run(const struct worker_config *cfg)
+{
+	struct epoll_event evs[WORKER_EVENTS];
+	struct worker *w;
+	int stop = 0, r;
+
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		log_err("worker: out of memory");
+		return -ENOMEM;
+	}
+	w->cfg = cfg;
+	r = worker_setup(w);
+	if (r < 0)
+		return r;
 	w->now = clock_seconds();
 	/* Nothing is accepted before the first policy is in: until then every peer would wait. */
 	while (!w->policy && !stop)
 		stop = on_pair(w);
-	if (stop)
-		return stop > 0 ? 0 : 71;
-	announce_ready(cfg);
+	if (!stop)
+		announce_ready(cfg);
 	while (!stop) {
 		int n = epoll_wait(w->epfd, evs, WORKER_EVENTS, -1);
-		int pair_ready = 0, timer_ready = 0;
 
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			log_err("worker: epoll_wait: %s", strerror(errno));
-			return 71;
+			r = -errno;
+			log_err("worker: epoll_wait: %s", strerror(-r));
+			return r;
 		}
-		w->now = clock_seconds();
-		/* This turn's log lines go out together, before the loop waits again. */
-		log_hold();
-		for (int i = 0; i < n; i++) {
-			void *p = evs[i].data.ptr;
-			if (p == &tag_listen)
-				on_listen(w);
-			else if (p == &tag_pair)
-				pair_ready = 1;
-			else if (p == &tag_timer)
-				timer_ready = 1;
-			else
-				on_conn(w, p, evs[i].events);
-		}
-		/*
-		 * The timer and the monitor come after the batch: both may close connections it
-		 * names, and no event of it may be dropped: an edge-triggered one would not
-		 * come again.
-		 */
-		if (timer_ready)
-			on_timer(w);
-		if (pair_ready)
-			stop = on_pair(w);
-		timer_update(w);
-		log_flush();
+		stop = worker_turn(w, evs, n);
 	}
-	return stop > 0 ? 0 : 71;
+	return stop > 0 ? 0 : -EPROTO;
 }

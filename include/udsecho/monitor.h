@@ -29,9 +29,19 @@ struct monitor_config {
 	struct worker_limits limits;
 };
 
+/* How monitor_run() ends, besides -errno (a step of the monitor failed; it was logged). */
+enum monitor_outcome {
+	MONITOR_STOPPED = 0,	 /* by SIGTERM or SIGINT; the node is removed */
+	MONITOR_WORKER_DIED = 1, /* the worker ended: its wait status is in *worker_status */
+	MONITOR_IN_WORKER = 2,	 /* returned in the forked worker, which runs worker_run(@wc) */
+};
+
 /*
- * monitor_run - fork the worker and supervise it until a stop signal or the worker's death.
- * Returns the server's exit status: 0 after SIGTERM/SIGINT, the worker's own non-zero status if
- * it exited, 70 if it died of a signal, 71 if the split itself failed.
+ * monitor_run - block the signals the monitor handles, make the pair, fork the worker and, in
+ * the monitor, confine it, send the first policy and supervise until a stop signal or the
+ * worker's death. Like fork(), it returns twice: in the worker with MONITOR_IN_WORKER and @wc
+ * filled in (the monitor's descriptors closed, its policy freed, the signals as they were, the
+ * pair's writing side shut); in the monitor with MONITOR_STOPPED, MONITOR_WORKER_DIED, or -errno
+ * when a step failed (the split itself, confinement, or sending a policy to the worker).
  */
-int monitor_run(const struct monitor_config *cfg);
+int monitor_run(const struct monitor_config *cfg, struct worker_config *wc, int *worker_status);

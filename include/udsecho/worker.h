@@ -32,8 +32,10 @@ struct worker_config {
 };
 
 /*
- * worker_run - confine the process (privdrop_worker, then sandbox_worker), wait for the first
- * policy from the monitor, then serve until the monitor goes away. Returns the process's exit
- * status: 0 when the monitor closed the pair, 71 when a confinement or system step failed.
+ * worker_run - make the loop's descriptors, confine the process (confine(): privdrop_worker(),
+ * the parent check, sandbox_worker()), wait for the first policy from the monitor, then serve
+ * until the monitor goes away. Returns 0 when the monitor closed the pair; -errno (logged) when a
+ * confinement or system step failed; -EPROTO (logged) when the monitor sent what is not a
+ * message, or a first policy the worker rejected.
  */
 int worker_run(const struct worker_config *cfg);

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "udsecho/client.h"
+#include "udsecho/escape.h"
 #include "udsecho/explain.h"
 #include "udsecho/nss.h"
 
@@ -78,26 +79,13 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* At most the first 60 bytes of @p, escaped, with "..." when there are more. */
 static void preview(const char *p, size_t len, char *out, size_t outlen)
 {
-	size_t o = 0;
+	size_t used = escape(p, len < 60 ? len : 60, out, outlen - 3, ESCAPE_QUOTE);
 
-	for (size_t i = 0; i < len && o + 6 < outlen; i++) {
-		unsigned char c = (unsigned char)p[i];
-		if (c == '\n')
-			o += (size_t)snprintf(out + o, outlen - o, "\\n");
-		else if (c == '"' || c == '\\')
-			o += (size_t)snprintf(out + o, outlen - o, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", c);
-		else
-			out[o++] = (char)c;
-		if (i == 59 && len > 60) {
-			o += (size_t)snprintf(out + o, outlen - o, "...");
-			break;
-		}
-	}
-	out[o] = '\0';
+	if (used < len)
+		strcat(out, "...");
 }
 
 static void trace_bytes(struct session *s, const char *verb, const char *p, size_t len)
@@ -310,15 +298,18 @@ static int write_out(const char *p, size_t len)
 static int classify(struct session *s, int eof)
 {
 	const char *path = s->o->socket_path;
-	char *nl;
+	char said[4 * CLIENT_HEAD + 1], *nl;
 
 	s->head[s->headlen] = '\0';
 	nl = memchr(s->head, '\n', s->headlen);
 	if (s->diverged && (nl || eof || s->headlen == CLIENT_HEAD)) {
 		if (nl)
 			*nl = '\0';
-		if (strncmp(s->head, refusal_denied, sizeof(refusal_denied) - 1) == 0) {
-			const char *tail = s->head + sizeof(refusal_denied) - 1;
+		/* Whatever the server wrote is escaped: it may be anyone's, with terminal controls.
+		 */
+		escape(s->head, strlen(s->head), said, sizeof(said), 0);
+		if (strncmp(said, refusal_denied, sizeof(refusal_denied) - 1) == 0) {
+			const char *tail = said + sizeof(refusal_denied) - 1;
 			tail += strspn(tail, ": ");
 			if (*tail)
 				return set_result(
@@ -329,10 +320,10 @@ static int classify(struct session *s, int eof)
 			return set_result(s->res, CLIENT_DENIED_POLICY,
 					  "%s: Permission denied by the server's policy", path);
 		}
-		if (strncmp(s->head, refusal_busy, sizeof(refusal_busy) - 1) == 0)
+		if (strncmp(said, refusal_busy, sizeof(refusal_busy) - 1) == 0)
 			return set_result(s->res, CLIENT_BUSY,
 					  "%s: the server is busy (%s); try again later", path,
-					  s->head);
+					  said);
 	}
 	if (s->diverged)
 		return set_result(s->res, CLIENT_MISMATCH,

@@ -476,6 +476,57 @@ static void client_exit_statuses(void **state)
 	client_reports(NULL, 1, 75, "timed out after 0.5 seconds");
 }
 
+/* No byte of @err is one a terminal acts on: ESC, BEL, CR, other controls, or >= 0x80. */
+static void assert_inert(const char *err)
+{
+	for (const unsigned char *p = (const unsigned char *)err; *p; p++)
+		if (*p != '\n' && (*p < 0x20 || *p >= 0x7f)) {
+			fprintf(stderr, "byte 0x%02x at %td reached the terminal: %s\n", *p,
+				(const char *)p - err, err);
+			fail();
+		}
+}
+
+/*
+ * A hostile server at the path the user was told to use: its refusal and busy lines carry
+ * terminal controls (window title, OSC 52 clipboard, clear screen, carriage return over the
+ * line, an 8-bit CSI). The client says what it said, escaped.
+ */
+static void hostile_server_bytes_are_escaped(void **state)
+{
+	static const struct {
+		const char *reply, *want;
+		int status;
+	} cases[] = {
+		{"udsechod: permission denied: \033]0;pwned\007\033]52;c;cm0gLXJmIH4=\007\n",
+		 "(the server saw \\x1b]0;pwned\\x07\\x1b]52;c;cm0gLXJmIH4=\\x07)", 77},
+		{"udsechod: permission denied: uid=0\rudsecho: all is well\033[2J\n",
+		 "(the server saw uid=0\\x0dudsecho: all is well\\x1b[2J)", 77},
+		{"udsechod: busy: \233"
+		 "2J\377\\x41\n",
+		 "(udsechod: busy: \\x9b2J\\xff\\\\x41)", 75},
+	};
+	char path[100], err[1024];
+	const char *args[] = {"-t", "2", "-s", path, "hello", NULL};
+
+	snprintf(path, sizeof(path), "%s/hostile", srv.dir);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int pidfd;
+		pid_t pid;
+
+		fake_server(path, cases[i].reply, 0, &pid, &pidfd);
+		assert_int_equal(harness_client(args, NULL, NULL, 0, NULL, 0, err, sizeof(err)),
+				 cases[i].status);
+		assert_inert(err);
+		if (!strstr(err, cases[i].want)) {
+			fprintf(stderr, "wanted %s in: %s\n", cases[i].want, err);
+			fail();
+		}
+		assert_true(harness_wait(pid, pidfd, HARNESS_TIMEOUT_MS) != -1);
+		unlink(path);
+	}
+}
+
 static void bad_usage_is_64(void **state)
 {
 	const char *a1[] = {"-t", "0", "x", NULL};
@@ -504,6 +555,7 @@ int main(void)
 		cmocka_unit_test(no_server_is_69),
 		cmocka_unit_test(filesystem_refusal_is_explained),
 		cmocka_unit_test(client_exit_statuses),
+		cmocka_unit_test(hostile_server_bytes_are_escaped),
 		cmocka_unit_test(bad_usage_is_64),
 	};
 	signal(SIGPIPE, SIG_IGN);

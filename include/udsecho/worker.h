@@ -2,10 +2,16 @@
 /*
  * worker: the process that faces clients.
  *
- * One epoll loop over the listening socket, the read end of the monitor's pair and every client.
- * For each accepted peer it reads the kernel's credentials, logs them, and echoes. It never opens
- * a file, resolves a name, execs or signals; it exits when the monitor's end of the pair closes.
- * What the monitor sends on the pair, and how the worker reads it, is in channel.h.
+ * One epoll loop over the listening socket, the read end of the monitor's pair, a timer and
+ * every client. For each accepted peer it reads the kernel's credentials (SO_PEERCRED, and
+ * SO_PEERGROUPS when the policy has group rules), checks the limits (--max-connections,
+ * --max-per-uid: a peer past them gets the busy line), decides by the compiled policy (a refused
+ * peer gets the refusal line; the decision is logged with its rule), and echoes with bounded
+ * buffering. The timer closes peers idle past --idle-timeout or not reading past --send-timeout.
+ * A new policy from the monitor is applied at once: open connections it no longer allows are
+ * told and closed (revoked). It never opens a file, resolves a name, execs or signals; it exits
+ * when the monitor's end of the pair closes. What the monitor sends on the pair, and how the
+ * worker reads it, is in channel.h.
  */
 #pragma once
 

@@ -16,9 +16,13 @@
 static const struct {
 	const char *name;	/* the role in log lines */
 	const char *unconfined; /* the warning of --sandbox off */
+	const char *logged;	/* the warning of --sandbox log */
 } roles[] = {
-	[CONFINE_MONITOR] = {"monitor", "the monitor has NO seccomp filter"},
-	[CONFINE_WORKER] = {"worker", "the process that faces clients has NO seccomp filter"},
+	[CONFINE_MONITOR] = {"monitor", "the monitor has NO seccomp filter",
+			     "the monitor's filter only logs the calls it should kill"},
+	[CONFINE_WORKER] = {"worker", "the process that faces clients has NO seccomp filter",
+			    "the process that faces clients may make any system call: its filter "
+			    "only logs the calls it should kill"},
 };
 
 static int drop(const struct confine_spec *s, char *err, size_t errlen)
@@ -58,6 +62,8 @@ static void report(const struct confine_spec *s, int status_fd, uid_t uid, gid_t
 		 sandbox_mode_name(s->sandbox), status);
 	if (s->sandbox == SANDBOX_OFF)
 		log_warn("%s: --sandbox off: %s", role, roles[s->role].unconfined);
+	else if (s->sandbox == SANDBOX_LOG)
+		log_warn("%s: --sandbox log: %s", role, roles[s->role].logged);
 }
 
 int confine(const struct confine_spec *spec, char *err, size_t errlen)

@@ -68,7 +68,7 @@ static void worker_confined_and_reported(void **state)
 		 (unsigned int)getuid(), (unsigned int)getgid());
 	assert_true(strncmp(out, want, strlen(want)) == 0);
 	assert_non_null(strstr(out, " sandbox=strict seccomp=2 no_new_privs=1 cap_eff="));
-	assert_null(strstr(out, "NO seccomp filter"));
+	assert_null(strstr(out, "--sandbox"));
 }
 
 /* A worker whose parent is not the monitor it was given: the death signal would never come. */
@@ -106,6 +106,19 @@ static void off_warns(void **state)
 				    "has NO seccomp filter\n"));
 }
 
+static void log_mode_warns(void **state)
+{
+	struct confine_spec s = worker_spec(getpid());
+	char out[1024];
+
+	s.sandbox = SANDBOX_LOG;
+	run(&s, out, sizeof(out));
+	assert_non_null(strstr(out, " sandbox=log seccomp=2 "));
+	assert_non_null(strstr(out, "\ntest: worker: --sandbox log: the process that faces "
+				    "clients may make any system call: its filter only logs the "
+				    "calls it should kill\n"));
+}
+
 static void bad_mode_names_the_filter(void **state)
 {
 	struct confine_spec s = {.role = CONFINE_MONITOR, .sandbox = (enum sandbox_mode)42};
@@ -123,6 +136,7 @@ int main(void)
 		cmocka_unit_test(worker_refuses_another_parent),
 		cmocka_unit_test(monitor_confined_and_reported),
 		cmocka_unit_test(off_warns),
+		cmocka_unit_test(log_mode_warns),
 		cmocka_unit_test(bad_mode_names_the_filter),
 	};
 	return cmocka_run_group_tests_name("confine", tests, NULL, NULL);

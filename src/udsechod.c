@@ -6,6 +6,7 @@
  */
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -157,14 +158,34 @@ static void warn_ignored(const struct server_options *o, int fd)
 }
 
 /*
- * The listening socket: the one the service manager passed, whose node is the unit's business,
- * or our own node made as the options say. Returns 0 or an exit status after saying why.
+ * Close every descriptor but standard input, output and error, @a and @b (-1: none): whatever
+ * the starting process leaked, a root-only file say, would otherwise reach the worker, which may
+ * read any descriptor it holds. Done first, before NSS or anything else opens one of its own.
+ */
+static void close_inherited(int a, int b)
+{
+	int keep[4] = {2, a < b ? a : b, a < b ? b : a, INT_MAX};
+	int from = 3;
+
+	for (int i = 1; i < 4; i++) {
+		if (keep[i] < from)
+			continue;
+		if (keep[i] > from)
+			close_range((unsigned int)from, (unsigned int)keep[i] - 1, 0);
+		from = keep[i] == INT_MAX ? INT_MAX : keep[i] + 1;
+	}
+}
+
+/*
+ * The listening socket: the one the service manager passed (@activated is sdlisten_take()'s
+ * result, @sderr its reason), whose node is the unit's business, or our own node made as the
+ * options say. Returns 0 or an exit status after saying why.
  */
 static int take_socket(const struct server_options *o, const struct sockpath_spec *spec,
-		       struct sockpath *node)
+		       struct sockpath *node, int activated, const char *sderr)
 {
 	char err[1024];
-	int r = sdlisten_take(&node->fd, err, sizeof(err));
+	int r = activated;
 
 	if (r == 0) {
 		node->dir_fd = -1; /* not ours to remove */
@@ -178,7 +199,7 @@ static int take_socket(const struct server_options *o, const struct sockpath_spe
 		return 0;
 	}
 	if (r == SDLISTEN_INVALID) {
-		log_err("%s", err);
+		log_err("%s", sderr);
 		return EX_OSERR;
 	}
 	r = sockpath_listen(spec, node, err, sizeof(err));
@@ -210,10 +231,12 @@ static int monitor_status(int outcome, int worker_status)
  * The whole start, in order. Steps 1 to 4 run with the identity the server was started with and
  * fail before any client can connect; from step 5 on, two processes:
  *
- *  1. options_parse_server(): the command line (pure).
+ *  1. options_parse_server(): the command line (pure); sdlisten_take(): the socket the service
+ *     manager passed, if any; close_inherited(): every other descriptor the starting process
+ *     left open is closed.
  *  2. resolve_node(), resolve_worker(): --owner, --group and --user to numbers (nss.c).
  *  3. load_policy(): read, check and compile the policy file (policy_load_source()).
- *  4. take_socket(): the socket the service manager passed (sdlisten_take()), or our node
+ *  4. take_socket(): the socket the service manager passed, or our node
  *     (sockpath_listen(): bound under a umask in a pinned, trusted directory; owner, group and
  *     mode set through an O_PATH descriptor; only then listen(2)).
  *  5. monitor_run(): signals to a signalfd, the pair and the readiness pipe, fork():
@@ -235,8 +258,8 @@ int main(int argc, char **argv)
 	struct privdrop_ids ids;
 	struct worker_config wc;
 	const char *user;
-	char err[1024];
-	int r, builtin, worker_status = 0;
+	char err[1024], sderr[256];
+	int r, builtin, activated, worker_status = 0;
 
 	log_init("udsechod");
 	r = options_parse_server(argc, argv, &o, err, sizeof(err));
@@ -257,6 +280,8 @@ int main(int argc, char **argv)
 		log_err("--ready-fd %d: not an open file descriptor", o.ready_fd);
 		return EX_USAGE;
 	}
+	activated = sdlisten_take(&node.fd, sderr, sizeof(sderr));
+	close_inherited(o.ready_fd, activated == 0 ? node.fd : -1);
 	r = resolve_node(&o, &spec);
 	if (!r)
 		r = resolve_worker(&o, &ids, &user);
@@ -273,7 +298,7 @@ int main(int argc, char **argv)
 				   builtin ? "built-in" : o.policy_path);
 		return r;
 	}
-	r = take_socket(&o, &spec, &node);
+	r = take_socket(&o, &spec, &node, activated, sderr);
 	if (r) {
 		policy_free(policy);
 		return r;

@@ -17,6 +17,7 @@
  * once to the connections already open. The monitor's end of the pair closing ends the loop.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -559,6 +560,22 @@ static void announce_ready(const struct worker_config *cfg)
 }
 
 /*
+ * Standard input and output to /dev/null: they may be a terminal or a file of whoever started
+ * the server. Returns 0 or -errno.
+ */
+static int null_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (dup2(fd, STDIN_FILENO) < 0 || dup2(fd, STDOUT_FILENO) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/*
  * Every descriptor the loop needs is made before confinement, which comes last: afterwards none
  * can be. Returns 0 or -errno (logged).
  */
@@ -568,6 +585,11 @@ static int worker_setup(struct worker *w)
 	char err[256];
 	int r;
 
+	r = null_stdio();
+	if (r < 0) {
+		log_err("worker: /dev/null: %s", strerror(-r));
+		return r;
+	}
 	set_limits(w);
 	w->edge = plain_stream_reads(cfg->listen_fd);
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);

@@ -12,6 +12,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,6 +198,74 @@ static void bad_sandbox_mode_is_usage(void **state)
 	harness_rmtree(s.dir);
 }
 
+/* Whether any descriptor of @pid is open on @path. */
+static int holds(pid_t pid, const char *path)
+{
+	char dir[64], link[PATH_MAX + 64], target[PATH_MAX];
+	struct dirent *e;
+	int found = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		ssize_t n;
+		snprintf(link, sizeof(link), "%s/%s", dir, e->d_name);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (strcmp(target, path) == 0)
+			found = 1;
+	}
+	closedir(d);
+	return found;
+}
+
+static void fd_is(pid_t pid, int fd, const char *want)
+{
+	char link[64], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)pid, fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	assert_true(n > 0);
+	target[n] = '\0';
+	assert_string_equal(target, want);
+}
+
+/*
+ * A descriptor that the starting process leaked (here a root-only file, open without
+ * O_CLOEXEC) reaches neither process: the worker could read it inside its sandbox. The worker's
+ * standard input and output are /dev/null.
+ */
+static void inherited_descriptors_are_closed(void **state)
+{
+	char dir[128], secret[160];
+	struct server s;
+	pid_t worker;
+	int fd;
+
+	if (!harness_is_root("reading the server's descriptors in /proc"))
+		skip();
+	harness_tmpdir(dir, sizeof(dir));
+	snprintf(secret, sizeof(secret), "%s/secret", dir);
+	harness_write_file(secret, "root only\n", 0600);
+	fd = open(secret, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(dup2(fd, 40), 40);
+	close(fd);
+	worker = start(&s, NULL);
+	close(40);
+	assert_false(holds(worker, secret));
+	assert_false(holds(s.pid, secret));
+	fd_is(worker, 0, "/dev/null");
+	fd_is(worker, 1, "/dev/null");
+	stop(&s);
+	harness_rmtree(dir);
+}
+
 /* An ordinary user keeps its identity, still confined; asking for another user is refused. */
 static void ordinary_user(void **state)
 {
@@ -232,6 +302,7 @@ int main(void)
 		cmocka_unit_test_teardown(sandbox_off_and_log, harness_teardown),
 		cmocka_unit_test_teardown(bad_sandbox_mode_is_usage, harness_teardown),
 		cmocka_unit_test_teardown(ordinary_user, harness_teardown),
+		cmocka_unit_test_teardown(inherited_descriptors_are_closed, harness_teardown),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests_name("privilege", tests, NULL, NULL);

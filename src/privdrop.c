@@ -199,6 +199,15 @@ int privdrop_worker(const struct privdrop_ids *ids)
 	r = set_no_new_privs();
 	if (r < 0)
 		return r;
+	/*
+	 * Not dumpable: no core file of client bytes, and no ptrace or /proc access by other
+	 * processes of its uid (its /proc files become root's). The id change already cleared it
+	 * where suid_dumpable is 0; this does not depend on that setting.
+	 */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return -errno;
+	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return -E_VERIFY;
 	/* After the id change, which resets it: the worker must not outlive the monitor. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return -errno;

@@ -25,8 +25,9 @@ struct privdrop_ids {
  * still held; setgroups(0); setresgid; setresuid; effective, permitted and inheritable sets
  * cleared. Then verified: the real, effective and saved ids are exactly @ids, the old ids and
  * uid/gid 0 cannot be regained, there are no supplementary groups, and the capability, bounding
- * and ambient sets are empty. Last come PR_SET_NO_NEW_PRIVS and PR_SET_PDEATHSIG(SIGKILL), the
- * latter after the id change because the kernel clears it on every credential change. The death
+ * and ambient sets are empty. Last come PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE(0) (verified) and
+ * PR_SET_PDEATHSIG(SIGKILL), the latter after the id change because the kernel clears it on
+ * every credential change. The death
  * signal cannot cover a monitor that died before it was armed: confine() compares getppid()
  * with the monitor's pid taken before fork() once this returns.
  *

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -266,6 +267,17 @@ static void inherited_descriptors_are_closed(void **state)
 	harness_rmtree(dir);
 }
 
+/* The owner of /proc/PID/mem: root when the process is not dumpable (proc(5)). */
+static uid_t owner_of_proc(pid_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_uid;
+}
+
 /* An ordinary user keeps its identity, still confined; asking for another user is refused. */
 static void ordinary_user(void **state)
 {
@@ -286,6 +298,8 @@ static void ordinary_user(void **state)
 	worker = harness_worker_pid(&s);
 	assert_true(worker > 0);
 	field_is(worker, "Uid", "4460\t4460\t4460\t4460");
+	/* Not dumpable, although no id changed: its /proc files are root's, not 4460's. */
+	assert_true(owner_of_proc(worker) == 0);
 	field_is(worker, "Seccomp", "2");
 	field_is(worker, "NoNewPrivs", "1");
 	field_is(worker, "CapEff", ZERO_CAPS);

@@ -15,27 +15,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "udsecho/ids.h"
 #include "udsecho/nss.h"
 
 /* LOGIN_NAME_MAX counts the terminating NUL; group names get the same limit. */
 #define NSS_NAME_MAX (LOGIN_NAME_MAX - 1)
-
-int nss_parse_id(const char *s, unsigned int *id)
-{
-	unsigned long v = 0;
-
-	if (*s == '\0' || strlen(s) > 10)
-		return NSS_E_INVALID;
-	for (const char *p = s; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return NSS_E_INVALID;
-		v = v * 10 + (unsigned long)(*p - '0');
-	}
-	if (v >= 4294967295UL)
-		return NSS_E_INVALID;
-	*id = (unsigned int)v;
-	return 0;
-}
 
 static int name_ok(const char *name)
 {
@@ -54,14 +38,14 @@ static size_t bufsize(int which)
 int nss_user(const char *name, uid_t *uid, gid_t *gid)
 {
 	struct passwd pw, *res = NULL;
-	unsigned int id;
+	uint32_t id;
 	char *buf;
 	size_t size = bufsize(_SC_GETPW_R_SIZE_MAX);
 	int r;
 
 	if (!name_ok(name))
 		return NSS_E_INVALID;
-	if (nss_parse_id(name, &id) == 0) {
+	if (ids_parse(name, &id) == 0) {
 		*uid = id;
 		if (gid) {
 			buf = malloc(size);
@@ -97,14 +81,14 @@ int nss_user(const char *name, uid_t *uid, gid_t *gid)
 int nss_group(const char *name, gid_t *gid)
 {
 	struct group gr, *res = NULL;
-	unsigned int id;
+	uint32_t id;
 	char *buf;
 	size_t size = bufsize(_SC_GETGR_R_SIZE_MAX);
 	int r;
 
 	if (!name_ok(name))
 		return NSS_E_INVALID;
-	if (nss_parse_id(name, &id) == 0) {
+	if (ids_parse(name, &id) == 0) {
 		*gid = id;
 		return 0;
 	}

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "udsecho/nss.h"
+#include "udsecho/ids.h"
 #include "policy-private.h"
 
 /* LOGIN_NAME_MAX counts the terminating NUL; group names get the same limit (as nss.c). */
@@ -119,11 +119,11 @@ static int parse_id(struct parser *ps, const char *file, unsigned line, const st
 		    enum policy_kind kind, uint32_t *id)
 {
 	char buf[16] = "";
-	unsigned int v;
+	uint32_t v;
 
 	if (t->len < sizeof(buf))
 		memcpy(buf, t->s, t->len);
-	if (t->len >= sizeof(buf) || nss_parse_id(buf, &v) != 0) {
+	if (t->len >= sizeof(buf) || ids_parse(buf, &v) != 0) {
 		perror_at(ps, file, line, t->col,
 			  "%s %.*s is out of range: ids go from 0 to 4294967294 (4294967295 is "
 			  "never an id)",

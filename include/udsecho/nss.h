@@ -4,7 +4,8 @@
  *
  * Used by the monitor before anything is confined, by udsecho-policy and by the client. It must
  * never be called in the worker: NSS modules open files and sockets that the sandbox forbids.
- * A decimal number is taken as an id without a lookup, so numeric ids work with no passwd entry.
+ * A decimal number (ids.h) is taken as an id without a lookup, so numeric ids work with no
+ * passwd entry.
  */
 #pragma once
 
@@ -26,12 +27,6 @@ int nss_user(const char *name, uid_t *uid, gid_t *gid);
 
 /* nss_group - resolve @name (a group name or a decimal gid). Returns as nss_user(). */
 int nss_group(const char *name, gid_t *gid);
-
-/*
- * nss_parse_id - parse a decimal id in 0..4294967294; (uid_t)-1 is never an id.
- * Returns 0 and sets *id, or NSS_E_INVALID if @s is not such a number. Pure.
- */
-int nss_parse_id(const char *s, unsigned int *id);
 
 /* nss_user_name, nss_group_name - write the name of @uid/@gid, or its number, into @buf. */
 void nss_user_name(uid_t uid, char *buf, size_t len);

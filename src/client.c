@@ -13,9 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -103,9 +101,9 @@ static void trace_bytes(struct session *s, const char *verb, const char *p, size
 /* The caller's ids as the kernel sees them; the caller frees c->groups. */
 static void fill_caller(struct explain_caller *c, char *name, size_t namelen, gid_t node_gid)
 {
-	struct passwd *pw;
 	int n = getgroups(0, NULL);
-	gid_t *groups = n > 0 ? calloc((size_t)n, sizeof(gid_t)) : NULL;
+	gid_t *groups = n > 0 ? calloc((size_t)n, sizeof(gid_t)) : NULL, *listed;
+	size_t nlisted;
 
 	c->uid = geteuid();
 	c->gid = getegid();
@@ -114,18 +112,11 @@ static void fill_caller(struct explain_caller *c, char *name, size_t namelen, gi
 	nss_user_name(c->uid, name, namelen);
 	c->user_name = name;
 	c->listed_in_node_group = 0;
-	pw = getpwuid(c->uid);
-	if (pw) {
-		int ng = 0;
-		getgrouplist(pw->pw_name, pw->pw_gid, NULL, &ng);
-		if (ng > 0) {
-			gid_t *all = calloc((size_t)ng, sizeof(*all));
-			if (all && getgrouplist(pw->pw_name, pw->pw_gid, all, &ng) >= 0)
-				for (int i = 0; i < ng; i++)
-					if (all[i] == node_gid)
-						c->listed_in_node_group = 1;
-			free(all);
-		}
+	if (nss_user_groups(c->uid, &listed, &nlisted) == 0) {
+		for (size_t i = 0; i < nlisted; i++)
+			if (listed[i] == node_gid)
+				c->listed_in_node_group = 1;
+		free(listed);
 	}
 }
 

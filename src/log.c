@@ -11,6 +11,8 @@
  * program name is left to the journal.
  * Lines are formatted without stdio for the conversions they use (see format()), since every
  * connection writes two; anything else goes to vsnprintf().
+ * The rate limiter (struct log_limit) only counts; what it holds back, and the line that says so,
+ * are the caller's.
  * Runs in every process, inside the worker's sandbox too: it only formats into a stack buffer and
  * writes to fd 2. It never opens, allocates or resolves anything.
  */
@@ -314,4 +316,36 @@ void log_diags(const struct diag_list *diags)
 		log_msg(diags->items[i].severity == DIAG_ERROR ? LOG_LEVEL_ERR : LOG_LEVEL_WARNING,
 			"%s", line);
 	}
+}
+
+void log_limit_init(struct log_limit *l, uint32_t burst)
+{
+	*l = (struct log_limit){.burst = burst};
+}
+
+uint64_t log_limit_end_window(struct log_limit *l, uint32_t now)
+{
+	uint64_t held = l->held;
+
+	if (l->window == now)
+		return 0;
+	l->window = now;
+	l->lines = 0;
+	l->held = 0;
+	return held;
+}
+
+int log_limit_allow(struct log_limit *l)
+{
+	if (l->lines < l->burst) {
+		l->lines++;
+		return 1;
+	}
+	l->held++;
+	return 0;
+}
+
+uint64_t log_limit_held(const struct log_limit *l)
+{
+	return l->held;
 }

@@ -3,7 +3,8 @@
  * nss: user and group names to numeric ids through getpwnam_r(3) and getgrnam_r(3).
  *
  * Runs before confinement only (monitor start-up and reload, udsecho-policy, the client): NSS
- * loads modules and opens files. Names longer than the system allows are refused before any
+ * loads modules and opens files. The callers make no NSS call of their own: every lookup, and the
+ * text of its failure, is here. Names longer than the system allows are refused before any
  * lookup, as are ids that cannot be ids.
  */
 #include <errno.h>
@@ -15,27 +16,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "udsecho/ids.h"
 #include "udsecho/nss.h"
 
 /* LOGIN_NAME_MAX counts the terminating NUL; group names get the same limit. */
 #define NSS_NAME_MAX (LOGIN_NAME_MAX - 1)
-
-int nss_parse_id(const char *s, unsigned int *id)
-{
-	unsigned long v = 0;
-
-	if (*s == '\0' || strlen(s) > 10)
-		return NSS_E_INVALID;
-	for (const char *p = s; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return NSS_E_INVALID;
-		v = v * 10 + (unsigned long)(*p - '0');
-	}
-	if (v >= 4294967295UL)
-		return NSS_E_INVALID;
-	*id = (unsigned int)v;
-	return 0;
-}
 
 static int name_ok(const char *name)
 {
@@ -54,14 +39,14 @@ static size_t bufsize(int which)
 int nss_user(const char *name, uid_t *uid, gid_t *gid)
 {
 	struct passwd pw, *res = NULL;
-	unsigned int id;
+	uint32_t id;
 	char *buf;
 	size_t size = bufsize(_SC_GETPW_R_SIZE_MAX);
 	int r;
 
 	if (!name_ok(name))
 		return NSS_E_INVALID;
-	if (nss_parse_id(name, &id) == 0) {
+	if (ids_parse(name, &id) == 0) {
 		*uid = id;
 		if (gid) {
 			buf = malloc(size);
@@ -97,14 +82,14 @@ int nss_user(const char *name, uid_t *uid, gid_t *gid)
 int nss_group(const char *name, gid_t *gid)
 {
 	struct group gr, *res = NULL;
-	unsigned int id;
+	uint32_t id;
 	char *buf;
 	size_t size = bufsize(_SC_GETGR_R_SIZE_MAX);
 	int r;
 
 	if (!name_ok(name))
 		return NSS_E_INVALID;
-	if (nss_parse_id(name, &id) == 0) {
+	if (ids_parse(name, &id) == 0) {
 		*gid = id;
 		return 0;
 	}
@@ -124,6 +109,76 @@ int nss_group(const char *name, gid_t *gid)
 	if (r != 0 && r != ENOENT && r != ESRCH)
 		return -r;
 	return res ? 0 : NSS_E_UNKNOWN;
+}
+
+/* getpwuid_r(3) into a buffer that grows until the entry fits; the caller frees *@buf. */
+static int passwd_by_uid(uid_t uid, struct passwd *pw, char **buf)
+{
+	struct passwd *res = NULL;
+	size_t size = bufsize(_SC_GETPW_R_SIZE_MAX);
+	int r;
+
+	for (;;) {
+		*buf = malloc(size);
+		if (!*buf)
+			return -ENOMEM;
+		r = getpwuid_r(uid, pw, *buf, size, &res);
+		if (r != ERANGE)
+			break;
+		free(*buf);
+		size *= 2;
+	}
+	if (r != 0 && r != ENOENT && r != ESRCH)
+		return -r;
+	return res ? 0 : NSS_E_UNKNOWN;
+}
+
+/* getgrouplist(3) says -1 and how many it needs (glibc) when the array is short: grow and retry. */
+static int group_list(const char *name, gid_t gid, gid_t **groups, size_t *ngroups)
+{
+	int cap = 64, n;
+	gid_t *list = NULL, *bigger;
+
+	for (;;) {
+		bigger = realloc(list, (size_t)cap * sizeof(*list));
+		if (!bigger) {
+			free(list);
+			return -ENOMEM;
+		}
+		list = bigger;
+		n = cap;
+		if (getgrouplist(name, gid, list, &n) >= 0)
+			break;
+		if (cap == NSS_GROUPS_MAX) {
+			free(list);
+			return -E2BIG;
+		}
+		cap = n > cap ? n : cap * 2;
+		if (cap > NSS_GROUPS_MAX)
+			cap = NSS_GROUPS_MAX;
+	}
+	*groups = list;
+	*ngroups = (size_t)n;
+	return 0;
+}
+
+int nss_user_groups(uid_t uid, gid_t **groups, size_t *ngroups)
+{
+	struct passwd pw;
+	char *buf = NULL;
+	int r = passwd_by_uid(uid, &pw, &buf);
+
+	if (r == 0)
+		r = group_list(pw.pw_name, pw.pw_gid, groups, ngroups);
+	free(buf);
+	return r;
+}
+
+const char *nss_strerror(int r)
+{
+	return r == NSS_E_UNKNOWN   ? "no such name"
+	       : r == NSS_E_INVALID ? "not a valid name"
+				    : strerror(-r);
 }
 
 void nss_user_name(uid_t uid, char *out, size_t len)

@@ -156,42 +156,150 @@ static int getopt_error(int c, char **argv, const char *shortopts, char *err, si
 	return usage_error(err, errlen, "unknown option '%s'", arg);
 }
 
+/* What every parser does with the rest: --help, --version, and getopt's complaints. */
+static int other_option(int c, char **argv, const char *shortopts, char *err, size_t errlen)
+{
+	switch (c) {
+	case 'h':
+		return OPTIONS_E_HELP;
+	case 'V':
+		return OPTIONS_E_VERSION;
+	default:
+		return getopt_error(c, argv, shortopts, err, errlen);
+	}
+}
+
+/* A name or a file name that must not be empty: "--OPTION: empty KIND name" if it is. */
+static int set_name(const char **out, const char *option, const char *kind, char *err,
+		    size_t errlen)
+{
+	if (!*optarg)
+		return usage_error(err, errlen, "%s: empty %s name", option, kind);
+	*out = optarg;
+	return 0;
+}
+
+enum {
+	OPT_OWNER = 256,
+	OPT_GROUP,
+	OPT_MODE,
+	OPT_READY_FD,
+	OPT_LOG_LEVEL,
+	OPT_SANDBOX,
+	OPT_MAX_CONNECTIONS,
+	OPT_MAX_PER_UID,
+	OPT_IDLE_TIMEOUT,
+	OPT_SEND_TIMEOUT,
+};
+
+static const char server_shortopts[] = ":s:p:tu:hV";
+
+static const struct option server_longopts[] = {
+	{"socket", required_argument, NULL, 's'},
+	{"policy", required_argument, NULL, 'p'},
+	{"check", no_argument, NULL, 't'},
+	{"user", required_argument, NULL, 'u'},
+	{"sandbox", required_argument, NULL, OPT_SANDBOX},
+	{"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+	{"max-per-uid", required_argument, NULL, OPT_MAX_PER_UID},
+	{"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+	{"send-timeout", required_argument, NULL, OPT_SEND_TIMEOUT},
+	{"owner", required_argument, NULL, OPT_OWNER},
+	{"group", required_argument, NULL, OPT_GROUP},
+	{"mode", required_argument, NULL, OPT_MODE},
+	{"ready-fd", required_argument, NULL, OPT_READY_FD},
+	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0},
+};
+
+/* --max-connections, --max-per-uid: a count of clients. */
+static int server_count(int c, struct server_options *opts, char *err, size_t errlen)
+{
+	unsigned long *v = c == OPT_MAX_CONNECTIONS ? &opts->max_connections : &opts->max_per_uid;
+
+	if (parse_number(optarg, 1, OPTIONS_CONNECTIONS_MAX, v))
+		return usage_error(err, errlen, "--%s: '%s' is not a number from 1 to %lu",
+				   c == OPT_MAX_CONNECTIONS ? "max-connections" : "max-per-uid",
+				   optarg, OPTIONS_CONNECTIONS_MAX);
+	return 0;
+}
+
+/* --idle-timeout, --send-timeout: seconds, 0 for never. */
+static int server_seconds(int c, struct server_options *opts, char *err, size_t errlen)
+{
+	unsigned long v;
+
+	if (parse_number(optarg, 0, 86400, &v))
+		return usage_error(err, errlen,
+				   "--%s: '%s' is not a number of seconds from 0 to 86400",
+				   c == OPT_IDLE_TIMEOUT ? "idle-timeout" : "send-timeout", optarg);
+	*(c == OPT_IDLE_TIMEOUT ? &opts->idle_timeout : &opts->send_timeout) = (unsigned int)v;
+	return 0;
+}
+
+/* One option of udsechod's, @c as getopt_long() returned it, into @opts. */
+static int server_option(int c, char **argv, struct server_options *opts, char *err, size_t errlen)
+{
+	switch (c) {
+	case 's':
+		opts->socket_path = optarg;
+		opts->socket_explicit = 1;
+		return 0;
+	case 'p':
+		opts->policy_explicit = 1;
+		return set_name(&opts->policy_path, "--policy", "file", err, errlen);
+	case 't':
+		opts->check = 1;
+		return 0;
+	case 'u':
+		return set_name(&opts->user, "--user", "user", err, errlen);
+	case OPT_MAX_CONNECTIONS:
+	case OPT_MAX_PER_UID:
+		return server_count(c, opts, err, errlen);
+	case OPT_IDLE_TIMEOUT:
+	case OPT_SEND_TIMEOUT:
+		return server_seconds(c, opts, err, errlen);
+	case OPT_SANDBOX:
+		if (sandbox_mode_parse(optarg, &opts->sandbox))
+			return usage_error(err, errlen,
+					   "--sandbox: '%s' is not one of strict, log, off",
+					   optarg);
+		return 0;
+	case OPT_OWNER:
+		return set_name(&opts->owner, "--owner", "user", err, errlen);
+	case OPT_GROUP:
+		return set_name(&opts->group, "--group", "group", err, errlen);
+	case OPT_MODE:
+		if (options_parse_mode(optarg, &opts->mode))
+			return usage_error(err, errlen,
+					   "--mode: '%s' is not an octal mode from 0 to 0777",
+					   optarg);
+		opts->mode_explicit = 1;
+		return 0;
+	case OPT_READY_FD:
+		if (parse_fd(optarg, &opts->ready_fd))
+			return usage_error(err, errlen,
+					   "--ready-fd: '%s' is not a file descriptor number",
+					   optarg);
+		return 0;
+	case OPT_LOG_LEVEL:
+		if (parse_level(optarg, &opts->log_level))
+			return usage_error(
+				err, errlen,
+				"--log-level: '%s' is not one of err, warning, notice, info, debug",
+				optarg);
+		return 0;
+	default:
+		return other_option(c, argv, server_shortopts, err, errlen);
+	}
+}
+
 int options_parse_server(int argc, char **argv, struct server_options *opts, char *err,
 			 size_t errlen)
 {
-	enum {
-		OPT_OWNER = 256,
-		OPT_GROUP,
-		OPT_MODE,
-		OPT_READY_FD,
-		OPT_LOG_LEVEL,
-		OPT_SANDBOX,
-		OPT_MAX_CONNECTIONS,
-		OPT_MAX_PER_UID,
-		OPT_IDLE_TIMEOUT,
-		OPT_SEND_TIMEOUT,
-	};
-	static const char shortopts[] = ":s:p:tu:hV";
-	static const struct option longopts[] = {
-		{"socket", required_argument, NULL, 's'},
-		{"policy", required_argument, NULL, 'p'},
-		{"check", no_argument, NULL, 't'},
-		{"user", required_argument, NULL, 'u'},
-		{"sandbox", required_argument, NULL, OPT_SANDBOX},
-		{"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
-		{"max-per-uid", required_argument, NULL, OPT_MAX_PER_UID},
-		{"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
-		{"send-timeout", required_argument, NULL, OPT_SEND_TIMEOUT},
-		{"owner", required_argument, NULL, OPT_OWNER},
-		{"group", required_argument, NULL, OPT_GROUP},
-		{"mode", required_argument, NULL, OPT_MODE},
-		{"ready-fd", required_argument, NULL, OPT_READY_FD},
-		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
-	};
-	int c, mode_set = 0, socket_set = 0;
+	int c, r;
 
 	*opts = (struct server_options){
 		.socket_path = UDSECHO_DEFAULT_SOCKET,
@@ -204,101 +312,14 @@ int options_parse_server(int argc, char **argv, struct server_options *opts, cha
 	};
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			opts->socket_path = optarg;
-			socket_set = 1;
-			break;
-		case 'p':
-			if (!*optarg)
-				return usage_error(err, errlen, "--policy: empty file name");
-			opts->policy_path = optarg;
-			opts->policy_explicit = 1;
-			break;
-		case 't':
-			opts->check = 1;
-			break;
-		case 'u':
-			if (!*optarg)
-				return usage_error(err, errlen, "--user: empty user name");
-			opts->user = optarg;
-			break;
-		case OPT_MAX_CONNECTIONS:
-		case OPT_MAX_PER_UID: {
-			unsigned long *v = c == OPT_MAX_CONNECTIONS ? &opts->max_connections
-								    : &opts->max_per_uid;
-			if (parse_number(optarg, 1, OPTIONS_CONNECTIONS_MAX, v))
-				return usage_error(err, errlen,
-						   "--%s: '%s' is not a number from 1 to %lu",
-						   c == OPT_MAX_CONNECTIONS ? "max-connections"
-									    : "max-per-uid",
-						   optarg, OPTIONS_CONNECTIONS_MAX);
-			break;
-		}
-		case OPT_IDLE_TIMEOUT:
-		case OPT_SEND_TIMEOUT: {
-			unsigned long v;
-			if (parse_number(optarg, 0, 86400, &v))
-				return usage_error(
-					err, errlen,
-					"--%s: '%s' is not a number of seconds from 0 to "
-					"86400",
-					c == OPT_IDLE_TIMEOUT ? "idle-timeout" : "send-timeout",
-					optarg);
-			*(c == OPT_IDLE_TIMEOUT ? &opts->idle_timeout : &opts->send_timeout) =
-				(unsigned int)v;
-			break;
-		}
-		case OPT_SANDBOX:
-			if (sandbox_mode_parse(optarg, &opts->sandbox))
-				return usage_error(err, errlen,
-						   "--sandbox: '%s' is not one of strict, log, off",
-						   optarg);
-			break;
-		case OPT_OWNER:
-			if (!*optarg)
-				return usage_error(err, errlen, "--owner: empty user name");
-			opts->owner = optarg;
-			break;
-		case OPT_GROUP:
-			if (!*optarg)
-				return usage_error(err, errlen, "--group: empty group name");
-			opts->group = optarg;
-			break;
-		case OPT_MODE:
-			if (options_parse_mode(optarg, &opts->mode))
-				return usage_error(
-					err, errlen,
-					"--mode: '%s' is not an octal mode from 0 to 0777", optarg);
-			mode_set = 1;
-			break;
-		case OPT_READY_FD:
-			if (parse_fd(optarg, &opts->ready_fd))
-				return usage_error(
-					err, errlen,
-					"--ready-fd: '%s' is not a file descriptor number", optarg);
-			break;
-		case OPT_LOG_LEVEL:
-			if (parse_level(optarg, &opts->log_level))
-				return usage_error(
-					err, errlen,
-					"--log-level: '%s' is not one of err, warning, notice, info, debug",
-					optarg);
-			break;
-		case 'h':
-			return OPTIONS_E_HELP;
-		case 'V':
-			return OPTIONS_E_VERSION;
-		default:
-			return getopt_error(c, argv, shortopts, err, errlen);
-		}
+	while ((c = getopt_long(argc, argv, server_shortopts, server_longopts, NULL)) != -1) {
+		r = server_option(c, argv, opts, err, errlen);
+		if (r)
+			return r;
 	}
 	if (optind < argc)
 		return usage_error(err, errlen, "unexpected argument '%s'", argv[optind]);
-	opts->socket_explicit = socket_set;
-	opts->mode_explicit = mode_set;
-	if (opts->group && !mode_set)
+	if (opts->group && !opts->mode_explicit)
 		opts->mode = 0660;
 	return options_check_socket_path(opts->socket_path, err, errlen);
 }
@@ -339,12 +360,8 @@ int options_parse_client(int argc, char **argv, struct client_options *opts, cha
 		case 'v':
 			opts->verbose = 1;
 			break;
-		case 'h':
-			return OPTIONS_E_HELP;
-		case 'V':
-			return OPTIONS_E_VERSION;
 		default:
-			return getopt_error(c, argv, shortopts, err, errlen);
+			return other_option(c, argv, shortopts, err, errlen);
 		}
 	}
 	if (optind < argc) {

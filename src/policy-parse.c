@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "udsecho/nss.h"
+#include "udsecho/ids.h"
 #include "policy-private.h"
 
 /* LOGIN_NAME_MAX counts the terminating NUL; group names get the same limit (as nss.c). */
@@ -119,11 +119,11 @@ static int parse_id(struct parser *ps, const char *file, unsigned line, const st
 		    enum policy_kind kind, uint32_t *id)
 {
 	char buf[16] = "";
-	unsigned int v;
+	uint32_t v;
 
 	if (t->len < sizeof(buf))
 		memcpy(buf, t->s, t->len);
-	if (t->len >= sizeof(buf) || nss_parse_id(buf, &v) != 0) {
+	if (t->len >= sizeof(buf) || ids_parse(buf, &v) != 0) {
 		perror_at(ps, file, line, t->col,
 			  "%s %.*s is out of range: ids go from 0 to 4294967294 (4294967295 is "
 			  "never an id)",
@@ -223,6 +223,102 @@ static int is_keyword(const struct token *t)
 	return tok_is(t, "allow") || tok_is(t, "deny") || tok_is(t, "include") || tok_is(t, "all");
 }
 
+static int is_selector(const struct token *t)
+{
+	return tok_is(t, "user") || tok_is(t, "group");
+}
+
+/*
+ * One "(user|group) VALUE..." of @r, from tok[*i] to the next selector or the end of the line;
+ * *i moves past it. Returns 0, or -1 after reporting the error (or setting ps->fatal).
+ */
+static int parse_selector(struct parser *ps, const char *fname, unsigned line, size_t n, size_t *i,
+			  struct policy_ast_rule *r)
+{
+	const struct token *tok = ps->tok;
+	struct policy_ast_sel *sels, *sel;
+	char shown[SHOW_MAX + 8];
+	size_t start, end = *i + 1;
+
+	if (!is_selector(&tok[*i])) {
+		perror_at(ps, fname, line, tok[*i].col, "expected 'user' or 'group', found %s",
+			  show(&tok[*i], shown, sizeof(shown)));
+		return -1;
+	}
+	sels = realloc(r->sels, (r->nsels + 1) * sizeof(*sels));
+	if (!sels) {
+		ps->fatal = -ENOMEM;
+		return -1;
+	}
+	r->sels = sels;
+	sel = &r->sels[r->nsels++];
+	*sel = (struct policy_ast_sel){
+		.kind = tok_is(&tok[*i], "user") ? POLICY_USER : POLICY_GROUP,
+		.col = tok[*i].col,
+	};
+	for (start = end; end < n && !is_selector(&tok[end]); end++) {
+		if (is_keyword(&tok[end])) {
+			perror_at(ps, fname, line, tok[end].col,
+				  "unexpected keyword %s in a list of %s names%s",
+				  show(&tok[end], shown, sizeof(shown)), kind_name(sel->kind),
+				  tok_is(&tok[end], "all") ? ": 'all' stands alone"
+							   : ": one rule per line");
+			return -1;
+		}
+	}
+	*i = end;
+	if (end == start) {
+		const struct token *prev = &tok[start - 1];
+		perror_at(ps, fname, line,
+			  end < n ? tok[end].col : prev->col + (unsigned)prev->len + 1,
+			  "expected a %s name, %s or range after '%s'", kind_name(sel->kind),
+			  sel->kind == POLICY_USER ? "uid" : "gid", kind_name(sel->kind));
+		return -1;
+	}
+	sel->values = calloc(end - start, sizeof(*sel->values));
+	if (!sel->values) {
+		ps->fatal = -ENOMEM;
+		return -1;
+	}
+	for (size_t j = start; j < end; j++) {
+		if (parse_value(ps, fname, line, &tok[j], sel->kind, &sel->values[sel->nvalues]) <
+		    0)
+			return -1;
+		sel->nvalues++;
+	}
+	return 0;
+}
+
+/* Append @r, the rule of the @n tokens of the line, to the AST. Returns 0 or -1 as above. */
+static int add_rule(struct parser *ps, const char *fname, unsigned line, size_t n,
+		    struct policy_ast_rule *r)
+{
+	struct policy_ast *ast = ps->ast;
+
+	if (ast->nrules == POLICY_RULES_MAX) {
+		perror_at(ps, fname, line, ps->tok[0].col, "more than %d rules", POLICY_RULES_MAX);
+		ps->fatal = ps->fatal ? ps->fatal : POLICY_E_INVALID;
+		return -1;
+	}
+	r->text = join_tokens(ps->tok, n);
+	if (!r->text) {
+		ps->fatal = -ENOMEM;
+		return -1;
+	}
+	if (ast->nrules == ast->cap) {
+		size_t cap = ast->cap ? ast->cap * 2 : 16;
+		struct policy_ast_rule *rules = realloc(ast->rules, cap * sizeof(*rules));
+		if (!rules) {
+			ps->fatal = -ENOMEM;
+			return -1;
+		}
+		ast->rules = rules;
+		ast->cap = cap;
+	}
+	ast->rules[ast->nrules++] = *r;
+	return 0;
+}
+
 /* "allow|deny (all | (user|group) VALUE...)...": one rule, or an error and no rule. */
 static void parse_rule(struct parser *ps, size_t file, unsigned line, size_t n)
 {
@@ -249,83 +345,13 @@ static void parse_rule(struct parser *ps, size_t file, unsigned line, size_t n)
 		i = n;
 	}
 	while (i < n) {
-		struct policy_ast_sel *sels, *sel;
-		size_t start;
-
-		if (!tok_is(&tok[i], "user") && !tok_is(&tok[i], "group")) {
-			perror_at(ps, fname, line, tok[i].col,
-				  "expected 'user' or 'group', found %s",
-				  show(&tok[i], shown, sizeof(shown)));
-			goto fail;
-		}
-		sels = realloc(r.sels, (r.nsels + 1) * sizeof(*sels));
-		if (!sels) {
-			ps->fatal = -ENOMEM;
-			goto fail;
-		}
-		r.sels = sels;
-		sel = &r.sels[r.nsels++];
-		*sel = (struct policy_ast_sel){
-			.kind = tok_is(&tok[i], "user") ? POLICY_USER : POLICY_GROUP,
-			.col = tok[i].col,
-		};
-		start = ++i;
-		while (i < n && !tok_is(&tok[i], "user") && !tok_is(&tok[i], "group")) {
-			if (is_keyword(&tok[i])) {
-				perror_at(ps, fname, line, tok[i].col,
-					  "unexpected keyword %s in a list of %s names%s",
-					  show(&tok[i], shown, sizeof(shown)), kind_name(sel->kind),
-					  tok_is(&tok[i], "all") ? ": 'all' stands alone"
-								 : ": one rule per line");
-				goto fail;
-			}
-			i++;
-		}
-		if (i == start) {
-			const struct token *prev = &tok[start - 1];
-			perror_at(ps, fname, line,
-				  i < n ? tok[i].col : prev->col + (unsigned)prev->len + 1,
-				  "expected a %s name, %s or range after '%s'",
-				  kind_name(sel->kind), sel->kind == POLICY_USER ? "uid" : "gid",
-				  kind_name(sel->kind));
-			goto fail;
-		}
-		sel->values = calloc(i - start, sizeof(*sel->values));
-		if (!sel->values) {
-			ps->fatal = -ENOMEM;
-			goto fail;
-		}
-		for (size_t j = start; j < i; j++) {
-			if (parse_value(ps, fname, line, &tok[j], sel->kind,
-					&sel->values[sel->nvalues]) < 0)
-				goto fail;
-			sel->nvalues++;
+		if (parse_selector(ps, fname, line, n, &i, &r) < 0) {
+			free_rule(&r);
+			return;
 		}
 	}
-	if (ps->ast->nrules == POLICY_RULES_MAX) {
-		perror_at(ps, fname, line, tok[0].col, "more than %d rules", POLICY_RULES_MAX);
-		ps->fatal = ps->fatal ? ps->fatal : POLICY_E_INVALID;
-		goto fail;
-	}
-	r.text = join_tokens(tok, n);
-	if (!r.text) {
-		ps->fatal = -ENOMEM;
-		goto fail;
-	}
-	if (ps->ast->nrules == ps->ast->cap) {
-		size_t cap = ps->ast->cap ? ps->ast->cap * 2 : 16;
-		struct policy_ast_rule *rules = realloc(ps->ast->rules, cap * sizeof(*rules));
-		if (!rules) {
-			ps->fatal = -ENOMEM;
-			goto fail;
-		}
-		ps->ast->rules = rules;
-		ps->ast->cap = cap;
-	}
-	ps->ast->rules[ps->ast->nrules++] = r;
-	return;
-fail:
-	free_rule(&r);
+	if (add_rule(ps, fname, line, n, &r) < 0)
+		free_rule(&r);
 }
 
 static int parse_buffer(struct parser *ps, const char *file, const char *text, size_t len);

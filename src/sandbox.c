@@ -223,32 +223,6 @@ static const struct arg_rule monitor_arg_rules[] = {
 	{SCMP_SYS(clone), 1, {ARG_HAS(0, CLONE_NEWNET)}},
 };
 
-int sandbox_mode_parse(const char *s, enum sandbox_mode *mode)
-{
-	static const enum sandbox_mode modes[] = {SANDBOX_STRICT, SANDBOX_LOG, SANDBOX_OFF};
-
-	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
-		if (strcmp(s, sandbox_mode_name(modes[i])) == 0) {
-			*mode = modes[i];
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-const char *sandbox_mode_name(enum sandbox_mode mode)
-{
-	switch (mode) {
-	case SANDBOX_STRICT:
-		return "strict";
-	case SANDBOX_LOG:
-		return "log";
-	case SANDBOX_OFF:
-		return "off";
-	}
-	return "?";
-}
-
 static int add_rules(scmp_filter_ctx ctx, uint32_t action, const int *nrs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

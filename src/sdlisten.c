@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "udsecho/nss.h"
+#include "udsecho/ids.h"
 #include "udsecho/sdlisten.h"
 
 static int sockopt(int fd, int name)
@@ -25,15 +25,15 @@ static int sockopt(int fd, int name)
 int sdlisten_take(int *fd, char *err, size_t errlen)
 {
 	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
-	unsigned int p, n;
+	uint32_t p, n;
 	int flags;
 
-	if (!pid || !fds || nss_parse_id(pid, &p) || p != (unsigned int)getpid())
+	if (!pid || !fds || ids_parse(pid, &p) || p != (uint32_t)getpid())
 		return SDLISTEN_NONE;
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
-	if (nss_parse_id(fds, &n) || n != 1) {
+	if (ids_parse(fds, &n) || n != 1) {
 		snprintf(err, errlen, "LISTEN_FDS=%s: expected exactly one socket from the unit",
 			 fds);
 		return SDLISTEN_INVALID;

@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -24,8 +23,6 @@
 #include "udsecho/nss.h"
 #include "udsecho/policy.h"
 #include "udsecho/policyedit.h"
-
-#define GROUPS_MAX 65536
 
 static const char *prog = "udsecho-policy";
 
@@ -102,18 +99,18 @@ static void sort_groups(struct peer_cred *cred)
 static int lookup_failed(int r, const char *what, const char *name)
 {
 	if (r < 0)
-		fprintf(stderr, "%s: cannot look up %s '%s': %s\n", prog, what, name, strerror(-r));
+		fprintf(stderr, "%s: cannot look up %s '%s': %s\n", prog, what, name,
+			nss_strerror(r));
 	else
 		fprintf(stderr, "%s: %s %s '%s'\n", prog,
 			r == NSS_E_UNKNOWN ? "unknown" : "invalid", what, name);
 	return EX_USAGE;
 }
 
-/* A user name: uid and primary gid from passwd, supplementary groups from getgrouplist(3). */
+/* A user name: uid and primary gid from passwd, supplementary groups from the group database. */
 static int who_user(const char *name, struct peer_cred *cred)
 {
-	char canonical[256];
-	int n = GROUPS_MAX, r;
+	int r;
 
 	r = nss_user(name, &cred->uid, &cred->gid);
 	if (r != 0)
@@ -123,13 +120,10 @@ static int who_user(const char *name, struct peer_cred *cred)
 			name);
 		return EX_USAGE;
 	}
-	nss_user_name(cred->uid, canonical, sizeof(canonical));
-	cred->groups = calloc(GROUPS_MAX, sizeof(gid_t));
-	if (!cred->groups || getgrouplist(canonical, cred->gid, cred->groups, &n) < 0) {
+	if (nss_user_groups(cred->uid, &cred->groups, &cred->ngroups) != 0) {
 		fprintf(stderr, "%s: cannot list the groups of '%s'\n", prog, name);
 		return EX_OSERR;
 	}
-	cred->ngroups = (size_t)n;
 	return EX_OK;
 }
 

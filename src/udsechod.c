@@ -36,13 +36,6 @@ static int in_own_groups(gid_t gid)
 	return 0;
 }
 
-static const char *nss_reason(int r)
-{
-	return r == NSS_E_UNKNOWN   ? "no such name"
-	       : r == NSS_E_INVALID ? "not a valid name"
-				    : strerror(-r);
-}
-
 /* --owner and --group to ids; returns 0 or an exit status after saying what is wrong. */
 static int resolve_node(const struct server_options *o, struct sockpath_spec *spec)
 {
@@ -50,11 +43,11 @@ static int resolve_node(const struct server_options *o, struct sockpath_spec *sp
 
 	*spec = (struct sockpath_spec){o->socket_path, (uid_t)-1, (gid_t)-1, o->mode};
 	if (o->owner && (r = nss_user(o->owner, &spec->uid, NULL))) {
-		log_err("--owner %s: %s", o->owner, nss_reason(r));
+		log_err("--owner %s: %s", o->owner, nss_strerror(r));
 		return EX_CONFIG;
 	}
 	if (o->group && (r = nss_group(o->group, &spec->gid))) {
-		log_err("--group %s: %s", o->group, nss_reason(r));
+		log_err("--group %s: %s", o->group, nss_strerror(r));
 		return EX_CONFIG;
 	}
 	if (geteuid() != 0 && spec->uid != (uid_t)-1 && spec->uid != geteuid()) {
@@ -91,7 +84,7 @@ static int resolve_worker(const struct server_options *o, struct privdrop_ids *i
 	}
 	r = nss_user(*user, &ids->uid, &ids->gid);
 	if (r) {
-		log_err("--user %s: %s", *user, nss_reason(r));
+		log_err("--user %s: %s", *user, nss_strerror(r));
 		return EX_CONFIG;
 	}
 	if (ids->gid == (gid_t)-1) {

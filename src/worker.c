@@ -69,9 +69,8 @@ struct worker {
 	struct worker_limits limits;		 /* the configured ones, defaults filled in */
 	struct uidcount per_uid;
 	int timer_fd, timer_armed;
-	uint32_t now; /* monotonic seconds, read once per turn of the loop */
-	uint32_t log_window, log_lines;
-	uint64_t log_suppressed;
+	uint32_t now;		    /* monotonic seconds, read once per turn of the loop */
+	struct log_limit log_limit; /* deny and busy lines */
 	struct channel_reader pair; /* the message from the monitor being received */
 	char scratch[WORKER_SCRATCH];
 };
@@ -207,27 +206,19 @@ static void send_refusal(int fd, const struct peer_cred *cred)
 /* The log limiter's second is over: say how many lines it held back, and start a new one. */
 static void log_window_end(struct worker *w)
 {
-	if (w->log_window == w->now)
-		return;
-	if (w->log_suppressed)
+	uint64_t held = log_limit_end_window(&w->log_limit, w->now);
+
+	if (held)
 		log_notice(
 			"event=log-suppressed lines=%llu (deny and busy lines beyond %d a second)",
-			(unsigned long long)w->log_suppressed, WORKER_LOG_BURST);
-	w->log_window = w->now;
-	w->log_lines = 0;
-	w->log_suppressed = 0;
+			(unsigned long long)held, WORKER_LOG_BURST);
 }
 
 /* Whether a deny or busy line may be written now: WORKER_LOG_BURST a second, the rest counted. */
 static int log_limited(struct worker *w)
 {
 	log_window_end(w);
-	if (w->log_lines < WORKER_LOG_BURST) {
-		w->log_lines++;
-		return 1;
-	}
-	w->log_suppressed++;
-	return 0;
+	return log_limit_allow(&w->log_limit);
 }
 
 /* The decision and its rule: "FILE:LINE", the built-in policy's name, or "default deny". */
@@ -457,7 +448,7 @@ static uint32_t clock_seconds(void)
 /* The one-second tick runs only while it has something to look after. */
 static void timer_update(struct worker *w)
 {
-	int want = w->log_suppressed > 0 ||
+	int want = log_limit_held(&w->log_limit) > 0 ||
 		   (w->nconns > 0 && (w->limits.idle_timeout || w->limits.send_timeout));
 	struct itimerspec its = {{want, 0}, {want, 0}};
 
@@ -590,6 +581,7 @@ static int worker_setup(struct worker *w)
 		log_err("worker: /dev/null: %s", strerror(-r));
 		return r;
 	}
+	log_limit_init(&w->log_limit, WORKER_LOG_BURST);
 	set_limits(w);
 	w->edge = plain_stream_reads(cfg->listen_fd);
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stdint.h>
 
 #include "udsecho/diag.h"
 
@@ -48,6 +49,39 @@ void log_flush(void);
 
 /* log_diags - one line per diagnostic in diag_format()'s form, errors at err level. */
 void log_diags(const struct diag_list *diags);
+
+/*
+ * The rate limiter, for lines a peer can cause: at most @burst a second, the rest counted so that
+ * the caller can say how many it held back once the second is over. The caller supplies the
+ * clock (whole seconds, such as CLOCK_MONOTONIC's) and writes the lines. Pure: these functions
+ * only count, they write nothing and call nothing, so they may run inside the worker's sandbox.
+ */
+struct log_limit {
+	uint32_t burst;	 /* lines a second lets through */
+	uint32_t window; /* the second being counted */
+	uint32_t lines;	 /* lines let through in it */
+	uint64_t held;	 /* lines held back in it */
+};
+
+/* log_limit_init - a limiter letting @burst lines a second through, with nothing counted. */
+void log_limit_init(struct log_limit *l, uint32_t burst);
+
+/*
+ * log_limit_end_window - when @now is not the second being counted, start counting @now afresh
+ * and return how many lines the old second held back (0 if none); within the same second, change
+ * nothing and return 0. Call it before log_limit_allow() with the current second.
+ */
+uint64_t log_limit_end_window(struct log_limit *l, uint32_t now);
+
+/*
+ * log_limit_allow - whether one more line may be written in the second being counted: 1 while
+ * fewer than the burst went through (the line is counted as written), 0 past it (the line is
+ * counted as held back).
+ */
+int log_limit_allow(struct log_limit *l);
+
+/* log_limit_held - how many lines the second being counted has held back so far. */
+uint64_t log_limit_held(const struct log_limit *l);
 
 #define log_err(...)	log_msg(LOG_LEVEL_ERR, __VA_ARGS__)
 #define log_warn(...)	log_msg(LOG_LEVEL_WARNING, __VA_ARGS__)

@@ -4,7 +4,8 @@
  *
  * Used by the monitor before anything is confined, by udsecho-policy and by the client. It must
  * never be called in the worker: NSS modules open files and sockets that the sandbox forbids.
- * A decimal number is taken as an id without a lookup, so numeric ids work with no passwd entry.
+ * A decimal number (ids.h) is taken as an id without a lookup, so numeric ids work with no
+ * passwd entry.
  */
 #pragma once
 
@@ -17,6 +18,8 @@ enum {
 	NSS_E_INVALID,	   /* empty, too long for the system, or an id out of range */
 };
 
+#define NSS_GROUPS_MAX 65536 /* NGROUPS_MAX: no process can hold more */
+
 /*
  * nss_user - resolve @name (a user name or a decimal uid) to its uid and primary gid.
  * A numeric uid with no passwd entry yields *gid = (gid_t)-1. @gid may be NULL.
@@ -28,10 +31,19 @@ int nss_user(const char *name, uid_t *uid, gid_t *gid);
 int nss_group(const char *name, gid_t *gid);
 
 /*
- * nss_parse_id - parse a decimal id in 0..4294967294; (uid_t)-1 is never an id.
- * Returns 0 and sets *id, or NSS_E_INVALID if @s is not such a number. Pure.
+ * nss_user_groups - the groups of the user whose passwd entry has @uid, as getgrouplist(3) lists
+ * them for that entry's name and primary gid (which is among them): what that user gets at login.
+ * On success *@groups is a malloc'ed array of *@ngroups ids for the caller to free.
+ * Returns 0, NSS_E_UNKNOWN if @uid has no passwd entry, -E2BIG past NSS_GROUPS_MAX groups, or
+ * -errno.
  */
-int nss_parse_id(const char *s, unsigned int *id);
+int nss_user_groups(uid_t uid, gid_t **groups, size_t *ngroups);
+
+/*
+ * nss_strerror - the text for a failed lookup: "no such name" for NSS_E_UNKNOWN, "not a valid
+ * name" for NSS_E_INVALID, strerror(3)'s for -errno. Pure.
+ */
+const char *nss_strerror(int r);
 
 /* nss_user_name, nss_group_name - write the name of @uid/@gid, or its number, into @buf. */
 void nss_user_name(uid_t uid, char *buf, size_t len);

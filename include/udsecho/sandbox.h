@@ -12,17 +12,7 @@
 
 #include <stddef.h>
 
-enum sandbox_mode {
-	SANDBOX_STRICT, /* a call outside the filter kills the process */
-	SANDBOX_LOG, /* it is allowed and logged by the kernel (audit): to find what is missing */
-	SANDBOX_OFF, /* no filter at all, for kernels or containers without seccomp */
-};
-
-/* sandbox_mode_parse - "strict", "log" or "off" to *@mode. Returns 0 or -EINVAL. Pure. */
-int sandbox_mode_parse(const char *s, enum sandbox_mode *mode);
-
-/* sandbox_mode_name - the name sandbox_mode_parse() accepts for @mode, "?" if none. Pure. */
-const char *sandbox_mode_name(enum sandbox_mode mode);
+#include "udsecho/sandboxmode.h"
 
 /*
  * sandbox_worker - load the worker's allow-list. Call it last before the event loop, after

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "udsecho/ids.h"
 #include "udsecho/nss.h"
 #include "udsecho/policy.h"
 
@@ -23,7 +24,7 @@ static int table(const char *name, unsigned int *id)
 
 	if (strlen(name) > 255)
 		return NSS_E_INVALID;
-	if (nss_parse_id(name, id) == 0)
+	if (ids_parse(name, id) == 0)
 		return 0;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(names[i], name) == 0) {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "udsecho/ids.h"
 #include "udsecho/nss.h"
 #include "policy-helpers.h"
 
@@ -34,7 +35,7 @@ static int lookup(const struct entry *t, const char *name, unsigned int *id)
 {
 	if (strlen(name) > 255)
 		return NSS_E_INVALID;
-	if (nss_parse_id(name, id) == 0)
+	if (ids_parse(name, id) == 0)
 		return 0;
 	for (; t->name; t++) {
 		if (strcmp(t->name, name) == 0) {

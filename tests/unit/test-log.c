@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests for log: whole lines on fd 2, levels, and over-long messages cut, not split. */
+/*
+ * Unit tests for log: whole lines on fd 2, levels, over-long messages cut, not split, and the
+ * rate limiter's windows.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -225,6 +228,40 @@ static void conversions_match_printf(void **state)
 	SAME_AS_PRINTF("%5.*s|%lc", 2, text, (wint_t)'w');
 }
 
+/* The burst goes through, the rest of the second is held back and counted. */
+static void limit_lets_the_burst_through(void **state)
+{
+	struct log_limit l;
+
+	log_limit_init(&l, 3);
+	assert_int_equal(log_limit_end_window(&l, 100), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(log_limit_allow(&l), 1);
+	assert_int_equal(log_limit_held(&l), 0);
+	assert_int_equal(log_limit_allow(&l), 0);
+	assert_int_equal(log_limit_allow(&l), 0);
+	assert_int_equal(log_limit_held(&l), 2);
+}
+
+/* The same second ends nothing; the next one reports what was held back and starts afresh. */
+static void limit_window_ends_with_the_second(void **state)
+{
+	struct log_limit l;
+
+	log_limit_init(&l, 1);
+	log_limit_end_window(&l, 7);
+	assert_int_equal(log_limit_allow(&l), 1);
+	assert_int_equal(log_limit_allow(&l), 0);
+	assert_int_equal(log_limit_end_window(&l, 7), 0);
+	assert_int_equal(log_limit_allow(&l), 0);
+	assert_int_equal(log_limit_held(&l), 2);
+	assert_int_equal(log_limit_end_window(&l, 8), 2);
+	assert_int_equal(log_limit_held(&l), 0);
+	assert_int_equal(log_limit_allow(&l), 1);
+	assert_int_equal(log_limit_end_window(&l, 9), 0);
+	assert_int_equal(log_limit_allow(&l), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +273,8 @@ int main(void)
 		cmocka_unit_test(held_lines_go_out_at_flush),
 		cmocka_unit_test(many_held_lines_stay_whole),
 		cmocka_unit_test(conversions_match_printf),
+		cmocka_unit_test(limit_lets_the_burst_through),
+		cmocka_unit_test(limit_window_ends_with_the_second),
 	};
 	return cmocka_run_group_tests_name("log", tests, NULL, NULL);
 }

@@ -1,30 +1,20 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests for nss: numeric ids and their edges, names, and names the system cannot hold. */
+/*
+ * Unit tests for nss: names, numeric ids without an entry, names the system cannot hold, a
+ * user's groups, and the texts of failures.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <grp.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "udsecho/nss.h"
-
-static void parse_id_edges(void **state)
-{
-	unsigned int id = 7;
-
-	assert_int_equal(nss_parse_id("0", &id), 0);
-	assert_int_equal(id, 0);
-	assert_int_equal(nss_parse_id("4294967294", &id), 0);
-	assert_int_equal(id, 4294967294u);
-	assert_int_equal(nss_parse_id("4294967295", &id), NSS_E_INVALID);
-	assert_int_equal(nss_parse_id("99999999999", &id), NSS_E_INVALID);
-	assert_int_equal(nss_parse_id("", &id), NSS_E_INVALID);
-	assert_int_equal(nss_parse_id("-1", &id), NSS_E_INVALID);
-	assert_int_equal(nss_parse_id("12a", &id), NSS_E_INVALID);
-	assert_int_equal(nss_parse_id(" 1", &id), NSS_E_INVALID);
-}
 
 static void root_resolves(void **state)
 {
@@ -77,12 +67,47 @@ static void names_of_ids(void **state)
 	assert_string_equal(buf, "4242424");
 }
 
+/* The same list as getgrouplist(3) with room to spare gives for root's entry. */
+static void groups_of_root(void **state)
+{
+	gid_t *groups = NULL, *want = calloc(NSS_GROUPS_MAX, sizeof(gid_t));
+	size_t n = 0;
+	int nwant = NSS_GROUPS_MAX;
+
+	assert_non_null(want);
+	assert_int_equal(nss_user_groups(0, &groups, &n), 0);
+	assert_true(getgrouplist("root", 0, want, &nwant) >= 0);
+	assert_int_equal(n, (size_t)nwant);
+	assert_memory_equal(groups, want, n * sizeof(gid_t));
+	assert_int_equal(groups[0], 0);
+	free(groups);
+	free(want);
+}
+
+static void groups_without_entry(void **state)
+{
+	gid_t *groups = NULL;
+	size_t n = 0;
+
+	assert_int_equal(nss_user_groups(4242424, &groups, &n), NSS_E_UNKNOWN);
+	assert_null(groups);
+	assert_int_equal(n, 0);
+}
+
+static void failure_texts(void **state)
+{
+	assert_string_equal(nss_strerror(NSS_E_UNKNOWN), "no such name");
+	assert_string_equal(nss_strerror(NSS_E_INVALID), "not a valid name");
+	assert_string_equal(nss_strerror(-EIO), strerror(EIO));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(parse_id_edges),	 cmocka_unit_test(root_resolves),
-		cmocka_unit_test(numeric_without_entry), cmocka_unit_test(unknown_and_invalid),
-		cmocka_unit_test(names_of_ids),
+		cmocka_unit_test(root_resolves),       cmocka_unit_test(numeric_without_entry),
+		cmocka_unit_test(unknown_and_invalid), cmocka_unit_test(names_of_ids),
+		cmocka_unit_test(groups_of_root),      cmocka_unit_test(groups_without_entry),
+		cmocka_unit_test(failure_texts),
 	};
 	return cmocka_run_group_tests_name("nss", tests, NULL, NULL);
 }

@@ -29,7 +29,8 @@ const char options_server_usage[] =
 	"  -p, --policy FILE        the access policy (default " UDSECHO_POLICY_PATH ")\n"
 	"  -t, --check              check the options and the policy, then exit\n"
 	"  -u, --user USER          run the worker as USER (as root, default " UDSECHO_DEFAULT_USER
-	")\n"
+	",\n"
+	"                           or nobody where that user does not exist)\n"
 	"      --sandbox MODE       strict (default), log or off: the seccomp filters\n"
 	"      --max-connections N  serve at most N clients at once (default: the fd limit less 64)\n"
 	"      --max-per-uid N      serve at most N clients of one uid (default: 3/4 of the above)\n"

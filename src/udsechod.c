@@ -22,6 +22,7 @@
 #include "udsecho/options.h"
 #include "udsecho/sdlisten.h"
 #include "udsecho/sockpath.h"
+#include "udsecho/uidshare.h"
 
 static int in_own_groups(gid_t gid)
 {
@@ -62,14 +63,44 @@ static int resolve_node(const struct server_options *o, struct sockpath_spec *sp
 	return 0;
 }
 
+/* The worker's user when the default one does not exist (a build tree run before any install). */
+#define FALLBACK_USER "nobody"
+
 /*
- * The worker's identity: as root, --user or the default user; otherwise the server's own, and
- * asking for another is refused. Returns 0 or an exit status after saying what is wrong.
+ * Say so when the worker's uid is no boundary: the overflow uid, or one that other running
+ * processes have, any of which may signal, stop, trace or lower the limits of the worker.
+ */
+static void warn_shared_uid(uid_t uid, const char *user)
+{
+	size_t n;
+	pid_t first;
+
+	if (uid == 65534) {
+		log_warn(
+			"the worker runs as %s (uid 65534), the overflow uid that other daemons and "
+			"unmapped user-namespace processes share: any of them can signal, stop or "
+			"trace it; give it a user of its own (--user, or the %s user of the sysusers.d "
+			"entry)",
+			user, UDSECHO_DEFAULT_USER);
+		return;
+	}
+	if (uidshare_count(uid, &n, &first) == 0 && n > 0)
+		log_warn(
+			"the worker's uid %u (%s) is also the uid of %zu running process%s (pid %d "
+			"first): any of them can signal, stop or trace the worker; give it a user "
+			"of its own",
+			(unsigned int)uid, user, n, n == 1 ? "" : "es", (int)first);
+}
+
+/*
+ * The worker's identity: as root, --user or the default user (FALLBACK_USER, with a warning,
+ * when the default one does not exist); otherwise the server's own, and asking for another is
+ * refused. Returns 0 or an exit status after saying what is wrong.
  */
 static int resolve_worker(const struct server_options *o, struct privdrop_ids *ids,
 			  const char **user)
 {
-	int r;
+	int r, fallback = 0;
 
 	*user = o->user ? o->user : UDSECHO_DEFAULT_USER;
 	if (geteuid() != 0) {
@@ -83,6 +114,14 @@ static int resolve_worker(const struct server_options *o, struct privdrop_ids *i
 		return 0;
 	}
 	r = nss_user(*user, &ids->uid, &ids->gid);
+	if (r == NSS_E_UNKNOWN && !o->user && strcmp(*user, FALLBACK_USER) != 0) {
+		log_warn("no user %s, the worker's own (systemd-sysusers or useradd --system %s "
+			 "creates it): the worker runs as %s, whose uid other processes may share",
+			 *user, *user, FALLBACK_USER);
+		*user = FALLBACK_USER;
+		r = nss_user(*user, &ids->uid, &ids->gid);
+		fallback = 1;
+	}
 	if (r) {
 		log_err("--user %s: %s", *user, nss_strerror(r));
 		return EX_CONFIG;
@@ -91,6 +130,8 @@ static int resolve_worker(const struct server_options *o, struct privdrop_ids *i
 		log_err("--user %s: no passwd entry to take the group from", *user);
 		return EX_CONFIG;
 	}
+	if (!fallback)
+		warn_shared_uid(ids->uid, *user);
 	return 0;
 }
 

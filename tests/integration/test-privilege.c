@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "harness.h"
 
 #define ZERO_CAPS "0000000000000000"
@@ -267,6 +269,61 @@ static void inherited_descriptors_are_closed(void **state)
 	harness_rmtree(dir);
 }
 
+/*
+ * Without --user the worker is the server's own user; where it does not exist, nobody, with a
+ * warning. A uid that another running process has is no boundary either: the server says so.
+ */
+static void worker_user_is_its_own_or_a_warning(void **state)
+{
+	const char *as_daemon[] = {"--user", "daemon", NULL};
+	struct passwd *pw;
+	struct server s;
+	pid_t worker, other;
+	int p[2], status;
+	char want[256], c;
+
+	if (!harness_is_root("starting the server as root"))
+		skip();
+	pw = getpwnam(UDSECHO_DEFAULT_USER);
+	worker = start(&s, NULL);
+	if (pw) {
+		snprintf(want, sizeof(want), "%u\t%u\t%u\t%u", (unsigned int)pw->pw_uid,
+			 (unsigned int)pw->pw_uid, (unsigned int)pw->pw_uid,
+			 (unsigned int)pw->pw_uid);
+		field_is(worker, "Uid", want);
+	} else {
+		field_is(worker, "Uid", "65534\t65534\t65534\t65534");
+		assert_true(harness_wait_log(
+			&s,
+			"no user " UDSECHO_DEFAULT_USER ", the worker's own "
+			"(systemd-sysusers or useradd --system " UDSECHO_DEFAULT_USER
+			" creates it): the worker runs as nobody",
+			1000));
+	}
+	stop(&s);
+
+	assert_non_null(getpwnam("daemon"));
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	other = fork();
+	assert_true(other >= 0);
+	if (other == 0) {
+		close(p[1]);
+		if (setresuid(getpwnam("daemon")->pw_uid, getpwnam("daemon")->pw_uid,
+			      getpwnam("daemon")->pw_uid) < 0)
+			_exit(1);
+		(void)!read(p[0], &c, 1);
+		_exit(0);
+	}
+	close(p[0]);
+	worker = start(&s, as_daemon);
+	snprintf(want, sizeof(want), "(daemon) is also the uid of 1 running process (pid %d first)",
+		 (int)other);
+	assert_true(harness_wait_log(&s, want, 1000));
+	stop(&s);
+	close(p[1]);
+	assert_int_equal(waitpid(other, &status, 0), other);
+}
+
 /* The owner of /proc/PID/mem: root when the process is not dumpable (proc(5)). */
 static uid_t owner_of_proc(pid_t pid)
 {
@@ -317,6 +374,7 @@ int main(void)
 		cmocka_unit_test_teardown(bad_sandbox_mode_is_usage, harness_teardown),
 		cmocka_unit_test_teardown(ordinary_user, harness_teardown),
 		cmocka_unit_test_teardown(inherited_descriptors_are_closed, harness_teardown),
+		cmocka_unit_test_teardown(worker_user_is_its_own_or_a_warning, harness_teardown),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests_name("privilege", tests, NULL, NULL);

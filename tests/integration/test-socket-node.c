@@ -98,7 +98,7 @@ static void non_sockets_are_refused_and_kept(void **state)
 	for (int kind = 0; kind < 4; kind++) {
 		struct server s;
 		struct stat before, after;
-		char buf[64];
+		char buf[4096];
 
 		harness_tmpdir(s.dir, sizeof(s.dir));
 		snprintf(s.path, sizeof(s.path), "%s/sock", s.dir);

@@ -10,25 +10,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "udsecho/idsort.h"
 #include "udsecho/peercred.h"
-
-static int cmp_gid(const void *a, const void *b)
-{
-	gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-size_t peercred_sort_groups(gid_t *g, size_t n)
-{
-	size_t out = 0;
-
-	qsort(g, n, sizeof(*g), cmp_gid);
-	for (size_t i = 0; i < n; i++)
-		if (out == 0 || g[out - 1] != g[i])
-			g[out++] = g[i];
-	return out;
-}
 
 int peercred_read_ids(int fd, struct peer_cred *cred)
 {
@@ -63,7 +46,7 @@ int peercred_read_groups(int fd, struct peer_cred *cred)
 			return -ENOMEM;
 		cred->groups = buf;
 	}
-	cred->ngroups = peercred_sort_groups(buf, glen / sizeof(gid_t));
+	cred->ngroups = idsort_unique(buf, glen / sizeof(gid_t));
 	cred->groups_known = 1;
 	return 0;
 }

@@ -18,16 +18,10 @@
 #include <string.h>
 
 #include "policy-private.h"
+#include "udsecho/idsort.h"
 
 /* The entries a part may list before it is not cut: a few per rule. */
 #define INDEX_BUDGET(nrules) (4 * (uint64_t)(nrules) + 1024)
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return (x > y) - (x < y);
-}
 
 static const struct policy_sel *first_sel(const struct policy *p, const struct policy_rule *rule,
 					  uint32_t kind)
@@ -163,10 +157,7 @@ static int build_part(const struct policy *p, struct policy_ix *ix, uint32_t kin
 			ix->bounds[nb++] = p->ranges[sel->first + m].hi + 1;
 		}
 	}
-	qsort(ix->bounds, nb, sizeof(*ix->bounds), cmp_u32);
-	for (size_t i = 0; i < nb; i++)
-		if (ix->nbounds == 0 || ix->bounds[ix->nbounds - 1] != ix->bounds[i])
-			ix->bounds[ix->nbounds++] = ix->bounds[i];
+	ix->nbounds = idsort_unique(ix->bounds, nb);
 
 	ix->start = calloc(ix->nbounds + 1, sizeof(*ix->start));
 	fill = calloc(ix->nbounds + 1, sizeof(*fill));

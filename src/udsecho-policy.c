@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "udsecho/idsort.h"
 #include "udsecho/nss.h"
 #include "udsecho/policy.h"
 #include "udsecho/policyedit.h"
@@ -76,24 +77,6 @@ static int check(const char *path)
 
 	policy_free(p);
 	return status;
-}
-
-static int cmp_gid(const void *a, const void *b)
-{
-	gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static void sort_groups(struct peer_cred *cred)
-{
-	size_t out = 0;
-
-	qsort(cred->groups, cred->ngroups, sizeof(gid_t), cmp_gid);
-	for (size_t i = 0; i < cred->ngroups; i++)
-		if (out == 0 || cred->groups[out - 1] != cred->groups[i])
-			cred->groups[out++] = cred->groups[i];
-	cred->ngroups = out;
 }
 
 static int lookup_failed(int r, const char *what, const char *name)
@@ -195,7 +178,7 @@ static int explain(const char *path, char **who, int nwho)
 	else
 		status = usage_error("unexpected '%s' after the user name", who[1]);
 	if (status == EX_OK) {
-		sort_groups(&cred);
+		cred.ngroups = idsort_unique(cred.groups, cred.ngroups);
 		v = policy_eval(p, &cred);
 		if (policy_rule_origin(p, v.rule, &file, &line) == 0)
 			printf("%s (%s:%u: %s)\n", v.allow ? "allow" : "deny", file, line,

@@ -43,8 +43,5 @@ int peercred_read_groups(int fd, struct peer_cred *cred) __attribute__((warn_unu
 /* peercred_release - free what peercred_read() allocated; @cred may be read again after. */
 void peercred_release(struct peer_cred *cred);
 
-/* peercred_sort_groups - sort @n gids ascending and drop duplicates, in place; returns how many. */
-size_t peercred_sort_groups(gid_t *g, size_t n);
-
 /* peercred_in_group - whether @gid is the peer's primary or one of its supplementary groups. */
 int peercred_in_group(const struct peer_cred *cred, gid_t gid);

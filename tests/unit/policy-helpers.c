@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "udsecho/idsort.h"
 #include "udsecho/ids.h"
 #include "udsecho/nss.h"
 #include "policy-helpers.h"
@@ -141,13 +142,6 @@ void assert_diags(const struct diag_list *diags, const char *const *expected)
 	}
 }
 
-static int cmp_gid(const void *a, const void *b)
-{
-	gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 struct peer_cred test_cred(uid_t uid, gid_t gid, const gid_t *g, size_t n)
 {
 	/*
@@ -163,9 +157,6 @@ struct peer_cred test_cred(uid_t uid, gid_t gid, const gid_t *g, size_t n)
 	c.groups = ring[next++ % 16];
 	if (n)
 		memcpy(c.groups, g, n * sizeof(*g));
-	qsort(c.groups, n, sizeof(*g), cmp_gid);
-	for (size_t i = 0; i < n; i++)
-		if (c.ngroups == 0 || c.groups[c.ngroups - 1] != c.groups[i])
-			c.groups[c.ngroups++] = c.groups[i];
+	c.ngroups = idsort_unique(c.groups, n);
 	return c;
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "udsecho/idsort.h"
 #include "udsecho/policy.h"
 #include "policy-helpers.h"
 #include "src/policy-private.h"
@@ -255,7 +256,7 @@ static struct peer_cred random_peer(gid_t *g, size_t max, unsigned span)
 	n = n > max ? max : n;
 	for (size_t i = 0; i < n; i++)
 		g[i] = random_id(span);
-	c.ngroups = peercred_sort_groups(g, n);
+	c.ngroups = idsort_unique(g, n);
 	c.groups_known = 1;
 	return c;
 }
@@ -463,7 +464,7 @@ static void ten_thousand_mixed_rules(void **state)
 				else if (c.ngroups < GROUPS)
 					c.groups[c.ngroups++] = r->lo[k][0];
 			}
-			c.ngroups = peercred_sort_groups(c.groups, c.ngroups);
+			c.ngroups = idsort_unique(c.groups, c.ngroups);
 		}
 		want = model_eval(rules, RULES, c.uid, c.gid, c.groups, c.ngroups);
 		assert_int_equal(policy_eval(p, &c).rule, want);

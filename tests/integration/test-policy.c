@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -229,6 +230,80 @@ static void group_rule_at_reload_sees_supplementary_groups(void **state)
 }
 
 /* udsechod --check: exit 0 or 78 with the reason, and nothing bound. */
+/*
+ * Peers with many supplementary groups, against a tiny policy with a group rule, allowed and
+ * denied: the worker sorts their groups after its filter is in force, from a cold process (a
+ * big sort before the fork would have hidden a C library call the filter lacks). It must serve
+ * on, the same worker.
+ */
+static void many_groups_do_not_kill_the_worker(void **state)
+{
+	static gid_t groups[65536];
+	static const size_t sizes[] = {256, 300, 65536};
+	struct fixture f;
+	char out[64], err[512];
+	pid_t worker;
+
+	if (!harness_is_root("running peers with many groups"))
+		skip();
+	for (size_t i = 0; i < 65536; i++)
+		groups[i] = (gid_t)(100000 + 65535 - i);
+	start_with(&f, "deny group 4490\nallow user 4480\n");
+	worker = harness_worker_pid(&f.srv);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		assert_int_equal(client_as(&f, 4480, 4480, groups, sizes[i], out, sizeof(out), err,
+					   sizeof(err)),
+				 0);
+		assert_string_equal(out, "ping\n");
+		assert_int_equal(client_as(&f, 4481, 4481, groups, sizes[i], out, sizeof(out), err,
+					   sizeof(err)),
+				 77);
+	}
+	assert_int_equal(harness_worker_pid(&f.srv), worker);
+	stop(&f);
+}
+
+/* A policy of @nranges single-id ranges (ids 10000, 10002, ...), then "allow user 4480". */
+static void write_ranges(const char *path, size_t nranges)
+{
+	size_t cap = nranges * 8 + 64, len = 0;
+	char *text = malloc(cap);
+
+	assert_non_null(text);
+	for (size_t i = 0; i < nranges; i++)
+		len += (size_t)snprintf(text + len, cap - len, "%s%zu%s",
+					i % 100 ? " " : "allow user ", 10000 + 2 * i,
+					i % 100 == 99 || i + 1 == nranges ? "\n" : "");
+	snprintf(text + len, cap - len, "allow user 4480\n");
+	harness_write_file(path, text, 0600);
+	free(text);
+}
+
+/* Reloads into ever larger valid policies: the worker decodes and indexes each and serves on. */
+static void reload_into_large_policies(void **state)
+{
+	static const size_t sizes[] = {200, 100000};
+	struct fixture f;
+	char out[64], err[512], line[96];
+	pid_t worker;
+
+	if (!harness_is_root("running peers as other uids"))
+		skip();
+	start_with(&f, "allow group 4490\nallow user 4480\n");
+	worker = harness_worker_pid(&f.srv);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		write_ranges(f.policy, sizes[i]);
+		assert_int_equal(kill(f.srv.pid, SIGHUP), 0);
+		snprintf(line, sizeof(line), "event=policy-applied rules=%zu ",
+			 (sizes[i] + 99) / 100 + 1);
+		assert_true(harness_wait_log(&f.srv, line, 20000));
+		assert_int_equal(
+			client_as(&f, 4480, 4480, NULL, 0, out, sizeof(out), err, sizeof(err)), 0);
+	}
+	assert_int_equal(harness_worker_pid(&f.srv), worker);
+	stop(&f);
+}
+
 static void check_mode(void **state)
 {
 	struct server s;
@@ -308,6 +383,8 @@ int main(void)
 		cmocka_unit_test_teardown(broken_reload_changes_nothing, harness_teardown),
 		cmocka_unit_test_teardown(group_rule_at_reload_sees_supplementary_groups,
 					  harness_teardown),
+		cmocka_unit_test_teardown(many_groups_do_not_kill_the_worker, harness_teardown),
+		cmocka_unit_test_teardown(reload_into_large_policies, harness_teardown),
 		cmocka_unit_test_teardown(check_mode, harness_teardown),
 		cmocka_unit_test_teardown(builtin_policy_allows_only_the_starter, harness_teardown),
 	};

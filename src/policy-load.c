@@ -22,11 +22,18 @@
 #include <unistd.h>
 
 #include "udsecho/nss.h"
+#include "udsecho/pathtrust.h"
 #include "policy-private.h"
 
 struct loader {
 	uid_t trusted;
 };
+
+/* A policy file or directory is trusted as pathtrust.h says; a root-owned sticky one too. */
+static struct pathtrust_rule rule_for(uid_t trusted)
+{
+	return (struct pathtrust_rule){.trusted = trusted, .sticky_root = 1};
+}
 
 static const char *type_name(mode_t mode)
 {
@@ -53,13 +60,16 @@ static const char *type_name(mode_t mode)
  * so that the message names what to fix. Returns 0, or 1 with *why set (-ENOMEM on failure).
  */
 static int check_owner_mode(const struct stat *st, uid_t trusted, const char *what,
-			    const char *path, int is_dir, char **why)
+			    const char *path, char **why)
 {
+	const struct pathtrust_rule rule = rule_for(trusted);
 	unsigned mode = st->st_mode & 07777;
 	const char *by;
-	int r;
+	int r = pathtrust_stat(st, &rule);
 
-	if (st->st_uid != 0 && st->st_uid != trusted) {
+	if (r == 0)
+		return 0;
+	if (r == PATHTRUST_E_OWNER) {
 		char also[32] = "";
 		if (trusted != 0)
 			snprintf(also, sizeof(also), " or uid %u", (unsigned)trusted);
@@ -67,48 +77,30 @@ static int check_owner_mode(const struct stat *st, uid_t trusted, const char *wh
 			     what, (unsigned)st->st_uid, also, path);
 		return r < 0 ? -ENOMEM : 1;
 	}
-	if (!(mode & 022) || (is_dir && (mode & S_ISVTX) && st->st_uid == 0))
-		return 0;
 	by = (mode & 022) == 022 ? "group and others" : (mode & 020) ? "group" : "others";
 	r = asprintf(why, "refusing: %swritable by %s (mode %04o); run: chmod go-w %s", what, by,
 		     mode, path);
 	return r < 0 ? -ENOMEM : 1;
 }
 
-/* Every directory from @dir (absolute, without symlinks) up to /. */
-static int check_dirs(const char *dir, uid_t trusted, char **why)
+/* The directory @dir_fd and every directory above it. */
+static int check_dirs(int dir_fd, uid_t trusted, char **why)
 {
-	char *path = strdup(dir), *what = NULL;
-	int r = 0;
+	const struct pathtrust_rule rule = rule_for(trusted);
+	struct pathtrust_failure bad;
+	char *what = NULL;
+	int r = pathtrust_dirs(dir_fd, &rule, &bad);
 
-	if (!path)
+	if (r < 0)
+		return asprintf(why, "cannot check directory %s: %s", bad.path, strerror(-r)) < 0
+			       ? -ENOMEM
+			       : r;
+	if (r == 0)
+		return 0;
+	if (asprintf(&what, "directory %s is ", bad.path) < 0)
 		return -ENOMEM;
-	for (;;) {
-		struct stat st;
-		char *slash;
-		int fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-		if (fd < 0 || fstat(fd, &st) < 0) {
-			r = -errno;
-			if (fd >= 0)
-				close(fd);
-			if (asprintf(why, "cannot check directory %s: %s", path, strerror(-r)) < 0)
-				r = -ENOMEM;
-			break;
-		}
-		close(fd);
-		if (asprintf(&what, "directory %s is ", path) < 0) {
-			r = -ENOMEM;
-			break;
-		}
-		r = check_owner_mode(&st, trusted, what, path, 1, why);
-		free(what);
-		if (r != 0 || strcmp(path, "/") == 0)
-			break;
-		slash = strrchr(path, '/');
-		slash[slash == path ? 1 : 0] = '\0';
-	}
-	free(path);
+	r = check_owner_mode(&bad.st, trusted, what, bad.path, why);
+	free(what);
 	return r;
 }
 
@@ -128,21 +120,21 @@ static char *parent_of(const char *path)
 /* The real directory holding @path, and every directory above it. */
 static int check_parent(const char *path, uid_t trusted, char **why)
 {
-	char *dir = parent_of(path), *real = NULL;
-	int r = -ENOMEM;
+	char *dir = parent_of(path);
+	int fd, r = -ENOMEM;
 
 	if (!dir)
 		return r;
-	real = realpath(dir, NULL);
-	if (!real) {
+	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
 		r = -errno;
 		if (asprintf(why, "cannot check directory %s: %s", dir, strerror(-r)) < 0)
 			r = -ENOMEM;
 	} else {
-		r = check_dirs(real, trusted, why);
+		r = check_dirs(fd, trusted, why);
+		close(fd);
 	}
 	free(dir);
-	free(real);
 	return r;
 }
 
@@ -287,7 +279,7 @@ static int read_checked(uid_t trusted, const char *path, char **text, size_t *le
 		r = -ENOMEM;
 		goto out;
 	}
-	r = check_owner_mode(&st, trusted, what ? what : "", real, 0, why);
+	r = check_owner_mode(&st, trusted, what ? what : "", real, why);
 	if (r == 0)
 		r = read_all(fd, &st, text, len, why);
 	if (r == 0 && asprintf(id, "%ju:%ju", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino) < 0) {

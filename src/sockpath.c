@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "udsecho/nss.h"
+#include "udsecho/pathtrust.h"
 #include "udsecho/sockpath.h"
 
 #define SOCKPATH_BACKLOG 4096
@@ -59,49 +60,37 @@ static const char *type_name(mode_t m)
 	}
 }
 
-static int dir_is_safe(const struct stat *st, uid_t trusted_uid)
+/* The directory @dir_fd (named @dir) and every one above it must be trusted (pathtrust.h). */
+static int check_dir_fd(int dir_fd, uid_t trusted_uid, char *err, size_t errlen)
 {
-	if (st->st_uid != 0 && st->st_uid != trusted_uid)
+	const struct pathtrust_rule rule = {.trusted = trusted_uid, .sticky_root = 1};
+	struct pathtrust_failure bad;
+	char owner[64];
+	int r = pathtrust_dirs(dir_fd, &rule, &bad);
+
+	if (r < 0)
+		return fail(SOCKPATH_E_CREATE, err, errlen, "%s: %s", bad.path, strerror(-r));
+	if (r == 0)
 		return 0;
-	return !(st->st_mode & (S_IWGRP | S_IWOTH)) || (st->st_mode & S_ISVTX);
+	nss_user_name(bad.st.st_uid, owner, sizeof(owner));
+	return fail(
+		SOCKPATH_E_UNSAFE_DIR, err, errlen,
+		"%s: unsafe directory for the socket (owner %s, mode %04o): %s; use a directory "
+		"that only root or the server's user can write to",
+		bad.path, owner, (unsigned int)(bad.st.st_mode & 07777),
+		r == PATHTRUST_E_OWNER ? "owned by another user"
+				       : "writable by others without the sticky bit");
 }
 
 int sockpath_check_dirs(const char *dir, uid_t trusted_uid, char *err, size_t errlen)
 {
-	char *real = realpath(dir, NULL);
-	int r = 0;
+	int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC), r;
 
-	if (!real)
+	if (fd < 0)
 		return fail(SOCKPATH_E_CREATE, err, errlen, "%s: cannot use this directory: %s",
 			    dir, strerror(errno));
-	/* Walk from the directory itself up to "/", cutting the real path one component at a time.
-	 */
-	for (;;) {
-		struct stat st;
-		char owner[64], *slash;
-
-		if (stat(real, &st) < 0) {
-			r = fail(SOCKPATH_E_CREATE, err, errlen, "%s: %s", real, strerror(errno));
-			break;
-		}
-		if (!dir_is_safe(&st, trusted_uid)) {
-			nss_user_name(st.st_uid, owner, sizeof(owner));
-			r = fail(
-				SOCKPATH_E_UNSAFE_DIR, err, errlen,
-				"%s: unsafe directory for the socket (owner %s, mode %04o): %s; use a "
-				"directory that only root or the server's user can write to",
-				real, owner, (unsigned int)(st.st_mode & 07777),
-				(st.st_uid != 0 && st.st_uid != trusted_uid)
-					? "owned by another user"
-					: "writable by others without the sticky bit");
-			break;
-		}
-		if (strcmp(real, "/") == 0)
-			break;
-		slash = strrchr(real, '/');
-		slash[slash == real ? 1 : 0] = '\0';
-	}
-	free(real);
+	r = check_dir_fd(fd, trusted_uid, err, errlen);
+	close(fd);
 	return r;
 }
 
@@ -220,21 +209,6 @@ static int unlink_if_ours(int dir_fd, const char *base, dev_t dev, ino_t ino)
 	return 0;
 }
 
-/* The real path of the pinned directory, then the checks on it and on each directory above. */
-static int check_pinned_dir(int dir_fd, const char *dir, char *err, size_t errlen)
-{
-	char proc[64], real[PATH_MAX];
-	ssize_t n;
-
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", dir_fd);
-	n = readlink(proc, real, sizeof(real) - 1);
-	if (n <= 0)
-		return fail(SOCKPATH_E_CREATE, err, errlen, "%s: cannot tell where it leads: %s",
-			    dir, n < 0 ? strerror(errno) : "empty");
-	real[n] = '\0';
-	return sockpath_check_dirs(real, geteuid(), err, errlen);
-}
-
 static void restore_cwd(int *cwd_fd)
 {
 	if (*cwd_fd < 0)
@@ -273,7 +247,7 @@ int sockpath_listen(const struct sockpath_spec *spec, struct sockpath *sp, char 
 	dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dir_fd < 0)
 		return fail(SOCKPATH_E_CREATE, err, errlen, "%s: %s", dir, strerror(errno));
-	r = check_pinned_dir(dir_fd, dir, err, errlen);
+	r = check_dir_fd(dir_fd, geteuid(), err, errlen);
 	if (r)
 		goto fail;
 	cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -219,27 +219,64 @@ static void restore_cwd(int *cwd_fd)
 	*cwd_fd = -1;
 }
 
+/*
+ * Split @path into its directory and the node's name in it (both fit sun_path). Returns 0, or
+ * SOCKPATH_E_* with the reason in @err.
+ */
+static int split_path(const char *path, char *dir, char *base, size_t len, char *err, size_t errlen)
+{
+	char tmp[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+	if (strlen(path) >= len)
+		return fail(SOCKPATH_E_CREATE, err, errlen, "%s: path too long for a socket", path);
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	snprintf(dir, len, "%s", dirname(tmp));
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	snprintf(base, len, "%s", basename(tmp));
+	if (!*path || path[strlen(path) - 1] == '/' || strcmp(base, ".") == 0 ||
+	    strcmp(base, "..") == 0)
+		return fail(SOCKPATH_E_NOT_SOCKET, err, errlen,
+			    "%s: names a directory, not a socket", path);
+	return 0;
+}
+
+/*
+ * Bind a new socket to @addr (the node's name, relative to the current directory, which is the
+ * pinned one) under umask(~@mode). Returns 0 with *@fd, or SOCKPATH_E_* / -errno with @err.
+ */
+static int bind_node(const struct sockaddr_un *addr, const char *path, mode_t mode, int *fd,
+		     char *err, size_t errlen)
+{
+	mode_t old_umask;
+	int r;
+
+	*fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (*fd < 0)
+		return fail(-errno, err, errlen, "socket: %s", strerror(errno));
+	/* Single-threaded here, so the process-wide umask is ours: the node is born at most @mode.
+	 */
+	old_umask = umask(~mode & 0777);
+	r = bind(*fd, (const struct sockaddr *)addr, sizeof(*addr));
+	umask(old_umask);
+	if (r == 0)
+		return 0;
+	r = fail(errno == EADDRINUSE ? SOCKPATH_E_IN_USE : SOCKPATH_E_CREATE, err, errlen,
+		 "%s: cannot bind: %s", path, strerror(errno));
+	close(*fd);
+	*fd = -1;
+	return r;
+}
+
 int sockpath_listen(const struct sockpath_spec *spec, struct sockpath *sp, char *err, size_t errlen)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	char dirbuf[sizeof(addr.sun_path)], basebuf[sizeof(addr.sun_path)];
-	const char *dir, *base;
-	mode_t old_umask;
-	int r, fd = -1, dir_fd = -1, cwd_fd = -1, bound = 0;
+	char dir[sizeof(addr.sun_path)], base[sizeof(addr.sun_path)];
+	int r, fd = -1, dir_fd = -1, cwd_fd = -1;
 
 	*sp = (struct sockpath){.fd = -1, .dir_fd = -1};
-	if (strlen(spec->path) >= sizeof(addr.sun_path))
-		return fail(SOCKPATH_E_CREATE, err, errlen, "%s: path too long for a socket",
-			    spec->path);
-	snprintf(dirbuf, sizeof(dirbuf), "%s", spec->path);
-	snprintf(basebuf, sizeof(basebuf), "%s", spec->path);
-	dir = dirname(dirbuf);
-	base = basename(basebuf);
-	if (spec->path[strlen(spec->path) - 1] == '/' || strcmp(base, ".") == 0 ||
-	    strcmp(base, "..") == 0)
-		return fail(SOCKPATH_E_NOT_SOCKET, err, errlen,
-			    "%s: names a directory, not a socket", spec->path);
-
+	r = split_path(spec->path, dir, base, sizeof(dir), err, errlen);
+	if (r)
+		return r;
 	/*
 	 * Pin the directory first, check the one we pinned, and from then on name the node only
 	 * relative to it: a symlink on the way re-pointed after the check changes nothing.
@@ -257,35 +294,16 @@ int sockpath_listen(const struct sockpath_spec *spec, struct sockpath *sp, char 
 	}
 	memcpy(addr.sun_path, base, strlen(base) + 1);
 	r = clear_path(dir_fd, base, spec->path, &addr, err, errlen);
-	if (r)
-		goto fail;
-
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		r = -errno;
-		fail(r, err, errlen, "socket: %s", strerror(errno));
-		goto fail;
-	}
-	/* Single-threaded here, so the process-wide umask is ours: the node is born at most @mode.
-	 */
-	old_umask = umask(~spec->mode & 0777);
-	r = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
-	umask(old_umask);
-	if (r < 0) {
-		r = fail(errno == EADDRINUSE ? SOCKPATH_E_IN_USE : SOCKPATH_E_CREATE, err, errlen,
-			 "%s: cannot bind: %s", spec->path, strerror(errno));
-		goto fail;
-	}
-	bound = 1;
+	if (r == 0)
+		r = bind_node(&addr, spec->path, spec->mode, &fd, err, errlen);
 	restore_cwd(&cwd_fd);
-	r = set_up_node(spec, dir_fd, base, sp, err, errlen);
 	if (r)
 		goto fail;
-	if (listen(fd, SOCKPATH_BACKLOG) < 0) {
-		r = -errno;
-		fail(r, err, errlen, "%s: listen: %s", spec->path, strerror(errno));
+	r = set_up_node(spec, dir_fd, base, sp, err, errlen);
+	if (r == 0 && listen(fd, SOCKPATH_BACKLOG) < 0)
+		r = fail(-errno, err, errlen, "%s: listen: %s", spec->path, strerror(errno));
+	if (r)
 		goto fail;
-	}
 	sp->fd = fd;
 	sp->dir_fd = dir_fd;
 	snprintf(sp->base, sizeof(sp->base), "%s", base);
@@ -293,7 +311,7 @@ int sockpath_listen(const struct sockpath_spec *spec, struct sockpath *sp, char 
 
 fail:
 	restore_cwd(&cwd_fd);
-	if (bound && sp->ino)
+	if (fd >= 0 && sp->ino)
 		unlink_if_ours(dir_fd, base, sp->dev, sp->ino);
 	if (fd >= 0)
 		close(fd);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * policy-edit: lock, copy, edit and atomically replace a policy file (see policyedit.h).
+ * policy-edit: lock, copy, edit and atomically replace a policy file (see policy-edit.h).
  *
  * Runs in udsecho-policy only, never in the server. Every file it creates is created with
  * O_EXCL or O_NOFOLLOW in FILE's own directory, so that the final rename(2) is atomic and the
@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "udsecho/policy.h"
-#include "udsecho/policyedit.h"
+#include "udsecho/policy-edit.h"
 
 #define EDITOR_WORDS_MAX 32
 
@@ -52,9 +52,9 @@ static int check_type(const char *path, struct stat *st, int *exists)
 	}
 	*exists = 1;
 	if (S_ISLNK(st->st_mode))
-		return POLICYEDIT_E_SYMLINK;
+		return POLICY_EDIT_E_SYMLINK;
 	if (!S_ISREG(st->st_mode))
-		return POLICYEDIT_E_NOT_REGULAR;
+		return POLICY_EDIT_E_NOT_REGULAR;
 	return 0;
 }
 
@@ -69,14 +69,14 @@ static pid_t read_holder(int fd)
 	return (pid_t)strtol(buf, NULL, 10);
 }
 
-int policyedit_lock(struct policyedit *e, const char *path)
+int policy_edit_lock(struct policy_edit *e, const char *path)
 {
 	struct stat st;
 	char *dir = NULL, pid[24];
 	const char *base;
 	int r, n;
 
-	*e = (struct policyedit){.lockfd = -1};
+	*e = (struct policy_edit){.lockfd = -1};
 	e->path = strdup(path);
 	if (!e->path)
 		return -ENOMEM;
@@ -88,7 +88,7 @@ int policyedit_lock(struct policyedit *e, const char *path)
 		return r;
 	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
 		free(dir);
-		return POLICYEDIT_E_NOT_REGULAR;
+		return POLICY_EDIT_E_NOT_REGULAR;
 	}
 	/* A dot file: no `include` glob matches it (glob(3) skips names that begin with a dot). */
 	r = asprintf(&e->lock, "%s/.%s.lock", dir, base);
@@ -101,8 +101,8 @@ int policyedit_lock(struct policyedit *e, const char *path)
 	if (e->lockfd < 0)
 		return -errno;
 	if (flock(e->lockfd, LOCK_EX | LOCK_NB) < 0) {
-		r = errno == EWOULDBLOCK ? POLICYEDIT_E_LOCKED : -errno;
-		if (r == POLICYEDIT_E_LOCKED)
+		r = errno == EWOULDBLOCK ? POLICY_EDIT_E_LOCKED : -errno;
+		if (r == POLICY_EDIT_E_LOCKED)
 			e->holder = read_holder(e->lockfd);
 		close(e->lockfd);
 		e->lockfd = -1;
@@ -136,8 +136,8 @@ static int open_regular(const char *path, int *fd, struct stat *st)
 
 	*fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (*fd < 0)
-		return errno == ELOOP ? POLICYEDIT_E_SYMLINK : -errno;
-	r = fstat(*fd, st) < 0 ? -errno : S_ISREG(st->st_mode) ? 0 : POLICYEDIT_E_NOT_REGULAR;
+		return errno == ELOOP ? POLICY_EDIT_E_SYMLINK : -errno;
+	r = fstat(*fd, st) < 0 ? -errno : S_ISREG(st->st_mode) ? 0 : POLICY_EDIT_E_NOT_REGULAR;
 	if (r != 0) {
 		close(*fd);
 		*fd = -1;
@@ -146,7 +146,7 @@ static int open_regular(const char *path, int *fd, struct stat *st)
 	return 0;
 }
 
-int policyedit_copy(struct policyedit *e)
+int policy_edit_copy(struct policy_edit *e)
 {
 	struct stat st;
 	char *dir = NULL;
@@ -194,7 +194,7 @@ int policyedit_copy(struct policyedit *e)
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	if (r < 0)
-		policyedit_discard(e);
+		policy_edit_discard(e);
 	return r;
 }
 
@@ -262,7 +262,7 @@ static int spawn_editor(char *const argv[], pid_t *pid)
 	return 0;
 }
 
-int policyedit_editor_start(struct policyedit *e, pid_t *pid)
+int policy_edit_editor_start(struct policy_edit *e, pid_t *pid)
 {
 	static const char *const defaults[] = {"editor", "vi"};
 	const char *spec = editor_spec();
@@ -306,7 +306,7 @@ int policyedit_editor_start(struct policyedit *e, pid_t *pid)
 	return r;
 }
 
-int policyedit_editor_wait(pid_t pid)
+int policy_edit_editor_wait(pid_t pid)
 {
 	int status;
 
@@ -317,10 +317,10 @@ int policyedit_editor_wait(pid_t pid)
 		if (got < 0 && errno != EINTR)
 			return -errno;
 	}
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : POLICYEDIT_E_EDITOR;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : POLICY_EDIT_E_EDITOR;
 }
 
-int policyedit_changed(const struct policyedit *e)
+int policy_edit_changed(const struct policy_edit *e)
 {
 	struct stat st;
 	char *text = NULL;
@@ -357,7 +357,7 @@ static int sync_dir(const char *path)
 	return r;
 }
 
-int policyedit_install(struct policyedit *e)
+int policy_edit_install(struct policy_edit *e)
 {
 	struct stat st;
 	int fd, r;
@@ -385,7 +385,7 @@ int policyedit_install(struct policyedit *e)
 	return sync_dir(e->path);
 }
 
-int policyedit_discard(struct policyedit *e)
+int policy_edit_discard(struct policy_edit *e)
 {
 	int r = 0;
 
@@ -396,16 +396,16 @@ int policyedit_discard(struct policyedit *e)
 	return r;
 }
 
-void policyedit_close(struct policyedit *e)
+void policy_edit_close(struct policy_edit *e)
 {
-	policyedit_discard(e);
+	policy_edit_discard(e);
 	if (e->lockfd >= 0)
 		close(e->lockfd); /* releases the flock; the lock file stays, as /etc/.pwd.lock */
 	free(e->path);
 	free(e->lock);
 	free(e->editor);
 	free(e->orig);
-	*e = (struct policyedit){.lockfd = -1};
+	*e = (struct policy_edit){.lockfd = -1};
 }
 
 /* Run `systemctl ARGS...` with stdin from /dev/null; its exit status, or -errno. */
@@ -435,7 +435,7 @@ static int systemctl(const char *const args[])
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-int policyedit_reload(pid_t pid)
+int policy_edit_reload(pid_t pid)
 {
 	static const char *const active[] = {"is-active", "--quiet", "udsechod.service", NULL};
 	static const char *const reload[] = {"reload", "udsechod.service", NULL};
@@ -444,12 +444,12 @@ int policyedit_reload(pid_t pid)
 	if (pid > 0)
 		return kill(pid, SIGHUP) < 0 ? -errno : 0;
 	if (access("/run/systemd/system", F_OK) < 0)
-		return POLICYEDIT_E_NOT_RUNNING;
+		return POLICY_EDIT_E_NOT_RUNNING;
 	r = systemctl(active);
 	if (r != 0)
-		return r < 0 && r != -ENOENT ? r : POLICYEDIT_E_NOT_RUNNING;
+		return r < 0 && r != -ENOENT ? r : POLICY_EDIT_E_NOT_RUNNING;
 	r = systemctl(reload);
 	if (r < 0)
 		return r;
-	return r == 0 ? 0 : POLICYEDIT_E_RELOAD;
+	return r == 0 ? 0 : POLICY_EDIT_E_RELOAD;
 }

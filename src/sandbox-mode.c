@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * sandbox-mode: the seccomp modes by name (see sandboxmode.h). Pure: string comparison only; it
+ * sandbox-mode: the seccomp modes by name (see sandbox-mode.h). Pure: string comparison only; it
  * must never call into libseccomp, so that what parses --sandbox links no filter code.
  */
 #include <errno.h>
 #include <string.h>
 
-#include "udsecho/sandboxmode.h"
+#include "udsecho/sandbox-mode.h"
 
 int sandbox_mode_parse(const char *s, enum sandbox_mode *mode)
 {

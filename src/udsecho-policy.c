@@ -4,9 +4,9 @@
  * its diagnostics; `explain` says which rule decides for a given user and why; `edit` edits the
  * policy like visudo: locked, on a copy, checked before it is installed.
  *
- * A thin main: it parses argv, calls the policy, policyedit and nss modules, prints, asks, and
+ * A thin main: it parses argv, calls the policy, policy-edit and nss modules, prints, asks, and
  * chooses the exit status (0, 1 editor failed, 64 bad usage, 71 system failure, 75 locked,
- * 78 invalid or refused policy). Only `edit` changes a file, through policyedit.
+ * 78 invalid or refused policy). Only `edit` changes a file, through policy-edit.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,7 +23,7 @@
 #include "udsecho/idsort.h"
 #include "udsecho/nss.h"
 #include "udsecho/policy.h"
-#include "udsecho/policyedit.h"
+#include "udsecho/policy-edit.h"
 
 static const char *prog = "udsecho-policy";
 
@@ -256,7 +256,7 @@ static int ask_edit_again(void)
 
 static int edit_refused(const char *path, int r)
 {
-	if (r == POLICYEDIT_E_SYMLINK)
+	if (r == POLICY_EDIT_E_SYMLINK)
 		fprintf(stderr, "%s: %s: refusing: a symbolic link; edit the file it points to\n",
 			prog, path);
 	else
@@ -275,14 +275,14 @@ static int edit_oserr(const char *what, const char *obj, const char *path, int r
 #define EDIT_UNCHANGED (-1) /* edit_session(): nothing to install */
 
 /* The edit loop: editor, unchanged?, check, ask. EX_OK means install e->tmp. */
-static int edit_session(struct policyedit *e)
+static int edit_session(struct policy_edit *e)
 {
 	pid_t pid;
 	int r, status;
 
 	for (;;) {
 		edit_signals_block(1);
-		r = policyedit_editor_start(e, &pid);
+		r = policy_edit_editor_start(e, &pid);
 		if (r == 0)
 			editor_pid = pid;
 		edit_signals_block(0);
@@ -291,16 +291,16 @@ static int edit_session(struct policyedit *e)
 				prog, e->editor ? e->editor : "", strerror(-r), e->path);
 			return 1;
 		}
-		r = policyedit_editor_wait(pid);
+		r = policy_edit_editor_wait(pid);
 		editor_pid = 0;
 		if (r < 0)
 			return edit_oserr("wait for the editor of", e->path, e->path, r);
-		if (r == POLICYEDIT_E_EDITOR) {
+		if (r == POLICY_EDIT_E_EDITOR) {
 			fprintf(stderr, "%s: the editor '%s' failed; %s is unchanged\n", prog,
 				e->editor, e->path);
 			return 1;
 		}
-		r = policyedit_changed(e);
+		r = policy_edit_changed(e);
 		if (r < 0)
 			return edit_oserr("read the edited copy", e->tmp, e->path, r);
 		if (r == 0) {
@@ -321,17 +321,17 @@ static int edit_session(struct policyedit *e)
 /* After the install: ask the server to reload, or say how. The file is in place: status 0. */
 static void edit_reload(const char *path, pid_t pid)
 {
-	int r = policyedit_reload(pid);
+	int r = policy_edit_reload(pid);
 
 	if (r == 0 && pid > 0)
 		printf("%s installed; sent SIGHUP to udsechod (pid %ld)\n", path, (long)pid);
 	else if (r == 0)
 		printf("%s installed; reloaded udsechod.service\n", path);
-	else if (r == POLICYEDIT_E_NOT_RUNNING)
+	else if (r == POLICY_EDIT_E_NOT_RUNNING)
 		printf("%s installed; send SIGHUP to the udsechod monitor to apply it "
 		       "(kill -HUP PID)\n",
 		       path);
-	else if (r == POLICYEDIT_E_RELOAD)
+	else if (r == POLICY_EDIT_E_RELOAD)
 		fprintf(stderr,
 			"%s: %s installed, but 'systemctl reload udsechod.service' failed\n", prog,
 			path);
@@ -345,13 +345,13 @@ static void edit_reload(const char *path, pid_t pid)
 
 static int edit(const char *path, pid_t reload_pid)
 {
-	struct policyedit e;
+	struct policy_edit e;
 	struct diag_list diags;
 	int r, status;
 
 	edit_signals_catch();
-	r = policyedit_lock(&e, path);
-	if (r == POLICYEDIT_E_LOCKED) {
+	r = policy_edit_lock(&e, path);
+	if (r == POLICY_EDIT_E_LOCKED) {
 		if (e.holder > 0)
 			fprintf(stderr,
 				"%s: %s is being edited (locked by pid %ld); try again later\n",
@@ -384,7 +384,7 @@ static int edit(const char *path, pid_t reload_pid)
 		}
 	}
 	edit_signals_block(1);
-	r = policyedit_copy(&e);
+	r = policy_edit_copy(&e);
 	if (r == 0)
 		snprintf(cleanup_path, sizeof(cleanup_path), "%s", e.tmp);
 	edit_signals_block(0);
@@ -399,7 +399,7 @@ static int edit(const char *path, pid_t reload_pid)
 	}
 	if (status != EX_OK)
 		goto out;
-	r = policyedit_install(&e);
+	r = policy_edit_install(&e);
 	if (r < 0 && !e.tmp) {
 		/* Renamed into place; only the directory's fsync failed. */
 		fprintf(stderr, "%s: %s installed, but cannot sync its directory: %s\n", prog, path,
@@ -415,7 +415,7 @@ static int edit(const char *path, pid_t reload_pid)
 	edit_reload(path, reload_pid);
 out:
 	edit_signals_block(1);
-	policyedit_close(&e);
+	policy_edit_close(&e);
 	cleanup_path[0] = '\0';
 	edit_signals_block(0);
 	return status;

@@ -12,7 +12,7 @@
 #include <sys/types.h>
 
 #include "udsecho/log.h"
-#include "udsecho/sandboxmode.h"
+#include "udsecho/sandbox-mode.h"
 
 enum {
 	OPTIONS_E_USAGE = 1, /* bad usage; @err says what */

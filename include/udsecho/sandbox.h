@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#include "udsecho/sandboxmode.h"
+#include "udsecho/sandbox-mode.h"
 
 /*
  * sandbox_worker - load the worker's allow-list. Call it last before the event loop, after

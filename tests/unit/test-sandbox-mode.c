@@ -8,7 +8,7 @@
 
 #include <errno.h>
 
-#include "udsecho/sandboxmode.h"
+#include "udsecho/sandbox-mode.h"
 
 static void mode_names(void **state)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sandboxmode: the names of the seccomp modes, for --sandbox and the status lines.
+ * sandbox-mode: the names of the seccomp modes, for --sandbox and the status lines.
  *
  * Pure: no system call, no filter. The filters themselves are sandbox.h's, which includes this;
  * the command line and the client need only the names and must not link libseccomp for them.

@@ -26,6 +26,7 @@
 
 #include "udsecho/client.h"
 #include "udsecho/escape.h"
+#include "udsecho/fdio.h"
 #include "udsecho/explain.h"
 #include "udsecho/nss.h"
 
@@ -271,20 +272,6 @@ static int send_queue(struct session *s)
 	return 0;
 }
 
-static int write_out(const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(STDOUT_FILENO, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* The server stopped echoing: is it a refusal line, or a wrong echo? */
 static int classify(struct session *s, int eof)
 {
@@ -362,7 +349,7 @@ static int receive(struct session *s)
 	want = s->send_off - s->echo_off;
 	while (match < (size_t)n && match < want && buf[match] == s->q[s->echo_off + match])
 		match++;
-	if (write_out(buf, match) < 0)
+	if (fdio_write_all(STDOUT_FILENO, buf, match) < 0)
 		return set_result(s->res, CLIENT_FAILED, "standard output: %s", strerror(errno));
 	s->echo_off += match;
 	s->verified += match;

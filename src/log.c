@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "udsecho/fdio.h"
 #include "udsecho/log.h"
 
 #define LOG_LINE_MAX 1024
@@ -68,19 +69,6 @@ int log_enabled(enum log_level level)
 	return level <= log_level_max;
 }
 
-static void write_all(const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(STDERR_FILENO, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		p += w;
-		len -= (size_t)w;
-	}
-}
-
 void log_hold(void)
 {
 	log_held = 1;
@@ -90,7 +78,7 @@ void log_flush(void)
 {
 	int saved_errno = errno;
 
-	write_all(log_batch, log_batch_len);
+	(void)fdio_write_all(STDERR_FILENO, log_batch, log_batch_len);
 	log_batch_len = 0;
 	log_held = 0;
 	errno = saved_errno;
@@ -285,11 +273,11 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	va_end(copy);
 	buf[line.len++] = '\n';
 	if (!log_held) {
-		write_all(buf, line.len);
+		(void)fdio_write_all(STDERR_FILENO, buf, line.len);
 	} else {
 		/* Whole lines only, and never more than one atomic write's worth at once. */
 		if (log_batch_len + line.len > sizeof(log_batch)) {
-			write_all(log_batch, log_batch_len);
+			(void)fdio_write_all(STDERR_FILENO, log_batch, log_batch_len);
 			log_batch_len = 0;
 		}
 		memcpy(log_batch + log_batch_len, buf, line.len);

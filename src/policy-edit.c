@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "udsecho/fdio.h"
 #include "udsecho/policy.h"
 #include "udsecho/policy-edit.h"
 
@@ -115,20 +116,6 @@ int policy_edit_lock(struct policy_edit *e, const char *path)
 	return 0;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Open @path for reading, never through a symlink; a refusal for anything not regular. */
 static int open_regular(const char *path, int *fd, struct stat *st)
 {
@@ -190,7 +177,7 @@ int policy_edit_copy(struct policy_edit *e)
 		e->tmp = NULL;
 		return r;
 	}
-	r = write_all(fd, e->orig, e->orig_len);
+	r = fdio_write_all(fd, e->orig, e->orig_len);
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	if (r < 0)

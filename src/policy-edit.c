@@ -9,12 +9,15 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -422,14 +425,92 @@ static int systemctl(const char *const args[])
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-int policy_edit_reload(pid_t pid)
+/* Whether /proc/@pid/exe is a program named udsechod: 1, 0, or -errno. */
+static int is_udsechod(pid_t pid)
+{
+	char link[64], exe[PATH_MAX];
+	const char *name;
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	n = readlink(link, exe, sizeof(exe) - 1);
+	if (n < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	exe[n] = '\0';
+	name = strrchr(exe, '/');
+	return strcmp(name ? name + 1 : exe, "udsechod") == 0;
+}
+
+/* The parent of @pid, from /proc/@pid/stat (the field after the command's closing paren). */
+static int parent_of(pid_t pid, pid_t *ppid)
+{
+	char path[64], buf[1024], *paren;
+	int fd, ppid_i;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ESRCH;
+	buf[n] = '\0';
+	paren = strrchr(buf, ')');
+	if (!paren || sscanf(paren + 1, " %*c %d", &ppid_i) != 1)
+		return -EIO;
+	*ppid = (pid_t)ppid_i;
+	return 0;
+}
+
+/* A pidfd is readable once its process has exited, reaped or not: a zombie reloads nothing. */
+static int exited(int pidfd)
+{
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+
+	return poll(&p, 1, 0) == 1;
+}
+
+int policy_edit_target(pid_t pid, int *pidfd)
+{
+	pid_t ppid;
+	int r;
+
+	*pidfd = pidfd_open(pid, 0);
+	if (*pidfd < 0)
+		return -errno;
+	/* Checked after the pidfd: if the process is still alive below, /proc/PID is that one. */
+	r = is_udsechod(pid);
+	if (r == 0) {
+		r = POLICY_EDIT_E_NOT_MONITOR;
+	} else if (r == 1) {
+		r = parent_of(pid, &ppid);
+		if (r == 0 && is_udsechod(ppid) == 1)
+			r = POLICY_EDIT_E_NOT_MONITOR; /* the worker */
+	}
+	if (r == 0 && exited(*pidfd))
+		r = -ESRCH;
+	if (r != 0) {
+		close(*pidfd);
+		*pidfd = -1;
+	}
+	return r;
+}
+
+int policy_edit_reload(int pidfd)
 {
 	static const char *const active[] = {"is-active", "--quiet", "udsechod.service", NULL};
 	static const char *const reload[] = {"reload", "udsechod.service", NULL};
 	int r;
 
-	if (pid > 0)
-		return kill(pid, SIGHUP) < 0 ? -errno : 0;
+	if (pidfd >= 0) {
+		if (exited(pidfd))
+			return POLICY_EDIT_E_GONE;
+		if (pidfd_send_signal(pidfd, SIGHUP, NULL, 0) == 0)
+			return 0;
+		return errno == ESRCH ? POLICY_EDIT_E_GONE : -errno;
+	}
 	if (access("/run/systemd/system", F_OK) < 0)
 		return POLICY_EDIT_E_NOT_RUNNING;
 	r = systemctl(active);

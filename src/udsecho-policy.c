@@ -37,7 +37,8 @@ static void usage(FILE *out)
 		"FILE defaults to %s\n"
 		"  -h, --help     show this help\n"
 		"  -V, --version  show the version\n"
-		"  --pid PID      edit: send SIGHUP to the udsechod monitor PID once installed\n",
+		"  --pid PID      edit: send SIGHUP to the udsechod monitor PID once installed\n"
+		"                 (checked before the editor runs; held by a pidfd)\n",
 		prog, prog, prog, UDSECHO_POLICY_PATH);
 }
 
@@ -319,9 +320,9 @@ static int edit_session(struct policy_edit *e)
 }
 
 /* After the install: ask the server to reload, or say how. The file is in place: status 0. */
-static void edit_reload(const char *path, pid_t pid)
+static void edit_reload(const char *path, pid_t pid, int pidfd)
 {
-	int r = policy_edit_reload(pid);
+	int r = policy_edit_reload(pidfd);
 
 	if (r == 0 && pid > 0)
 		printf("%s installed; sent SIGHUP to udsechod (pid %ld)\n", path, (long)pid);
@@ -331,6 +332,11 @@ static void edit_reload(const char *path, pid_t pid)
 		printf("%s installed; send SIGHUP to the udsechod monitor to apply it "
 		       "(kill -HUP PID)\n",
 		       path);
+	else if (r == POLICY_EDIT_E_GONE)
+		fprintf(stderr,
+			"%s: %s installed, but udsechod (pid %ld) is gone; nothing was "
+			"signalled\n",
+			prog, path, (long)pid);
 	else if (r == POLICY_EDIT_E_RELOAD)
 		fprintf(stderr,
 			"%s: %s installed, but 'systemctl reload udsechod.service' failed\n", prog,
@@ -343,7 +349,7 @@ static void edit_reload(const char *path, pid_t pid)
 			strerror(-r));
 }
 
-static int edit(const char *path, pid_t reload_pid)
+static int edit(const char *path, pid_t reload_pid, int pidfd)
 {
 	struct policy_edit e;
 	struct diag_list diags;
@@ -412,12 +418,34 @@ static int edit(const char *path, pid_t reload_pid)
 			       : edit_oserr("install the edited copy over", path, path, r);
 		goto out;
 	}
-	edit_reload(path, reload_pid);
+	edit_reload(path, reload_pid, pidfd);
 out:
 	edit_signals_block(1);
 	policy_edit_close(&e);
 	cleanup_path[0] = '\0';
 	edit_signals_block(0);
+	return status;
+}
+
+/* The monitor --pid names is checked, and held by a pidfd, before the editor runs. */
+static int edit_checked(const char *path, pid_t pid)
+{
+	int pidfd = -1, r, status;
+
+	if (pid > 0) {
+		r = policy_edit_target(pid, &pidfd);
+		if (r == POLICY_EDIT_E_NOT_MONITOR)
+			return usage_error("--pid %ld: not a udsechod monitor", (long)pid);
+		if (r == -ESRCH)
+			return usage_error("--pid %ld: no such process", (long)pid);
+		if (r < 0) {
+			fprintf(stderr, "%s: --pid %ld: %s\n", prog, (long)pid, strerror(-r));
+			return EX_OSERR;
+		}
+	}
+	status = edit(path, pid, pidfd);
+	if (pidfd >= 0)
+		close(pidfd);
 	return status;
 }
 
@@ -456,7 +484,7 @@ static int edit_main(int argc, char **argv)
 	if (argc - optind > 1)
 		return usage_error("unexpected '%s': edit takes at most one FILE",
 				   argv[optind + 1]);
-	return edit(optind < argc ? argv[optind] : UDSECHO_POLICY_PATH, pid);
+	return edit_checked(optind < argc ? argv[optind] : UDSECHO_POLICY_PATH, pid);
 }
 
 int main(int argc, char **argv)

@@ -24,6 +24,8 @@ enum {
 	POLICY_EDIT_E_EDITOR,	   /* the editor exited non-zero or was killed */
 	POLICY_EDIT_E_NOT_RUNNING, /* no systemd, or udsechod.service is not active */
 	POLICY_EDIT_E_RELOAD,	   /* `systemctl reload udsechod.service` failed */
+	POLICY_EDIT_E_NOT_MONITOR, /* the pid given is not a udsechod monitor */
+	POLICY_EDIT_E_GONE,	   /* the monitor exited before it could be signalled */
 };
 
 struct policy_edit {
@@ -92,10 +94,19 @@ int policy_edit_discard(struct policy_edit *e);
 void policy_edit_close(struct policy_edit *e);
 
 /*
- * policy_edit_reload - ask a running udsechod to read the policy again. @pid > 0: send it
- * SIGHUP. @pid == 0: if systemd runs (/run/systemd/system) and `systemctl is-active --quiet
- * udsechod.service` succeeds, run `systemctl reload udsechod.service`. Returns 0;
- * POLICY_EDIT_E_NOT_RUNNING when there is nothing to ask; POLICY_EDIT_E_RELOAD when systemctl
- * reload failed; or -errno (kill(2) or spawning systemctl failed).
+ * policy_edit_target - before the editor runs: a pidfd for @pid in *@pidfd, once @pid is checked
+ * to be a udsechod monitor (its executable is udsechod and its parent's is not: the worker is
+ * refused too). The pidfd names that process for good: a pid reused while the editor runs is
+ * never signalled. Returns 0; POLICY_EDIT_E_NOT_MONITOR; or -errno (-ESRCH: no such process).
  */
-int policy_edit_reload(pid_t pid);
+int policy_edit_target(pid_t pid, int *pidfd);
+
+/*
+ * policy_edit_reload - ask a running udsechod to read the policy again. @pidfd >= 0 (from
+ * policy_edit_target()): send SIGHUP through it. @pidfd < 0: if systemd runs
+ * (/run/systemd/system) and `systemctl is-active --quiet udsechod.service` succeeds, run
+ * `systemctl reload udsechod.service`. Returns 0; POLICY_EDIT_E_GONE when the monitor exited;
+ * POLICY_EDIT_E_NOT_RUNNING when there is nothing to ask; POLICY_EDIT_E_RELOAD when systemctl
+ * reload failed; or -errno (the signal or spawning systemctl failed).
+ */
+int policy_edit_reload(int pidfd);

@@ -356,6 +356,90 @@ static void pid_makes_the_server_reload(void **state)
 	assert_no_copy_left(f);
 }
 
+/* A process that is not udsechod, alive until the test closes @hold's write end. */
+static pid_t bystander(int hold[2])
+{
+	pid_t pid;
+	char c;
+
+	assert_int_equal(pipe2(hold, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(hold[1]);
+		(void)!read(hold[0], &c, 1);
+		_exit(0);
+	}
+	close(hold[0]);
+	return pid;
+}
+
+/*
+ * --pid must name udsechod's monitor, checked before the editor runs: another process, or the
+ * worker, is refused with status 64, never signalled, and the file is not edited.
+ */
+static void pid_of_another_process_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct server s = {0};
+	const char *args[] = {"-p", f->file, NULL};
+	char pid[16], ed[128], want[128];
+	const char *opts[] = {"--pid", pid, NULL};
+	int hold[2], status;
+	pid_t other = bystander(hold), worker;
+
+	editor(f, "append", "printf 'allow group 4242\\n' >>\"$1\"", ed, sizeof(ed));
+	snprintf(pid, sizeof(pid), "%d", (int)other);
+	assert_int_equal(exit_status(run_edit(f, ed, opts)), 64);
+	snprintf(want, sizeof(want), "--pid %d: not a udsechod monitor", (int)other);
+	assert_non_null(strstr(f->stderr_text, want));
+	assert_file_is(f->file, original);
+	assert_int_equal(waitpid(other, &status, WNOHANG), 0); /* not signalled: still there */
+	close(hold[1]);
+	assert_int_equal(waitpid(other, &status, 0), other);
+	assert_true(WIFEXITED(status));
+
+	harness_tmpdir(s.dir, sizeof(s.dir));
+	snprintf(s.path, sizeof(s.path), "%s/sock", s.dir);
+	assert_int_equal(harness_server_start_in(&s, args, NULL), 0);
+	worker = harness_worker_pid(&s);
+	snprintf(pid, sizeof(pid), "%d", (int)worker);
+	assert_int_equal(exit_status(run_edit(f, ed, opts)), 64);
+	snprintf(want, sizeof(want), "--pid %d: not a udsechod monitor", (int)worker);
+	assert_non_null(strstr(f->stderr_text, want));
+	assert_file_is(f->file, original);
+	status = harness_server_stop(&s);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	harness_rmtree(s.dir);
+}
+
+/* The monitor named by --pid goes away during the edit: nothing is signalled, and it says so. */
+static void monitor_gone_after_the_edit_is_not_signalled(void **state)
+{
+	struct fixture *f = *state;
+	struct server s = {0};
+	const char *args[] = {"-p", f->file, NULL};
+	char pid[16], ed[128], body[256], want[128];
+	const char *opts[] = {"--pid", pid, NULL};
+	int status;
+
+	harness_tmpdir(s.dir, sizeof(s.dir));
+	snprintf(s.path, sizeof(s.path), "%s/sock", s.dir);
+	assert_int_equal(harness_server_start_in(&s, args, NULL), 0);
+	snprintf(pid, sizeof(pid), "%d", (int)s.pid);
+	snprintf(body, sizeof(body), "printf 'allow group 4242\\n' >>\"$1\"; kill -KILL %d",
+		 (int)s.pid);
+	editor(f, "kill", body, ed, sizeof(ed));
+	assert_int_equal(exit_status(run_edit(f, ed, opts)), 0);
+	snprintf(want, sizeof(want), "udsechod (pid %d) is gone; nothing was signalled",
+		 (int)s.pid);
+	assert_non_null(strstr(f->stderr_text, want));
+	status = harness_wait(s.pid, s.pidfd, HARNESS_TIMEOUT_MS);
+	assert_true(WIFSIGNALED(status));
+	s.pid = -1;
+	harness_rmtree(s.dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -374,6 +458,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(bad_pid_is_a_usage_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(pid_makes_the_server_reload, setup, teardown),
+		cmocka_unit_test_setup_teardown(pid_of_another_process_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(monitor_gone_after_the_edit_is_not_signalled, setup,
+						teardown),
 	};
 
 	if (!harness_is_root("setting policy file owners"))

@@ -10,8 +10,9 @@
  * kept next to its count (uidcount.h): while it is at --max-bytes-per-uid, none of that uid's
  * peers is read (paused, see held_changed). Limits are checked at accept: past --max-connections,
  * past --max-per-uid or --max-bytes-per-uid for the peer's uid, the peer is told "udsechod: busy"
- * and closed. EMFILE/ENFILE on accept pause accepting until a connection closes, so the loop
- * never spins on a listening socket it cannot drain. A one-second timer, armed only while
+ * and closed. Out of descriptors, a spare one kept for it (see on_listen) makes room to accept
+ * the peer and tell it so; without the spare, accepting pauses until a connection closes, so the
+ * loop never spins on a listening socket it cannot drain. A one-second timer, armed only while
  * it has work, closes peers silent past --idle-timeout and peers that take no echo for
  * --send-timeout, and ends the window of the log limiter: deny and busy lines beyond a burst per
  * second are counted, not written, and the count is logged. Messages arrive from the monitor over
@@ -61,6 +62,7 @@ struct conn {
 struct worker {
 	const struct worker_config *cfg;
 	int epfd;
+	int spare_fd; /* kept to be closed when out of descriptors (see on_listen), or -1 */
 	int accept_paused;
 	size_t nconns;
 	struct conn *conns;
@@ -401,16 +403,48 @@ drop:
 }
 
 /*
+ * The spare descriptor: a timerfd never armed, because the filter lets the worker make one again
+ * (timerfd_create on the monotonic clock), where it allows no dup(2), no F_DUPFD and no open(2).
+ */
+static int spare_reserve(void)
+{
+	return timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+}
+
+/* Out of descriptors: the spare makes room to accept the first peer waiting and tell it so. */
+static void refuse_no_descriptor(struct worker *w)
+{
+	struct peer_cred cred = {0};
+	int fd;
+
+	close(w->spare_fd);
+	fd = accept4(w->cfg->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd >= 0) {
+		/* Like admit(): a peer whose ids cannot be read is closed, never told. */
+		if (peercred_read_ids(fd, &cred) == 0)
+			refuse_busy(w, fd, &cred, "out of file descriptors");
+		peercred_release(&cred);
+		close(fd);
+	}
+	w->spare_fd = spare_reserve();
+}
+
+/*
  * One connection per turn: the listening socket stays ready while others wait, and epoll says so
  * again. A connection costs no accept4() that only says EAGAIN, and a flood of connects takes its
- * turn with the peers already served.
+ * turn with the peers already served. The spare, if lost, is taken back before the next peer.
  */
 static void on_listen(struct worker *w)
 {
-	int fd = accept4(w->cfg->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int fd;
 
+	if (w->spare_fd < 0)
+		w->spare_fd = spare_reserve();
+	fd = accept4(w->cfg->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd >= 0) {
 		admit(w, fd);
+	} else if ((errno == EMFILE || errno == ENFILE) && w->spare_fd >= 0) {
+		refuse_no_descriptor(w);
 	} else if (errno == EMFILE || errno == ENFILE) {
 		/* Out of descriptors: stop accepting until a connection closes. */
 		log_warn("event=accept-paused reason=\"%s\" connections=%zu", strerror(errno),
@@ -652,6 +686,7 @@ static int worker_setup(struct worker *w)
 	w->edge = plain_stream_reads(cfg->listen_fd);
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	w->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	w->spare_fd = spare_reserve();
 	if (w->epfd < 0 || w->timer_fd < 0 ||
 	    watch(w, EPOLL_CTL_ADD, cfg->listen_fd, EPOLLIN, &tag_listen) < 0 ||
 	    watch(w, EPOLL_CTL_ADD, cfg->pair_fd, EPOLLIN, &tag_pair) < 0 ||

@@ -33,7 +33,11 @@ const char options_server_usage[] =
 	"                           or nobody where that user does not exist)\n"
 	"      --sandbox MODE       strict (default), log or off: the seccomp filters\n"
 	"      --max-connections N  serve at most N clients at once (default: the fd limit less 64)\n"
-	"      --max-per-uid N      serve at most N clients of one uid (default: 3/4 of the above)\n"
+	"      --max-per-uid N      serve at most N clients of one uid (default 1024, or 3/4 of the\n"
+	"                           above if less)\n"
+	"      --max-bytes-per-uid BYTES\n"
+	"                           hold at most BYTES of unread echo for one uid (default\n"
+	"                           16777216, 16 MiB; 0: no limit)\n"
 	"      --idle-timeout SECS  close a client silent this long (default 0: never)\n"
 	"      --send-timeout SECS  close a client that takes no echo this long (default 30)\n"
 	"      --ready-fd N         write a newline to file descriptor N once clients are served\n"
@@ -189,6 +193,7 @@ enum {
 	OPT_SANDBOX,
 	OPT_MAX_CONNECTIONS,
 	OPT_MAX_PER_UID,
+	OPT_MAX_BYTES_PER_UID,
 	OPT_IDLE_TIMEOUT,
 	OPT_SEND_TIMEOUT,
 };
@@ -203,6 +208,7 @@ static const struct option server_longopts[] = {
 	{"sandbox", required_argument, NULL, OPT_SANDBOX},
 	{"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
 	{"max-per-uid", required_argument, NULL, OPT_MAX_PER_UID},
+	{"max-bytes-per-uid", required_argument, NULL, OPT_MAX_BYTES_PER_UID},
 	{"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
 	{"send-timeout", required_argument, NULL, OPT_SEND_TIMEOUT},
 	{"owner", required_argument, NULL, OPT_OWNER},
@@ -259,6 +265,14 @@ static int server_option(int c, char **argv, struct server_options *opts, char *
 	case OPT_MAX_CONNECTIONS:
 	case OPT_MAX_PER_UID:
 		return server_count(c, opts, err, errlen);
+	case OPT_MAX_BYTES_PER_UID:
+		if (parse_number(optarg, 0, OPTIONS_BYTES_PER_UID_MAX, &opts->max_bytes_per_uid))
+			return usage_error(
+				err, errlen,
+				"--max-bytes-per-uid: '%s' is not a number of bytes from 0 "
+				"to %lu",
+				optarg, OPTIONS_BYTES_PER_UID_MAX);
+		return 0;
 	case OPT_IDLE_TIMEOUT:
 	case OPT_SEND_TIMEOUT:
 		return server_seconds(c, opts, err, errlen);
@@ -309,6 +323,7 @@ int options_parse_server(int argc, char **argv, struct server_options *opts, cha
 		.policy_path = UDSECHO_POLICY_PATH,
 		.sandbox = SANDBOX_STRICT,
 		.send_timeout = 30,
+		.max_bytes_per_uid = OPTIONS_BYTES_PER_UID_DEFAULT,
 		.log_level = LOG_LEVEL_INFO,
 	};
 	optind = 0;

@@ -122,7 +122,8 @@ static const struct arg_rule worker_arg_rules[] = {
 	/* Memory, never executable: a hijacked worker cannot bring in new code. */
 	{SCMP_SYS(mmap), 1, {ARG_HAS_NONE(2, PROT_EXEC)}},
 	{SCMP_SYS(mprotect), 1, {ARG_HAS_NONE(2, PROT_EXEC)}},
-	/* Timeouts on the monotonic clock. */
+	/* Timeouts on the monotonic clock; also the spare descriptor that worker.c makes again
+	   after using it up, so that no dup(2) or F_DUPFD is needed. */
 	{SCMP_SYS(timerfd_create), 1, {ARG_EQ(0, CLOCK_MONOTONIC)}},
 	/* O_NONBLOCK on a socket, and nothing else fcntl can do (no F_DUPFD, no locks, no
 	   F_SETOWN). */

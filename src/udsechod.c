@@ -347,8 +347,8 @@ int main(int argc, char **argv)
 			.worker_ids = ids,
 			.worker_user = user,
 			.sandbox = o.sandbox,
-			.limits = {o.max_connections, o.max_per_uid, o.idle_timeout,
-				   o.send_timeout},
+			.limits = {o.max_connections, o.max_per_uid, o.max_bytes_per_uid,
+				   o.idle_timeout, o.send_timeout},
 		},
 		&wc, &worker_status);
 	if (r == MONITOR_IN_WORKER)

@@ -24,6 +24,11 @@ static struct uidcount_slot *find(const struct uidcount *t, uid_t uid)
 	}
 }
 
+struct uidcount_slot *uidcount_find(struct uidcount *t, uid_t uid)
+{
+	return find(t, uid);
+}
+
 uint32_t uidcount_get(const struct uidcount *t, uid_t uid)
 {
 	const struct uidcount_slot *s = find(t, uid);
@@ -31,13 +36,13 @@ uint32_t uidcount_get(const struct uidcount *t, uid_t uid)
 	return s ? s->count : 0;
 }
 
-static void insert(struct uidcount_slot *slots, size_t cap, uid_t uid, uint32_t count)
+static void insert(struct uidcount_slot *slots, size_t cap, const struct uidcount_slot *s)
 {
-	size_t i = slot_of(uid, cap);
+	size_t i = slot_of(s->uid, cap);
 
 	while (slots[i].count)
 		i = (i + 1) & (cap - 1);
-	slots[i] = (struct uidcount_slot){uid, count};
+	slots[i] = *s;
 }
 
 /* Keep the table at most half full. */
@@ -50,7 +55,7 @@ static int grow(struct uidcount *t)
 		return -ENOMEM;
 	for (size_t i = 0; i < t->cap; i++)
 		if (t->slots[i].count)
-			insert(slots, cap, t->slots[i].uid, t->slots[i].count);
+			insert(slots, cap, &t->slots[i]);
 	free(t->slots);
 	t->slots = slots;
 	t->cap = cap;
@@ -65,7 +70,7 @@ long uidcount_add(struct uidcount *t, uid_t uid)
 		return ++s->count;
 	if ((t->used + 1) * 2 > t->cap && grow(t) < 0)
 		return -ENOMEM;
-	insert(t->slots, t->cap, uid, 1);
+	insert(t->slots, t->cap, &(struct uidcount_slot){.uid = uid, .count = 1});
 	t->used++;
 	return 1;
 }

@@ -6,10 +6,13 @@
  * Every peer is identified by SO_PEERCRED/SO_PEERGROUPS at accept and checked against the
  * compiled policy before a single byte is read from it: a refused peer gets the refusal line and
  * is closed; a peer whose identity cannot be read is closed, never served. Reads share one scratch
- * buffer; only bytes a peer will not take are kept (echo.c). EMFILE/ENFILE on accept pause
- * accepting until a connection closes, so the loop never spins on a listening socket it cannot
- * drain. Limits are checked at accept: past --max-connections, or past --max-per-uid for the
- * peer's uid, the peer is told "udsechod: busy" and closed. A one-second timer, armed only while
+ * buffer; only bytes a peer will not take are kept (echo.c), and their sum over a uid's peers is
+ * kept next to its count (uidcount.h): while it is at --max-bytes-per-uid, none of that uid's
+ * peers is read (paused, see held_changed). Limits are checked at accept: past --max-connections,
+ * past --max-per-uid or --max-bytes-per-uid for the peer's uid, the peer is told "udsechod: busy"
+ * and closed. Out of descriptors, a spare one kept for it (see on_listen) makes room to accept
+ * the peer and tell it so; without the spare, accepting pauses until a connection closes, so the
+ * loop never spins on a listening socket it cannot drain. A one-second timer, armed only while
  * it has work, closes peers silent past --idle-timeout and peers that take no echo for
  * --send-timeout, and ends the window of the log limiter: deny and busy lines beyond a burst per
  * second are counted, not written, and the count is logged. Messages arrive from the monitor over
@@ -43,8 +46,9 @@
 #define WORKER_EVENTS	   256
 #define WORKER_READ_BUDGET 4
 #define WORKER_SCRATCH	   65536
-#define WORKER_FD_RESERVE  64 /* descriptors kept for refusing, logging and the loop itself */
-#define WORKER_LOG_BURST   20 /* deny and busy lines per second before they are counted */
+#define WORKER_FD_RESERVE  64	/* descriptors kept for refusing, logging and the loop itself */
+#define WORKER_PER_UID	   1024 /* default --max-per-uid, if the above leaves room for it */
+#define WORKER_LOG_BURST   20	/* deny and busy lines per second before they are counted */
 
 struct conn {
 	int fd;
@@ -59,6 +63,7 @@ struct conn {
 struct worker {
 	const struct worker_config *cfg;
 	int epfd;
+	int spare_fd; /* kept to be closed when out of descriptors (see on_listen), or -1 */
 	int accept_paused;
 	size_t nconns;
 	struct conn *conns;
@@ -93,22 +98,80 @@ static void set_accepting(struct worker *w, int on)
 		w->accept_paused = !on;
 }
 
+/*
+ * Connections epoll watches for this are paused (see held_changed); epoll still reports a hang-up
+ * or an error for them (epoll_ctl(2)).
+ */
+#define CONN_PAUSED 0
+/* Not an echo_state: @c's uid is at --max-bytes-per-uid, so @c is paused instead of read. */
+#define CONN_PAUSE (ECHO_MORE + 1)
+
+static int conn_watch(struct worker *w, int op, struct conn *c, uint32_t events);
+
+/* Whether the echo held for @uid's peers is at --max-bytes-per-uid: none of them is read. */
+static int budget_spent(struct worker *w, uid_t uid)
+{
+	const struct uidcount_slot *e = uidcount_find(&w->per_uid, uid);
+
+	return w->limits.max_bytes_per_uid && e && e->held >= w->limits.max_bytes_per_uid;
+}
+
+/*
+ * Read again from @uid's paused peers. No connection is closed here (the batch being served may
+ * name it): one epoll will not watch again is shut down, and the hang-up closes it (on_conn).
+ */
+static void resume_uid(struct worker *w, uid_t uid)
+{
+	for (struct conn *c = w->conns; c; c = c->next) {
+		if (c->events != CONN_PAUSED || c->cred.uid != uid)
+			continue;
+		if (conn_watch(w, EPOLL_CTL_MOD, c, EPOLLIN) < 0) {
+			shutdown(c->fd, SHUT_RDWR);
+			continue;
+		}
+		c->events = EPOLLIN;
+		c->last_io = w->now;
+		uidcount_find(&w->per_uid, uid)->paused--;
+	}
+}
+
+/*
+ * @c held @before bytes and holds echo_pending() now: its uid's total follows. A peer is read only
+ * while that total is under the budget, so the worker holds at most the budget and one read for a
+ * uid. Paused peers are resumed once the total is down to half the budget, so that a uid at its
+ * budget cannot make the loop pause and resume all of its peers for every byte.
+ */
+static void held_changed(struct worker *w, struct conn *c, size_t before)
+{
+	struct uidcount_slot *e = uidcount_find(&w->per_uid, c->cred.uid);
+	size_t now = echo_pending(&c->out);
+
+	e->held = e->held - before + now;
+	if (now < before && e->paused && e->held <= w->limits.max_bytes_per_uid / 2)
+		resume_uid(w, c->cred.uid);
+}
+
 static void conn_close(struct worker *w, struct conn *c, const char *why)
 {
+	size_t held = echo_pending(&c->out);
+
 	log_info("event=close pid=%d uid=%u gid=%u bytes=%llu reason=%s", (int)c->cred.pid,
 		 (unsigned int)c->cred.uid, (unsigned int)c->cred.gid,
 		 (unsigned long long)c->echoed, why);
 	/* close(2) takes the fd out of the epoll set: the connection is its only holder. */
 	close(c->fd);
-	uidcount_sub(&w->per_uid, c->cred.uid);
-	echo_release(&c->out);
-	peercred_release(&c->cred);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
 		w->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	echo_release(&c->out);
+	if (c->events == CONN_PAUSED)
+		uidcount_find(&w->per_uid, c->cred.uid)->paused--;
+	held_changed(w, c, held);
+	uidcount_sub(&w->per_uid, c->cred.uid);
+	peercred_release(&c->cred);
 	free(c);
 	w->nconns--;
 	set_accepting(w, 1);
@@ -147,10 +210,13 @@ static void conn_set_events(struct worker *w, struct conn *c, uint32_t events, i
 	if (c->events == events && !rearm)
 		return;
 	r = conn_watch(w, EPOLL_CTL_MOD, c, events);
-	if (r < 0)
+	if (r < 0) {
 		conn_fail(w, c, r);
-	else
-		c->events = events;
+		return;
+	}
+	c->events = events;
+	if (events == CONN_PAUSED)
+		uidcount_find(&w->per_uid, c->cred.uid)->paused++;
 }
 
 static void conn_after(struct worker *w, struct conn *c, int state)
@@ -166,6 +232,9 @@ static void conn_after(struct worker *w, struct conn *c, int state)
 	case ECHO_WRITE:
 		conn_set_events(w, c, EPOLLOUT, 0);
 		break;
+	case CONN_PAUSE:
+		conn_set_events(w, c, CONN_PAUSED, 0);
+		break;
 	default:
 		conn_set_events(w, c, EPOLLIN, state == ECHO_MORE);
 		break;
@@ -175,19 +244,25 @@ static void conn_after(struct worker *w, struct conn *c, int state)
 static void on_conn(struct worker *w, struct conn *c, uint32_t events)
 {
 	int until_eagain = (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR | EPOLLPRI)) != 0;
+	size_t held = echo_pending(&c->out);
+	int s = held > 0 ? ECHO_WRITE : ECHO_READ;
 
+	/* Paused, a peer is reported only for a hang-up or an error: its echo cannot go. */
+	if (c->events == CONN_PAUSED) {
+		conn_close(w, c, "hangup");
+		return;
+	}
 	c->last_io = w->now;
 	/* A hang-up may come without EPOLLOUT: the send says what became of the peer. */
-	if (echo_pending(&c->out) > 0 && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))) {
-		int s = echo_write(c->fd, &c->out, &c->echoed);
-		if (s != ECHO_READ) {
-			conn_after(w, c, s);
-			return;
-		}
-	}
-	conn_after(w, c,
-		   echo_read(c->fd, &c->out, w->scratch, sizeof(w->scratch), WORKER_READ_BUDGET,
-			     until_eagain, &c->echoed));
+	if (held > 0 && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)))
+		s = echo_write(c->fd, &c->out, &c->echoed);
+	if (s == ECHO_READ && budget_spent(w, c->cred.uid))
+		s = CONN_PAUSE;
+	else if (s == ECHO_READ)
+		s = echo_read(c->fd, &c->out, w->scratch, sizeof(w->scratch), WORKER_READ_BUDGET,
+			      until_eagain, &c->echoed);
+	held_changed(w, c, held);
+	conn_after(w, c, s);
 }
 
 /*
@@ -289,6 +364,10 @@ static void admit(struct worker *w, int fd)
 		refuse_busy(w, fd, &c->cred, "too many connections for this uid");
 		goto drop;
 	}
+	if (budget_spent(w, c->cred.uid)) {
+		refuse_busy(w, fd, &c->cred, "too much unread echo for this uid");
+		goto drop;
+	}
 	c->fd = fd;
 	c->events = EPOLLIN;
 	c->last_io = w->now;
@@ -316,16 +395,48 @@ drop:
 }
 
 /*
+ * The spare descriptor: a timerfd never armed, because the filter lets the worker make one again
+ * (timerfd_create on the monotonic clock), where it allows no dup(2), no F_DUPFD and no open(2).
+ */
+static int spare_reserve(void)
+{
+	return timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+}
+
+/* Out of descriptors: the spare makes room to accept the first peer waiting and tell it so. */
+static void refuse_no_descriptor(struct worker *w)
+{
+	struct peer_cred cred = {0};
+	int fd;
+
+	close(w->spare_fd);
+	fd = accept4(w->cfg->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd >= 0) {
+		/* Like admit(): a peer whose ids cannot be read is closed, never told. */
+		if (peercred_read_ids(fd, &cred) == 0)
+			refuse_busy(w, fd, &cred, "out of file descriptors");
+		peercred_release(&cred);
+		close(fd);
+	}
+	w->spare_fd = spare_reserve();
+}
+
+/*
  * One connection per turn: the listening socket stays ready while others wait, and epoll says so
  * again. A connection costs no accept4() that only says EAGAIN, and a flood of connects takes its
- * turn with the peers already served.
+ * turn with the peers already served. The spare, if lost, is taken back before the next peer.
  */
 static void on_listen(struct worker *w)
 {
-	int fd = accept4(w->cfg->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int fd;
 
+	if (w->spare_fd < 0)
+		w->spare_fd = spare_reserve();
+	fd = accept4(w->cfg->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd >= 0) {
 		admit(w, fd);
+	} else if ((errno == EMFILE || errno == ENFILE) && w->spare_fd >= 0) {
+		refuse_no_descriptor(w);
 	} else if (errno == EMFILE || errno == ENFILE) {
 		/* Out of descriptors: stop accepting until a connection closes. */
 		log_warn("event=accept-paused reason=\"%s\" connections=%zu", strerror(errno),
@@ -359,7 +470,6 @@ static void apply_policy(struct worker *w, struct policy *p)
 		if (v.allow)
 			continue;
 		log_decision(w, "revoke", &c->cred, v.rule);
-		echo_release(&c->out);
 		send_refusal(c->fd, &c->cred);
 		conn_close(w, c, "revoked");
 		revoked++;
@@ -479,7 +589,8 @@ static void on_timer(struct worker *w)
 
 /*
  * Descriptors: raise the soft limit to the hard one (each client is one), and fill in the
- * defaults: all but a reserve for the loop, three quarters of that for one uid.
+ * defaults: all but a reserve for the loop, and for one uid WORKER_PER_UID, or three quarters of
+ * that if less: one uid's peers that do not read pin kernel memory too, their socket buffers.
  */
 static void set_limits(struct worker *w)
 {
@@ -499,13 +610,16 @@ static void set_limits(struct worker *w)
 					     : WORKER_FD_RESERVE;
 	if (!l->max_per_uid)
 		l->max_per_uid = l->max_connections - l->max_connections / 4;
+	if (!w->cfg->limits.max_per_uid && l->max_per_uid > WORKER_PER_UID)
+		l->max_per_uid = WORKER_PER_UID;
 	if (l->max_connections + WORKER_FD_RESERVE > rl.rlim_cur)
 		log_warn("worker: --max-connections %lu is more than the descriptor limit allows "
 			 "(%llu); accepting pauses when descriptors run out",
 			 l->max_connections, (unsigned long long)rl.rlim_cur);
-	log_info("event=limits max-connections=%lu max-per-uid=%lu idle-timeout=%u "
-		 "send-timeout=%u",
-		 l->max_connections, l->max_per_uid, l->idle_timeout, l->send_timeout);
+	log_info("event=limits max-connections=%lu max-per-uid=%lu max-bytes-per-uid=%lu "
+		 "idle-timeout=%u send-timeout=%u",
+		 l->max_connections, l->max_per_uid, l->max_bytes_per_uid, l->idle_timeout,
+		 l->send_timeout);
 }
 
 /* Not in every libc's headers yet: the values of asm-generic/socket.h. */
@@ -586,6 +700,7 @@ static int worker_setup(struct worker *w)
 	w->edge = plain_stream_reads(cfg->listen_fd);
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	w->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	w->spare_fd = spare_reserve();
 	if (w->epfd < 0 || w->timer_fd < 0 ||
 	    watch(w, EPOLL_CTL_ADD, cfg->listen_fd, EPOLLIN, &tag_listen) < 0 ||
 	    watch(w, EPOLL_CTL_ADD, cfg->pair_fd, EPOLLIN, &tag_pair) < 0 ||

@@ -21,6 +21,9 @@ enum {
 };
 
 #define OPTIONS_CONNECTIONS_MAX 10000000UL
+/* --max-bytes-per-uid: 16 MiB by default (256 full reads held), at most 4 GiB - 1. */
+#define OPTIONS_BYTES_PER_UID_DEFAULT (16UL << 20)
+#define OPTIONS_BYTES_PER_UID_MAX     4294967295UL
 
 /* What the admin chose on the udsechod command line. */
 struct server_options {
@@ -37,9 +40,10 @@ struct server_options {
 	const char *user;	   /* --user: the worker's identity, or NULL for the default */
 	enum sandbox_mode sandbox; /* --sandbox */
 	unsigned long max_connections; /* --max-connections, 0: from RLIMIT_NOFILE */
-	unsigned long max_per_uid;     /* --max-per-uid, 0: three quarters of max_connections */
-	unsigned int idle_timeout;     /* --idle-timeout seconds, 0: never */
-	unsigned int send_timeout;     /* --send-timeout seconds, 0: never */
+	unsigned long max_per_uid;     /* --max-per-uid, 0: 1024, at most 3/4 of max_connections */
+	unsigned long max_bytes_per_uid; /* --max-bytes-per-uid, 0: no limit */
+	unsigned int idle_timeout;	 /* --idle-timeout seconds, 0: never */
+	unsigned int send_timeout;	 /* --send-timeout seconds, 0: never */
 	enum log_level log_level;
 };
 

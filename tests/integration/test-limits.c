@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * Integration: the limits of the real udsechod — --max-connections and --max-per-uid refuse with
- * "udsechod: busy" (the client exits 75) while other uids are still served; --idle-timeout and
- * --send-timeout close the peers they are for; a flood of denied peers is logged with a limit;
- * running out of descriptors pauses accepting instead of spinning; running out of memory closes
- * the connection that needed it, not the server.
+ * Integration: the limits of the real udsechod — --max-connections, --max-per-uid and
+ * --max-bytes-per-uid refuse with "udsechod: busy" (the client exits 75) while other uids are
+ * still served; a uid at --max-bytes-per-uid is not read, and its many writers that never read
+ * grow the worker by no more than that; --idle-timeout and --send-timeout close the peers they
+ * are for; a flood of denied peers is logged with a limit; out of descriptors, every client is
+ * told, none waits, and the worker does not spin; running out of memory closes the connection
+ * that needed it, not the server.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -243,14 +245,19 @@ static double cpu_seconds(pid_t pid)
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
-/* Out of descriptors: accepting pauses (no busy loop) and resumes when one frees. */
-static void descriptor_exhaustion_does_not_spin(void **state)
+/*
+ * Out of descriptors: every client is answered within a bound, with its echo or with the busy
+ * line (the worker's spare descriptor makes room to accept and tell it), and the worker does not
+ * spin on the listening socket meanwhile.
+ */
+static void descriptor_exhaustion_tells_every_client(void **state)
 {
 	/* 40 descriptors in all, and a maximum the limit cannot honour. */
 	struct run_as low = {.uid = (uid_t)-1, .nofile = 40};
 	const char *args[] = {"--mode", "0666", "--max-connections", "1000", NULL};
+	static const char busy[] = "udsechod: busy: out of file descriptors\n";
 	struct server s;
-	int fd[60], extra;
+	int fd[60], extra, echoed = 0, told = 0;
 	double before, after;
 	pid_t worker;
 
@@ -263,14 +270,33 @@ static void descriptor_exhaustion_does_not_spin(void **state)
 	for (int i = 0; i < 60; i++) {
 		fd[i] = harness_connect(s.path);
 		assert_true(fd[i] >= 0);
+		assert_int_equal(send(fd[i], "ping", 4, MSG_NOSIGNAL), 4);
 	}
-	assert_true(harness_wait_log(&s, "event=accept-paused", 5000));
+	for (int i = 0; i < 60; i++) {
+		char buf[128];
+		struct pollfd p = {.fd = fd[i], .events = POLLIN};
+		ssize_t n;
+
+		assert_int_equal(poll(&p, 1, 5000), 1);
+		n = read(fd[i], buf, sizeof(buf) - 1);
+		assert_true(n > 0);
+		buf[n] = '\0';
+		if (strcmp(buf, "ping") == 0) {
+			echoed++;
+		} else {
+			assert_string_equal(buf, busy);
+			told++;
+		}
+	}
+	fprintf(stderr, "# 60 clients, 40 descriptors: %d echoed, %d told busy\n", echoed, told);
+	assert_true(echoed > 0 && told > 0);
+	assert_true(harness_wait_log(&s, "reason=\"out of file descriptors\"", 1000));
 	before = cpu_seconds(worker);
 	/* A second of waiting: a worker spinning on its listening socket would burn it. */
 	poll(NULL, 0, 1000);
 	after = cpu_seconds(worker);
 	assert_true(after - before < 0.2);
-	/* Freeing descriptors lets the waiting peers in. */
+	/* Freeing descriptors lets new peers in. */
 	for (int i = 0; i < 60; i++)
 		close(fd[i]);
 	extra = harness_connect(s.path);
@@ -321,6 +347,137 @@ static void fill_without_reading(int fd)
 		if (errno != EAGAIN || poll(&p, 1, 200) == 0 || (p.revents & (POLLERR | POLLHUP)))
 			return;
 	}
+}
+
+/*
+ * A new connection as @as until one is told a line at once (a served peer says nothing first),
+ * bounded: the worker may not have taken in what a writer sent yet. Returns that line in @buf.
+ */
+static void told_as(const char *path, const struct run_as *as, char *buf, size_t len)
+{
+	for (int i = 0; i < 50; i++) {
+		int fd = harness_connect_as(path, as);
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+
+		assert_true(fd >= 0);
+		if (poll(&p, 1, 200) == 1) {
+			read_all(fd, buf, len);
+			close(fd);
+			return;
+		}
+		close(fd);
+	}
+	fail_msg("no connection was told anything");
+}
+
+/*
+ * --max-bytes-per-uid: once the echo the worker holds for a uid reaches the budget, that uid's
+ * other connections are not read (paused) and its new ones are told "busy"; other uids are
+ * served; the bytes freed, the paused connection is read again.
+ */
+static void bytes_per_uid_budget(void **state)
+{
+	const char *limit[] = {"--max-bytes-per-uid", "1", NULL};
+	struct run_as a = {.uid = 4483, .gid = 4483}, b = {.uid = 4484, .gid = 4484};
+	struct pollfd p;
+	struct server s;
+	char buf[256];
+	int hog, waiting, other;
+
+	if (!harness_is_root("connecting as other uids"))
+		skip();
+	start(&s, "allow all\n", limit);
+	hog = harness_connect_as(s.path, &a);
+	waiting = harness_connect_as(s.path, &a);
+	served(hog);
+	served(waiting);
+	fill_without_reading(hog);
+	told_as(s.path, &a, buf, sizeof(buf));
+	assert_string_equal(buf, "udsechod: busy: too much unread echo for this uid\n");
+	assert_true(harness_wait_log(
+		&s, "uid=4483 gid=4483 reason=\"too much unread echo for this uid\"", 1000));
+	/* The uid's open connection is not read while the budget is spent. */
+	assert_int_equal(write(waiting, "ping", 4), 4);
+	p = (struct pollfd){.fd = waiting, .events = POLLIN};
+	assert_int_equal(poll(&p, 1, 500), 0);
+	other = harness_connect_as(s.path, &b);
+	served(other);
+	/* The hog gone, its bytes are freed: the paused connection gets its echo. */
+	close(hog);
+	assert_int_equal(harness_recv(waiting, buf, 4, HARNESS_TIMEOUT_MS), 4);
+	assert_memory_equal(buf, "ping", 4);
+	served(waiting);
+	close(waiting);
+	close(other);
+	stop(&s);
+}
+
+/* Write to each of @fd without reading, all at once, until the server takes no more. */
+static void fill_all_without_reading(const int *fd, int n)
+{
+	static char chunk[65536];
+	struct pollfd p[512];
+
+	assert_true(n <= 512);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(fcntl(fd[i], F_SETFL, O_NONBLOCK), 0);
+		p[i] = (struct pollfd){.fd = fd[i], .events = POLLOUT};
+	}
+	while (poll(p, (nfds_t)n, 300) > 0)
+		for (int i = 0; i < n; i++) {
+			if (!p[i].revents)
+				continue;
+			while (send(p[i].fd, chunk, sizeof(chunk), MSG_NOSIGNAL) > 0)
+				;
+			if (errno != EAGAIN || (p[i].revents & (POLLERR | POLLHUP)))
+				p[i].fd = -1;
+		}
+}
+
+static unsigned long worker_rss_kib(pid_t worker)
+{
+	char field[64];
+	unsigned long kib;
+
+	assert_int_equal(harness_status_field(worker, "VmRSS", field, sizeof(field)), 0);
+	assert_int_equal(sscanf(field, "%lu", &kib), 1);
+	return kib;
+}
+
+/*
+ * The worst case of one uid: many connections that write and never read. What the worker holds
+ * for them (its resident memory grows by it) stays within the budget and one read; the bytes
+ * beyond are left in the uid's own socket buffers.
+ */
+static void one_uid_cannot_take_the_memory(void **state)
+{
+	enum { CONNS = 256, BUDGET_KIB = 1024 };
+	const char *limit[] = {"--max-bytes-per-uid", "1048576", NULL};
+	struct run_as a = {.uid = 4485, .gid = 4485};
+	struct server s;
+	unsigned long before, after;
+	int fd[CONNS];
+	pid_t worker;
+
+	if (!harness_is_root("connecting as another uid"))
+		skip();
+	start(&s, "allow all\n", limit);
+	worker = harness_worker_pid(&s);
+	assert_true(worker > 0);
+	before = worker_rss_kib(worker);
+	for (int i = 0; i < CONNS; i++) {
+		fd[i] = harness_connect_as(s.path, &a);
+		assert_true(fd[i] >= 0);
+	}
+	fill_all_without_reading(fd, CONNS);
+	after = worker_rss_kib(worker);
+	fprintf(stderr, "# %d writers of one uid that never read: worker VmRSS %lu -> %lu KiB\n",
+		CONNS, before, after);
+	/* The budget, one read beyond it, and room for the connections' own bookkeeping. */
+	assert_true(after - before < BUDGET_KIB + 64 + 1024);
+	for (int i = 0; i < CONNS; i++)
+		close(fd[i]);
+	stop(&s);
 }
 
 /*
@@ -385,7 +542,10 @@ int main(void)
 		cmocka_unit_test_teardown(idle_timeout, harness_teardown),
 		cmocka_unit_test_teardown(send_timeout, harness_teardown),
 		cmocka_unit_test_teardown(deny_flood_is_rate_limited, harness_teardown),
-		cmocka_unit_test_teardown(descriptor_exhaustion_does_not_spin, harness_teardown),
+		cmocka_unit_test_teardown(descriptor_exhaustion_tells_every_client,
+					  harness_teardown),
+		cmocka_unit_test_teardown(bytes_per_uid_budget, harness_teardown),
+		cmocka_unit_test_teardown(one_uid_cannot_take_the_memory, harness_teardown),
 		cmocka_unit_test_teardown(out_of_memory_closes_only_that_connection,
 					  harness_teardown),
 	};

@@ -170,6 +170,12 @@ static void server_bad_values(void **state)
 		{"--owner", "", "--owner: empty user name"},
 		{"--group", "", "--group: empty group name"},
 		{"--socket", "", "socket path is empty"},
+		{"--max-bytes-per-uid", "4294967296",
+		 "--max-bytes-per-uid: '4294967296' is not a number of bytes from 0 to 4294967295"},
+		{"--max-bytes-per-uid", "16M",
+		 "--max-bytes-per-uid: '16M' is not a number of bytes from 0 to 4294967295"},
+		{"--max-bytes-per-uid", "-1",
+		 "--max-bytes-per-uid: '-1' is not a number of bytes from 0 to 4294967295"},
 	};
 	struct server_options o;
 	char err[256];
@@ -181,6 +187,23 @@ static void server_bad_values(void **state)
 			OPTIONS_E_USAGE);
 		assert_string_equal(err, cases[i].msg);
 	}
+}
+
+/* The budget of held echo per uid: 16 MiB unless told; 0 turns it off. */
+static void server_bytes_per_uid(void **state)
+{
+	struct server_options o;
+	char err[256];
+
+	assert_int_equal(server(ARGV("udsechod"), &o, err, sizeof(err)), 0);
+	assert_int_equal(o.max_bytes_per_uid, 16777216);
+	assert_int_equal(server(ARGV("udsechod", "--max-bytes-per-uid", "0"), &o, err, sizeof(err)),
+			 0);
+	assert_int_equal(o.max_bytes_per_uid, 0);
+	assert_int_equal(
+		server(ARGV("udsechod", "--max-bytes-per-uid=4294967295"), &o, err, sizeof(err)),
+		0);
+	assert_int_equal(o.max_bytes_per_uid, 4294967295UL);
 }
 
 static void server_usage_errors(void **state)
@@ -409,6 +432,7 @@ int main(void)
 		cmocka_unit_test(server_group_mode_defaults),
 		cmocka_unit_test(parse_mode),
 		cmocka_unit_test(server_bad_values),
+		cmocka_unit_test(server_bytes_per_uid),
 		cmocka_unit_test(server_usage_errors),
 		cmocka_unit_test(help_and_version),
 		cmocka_unit_test(socket_path_length),

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests for uidcount: counts against a plain model, under growth and heavy churn. */
+/*
+ * Unit tests for uidcount: counts against a plain model, under growth and heavy churn; the
+ * caller's fields of an entry move with it.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -75,12 +78,47 @@ static void churn_matches_a_model(void **state)
 	uidcount_release(&t);
 }
 
+/* What the caller keeps in an entry survives the table's growth and the deletion of others. */
+static void entries_keep_the_callers_fields(void **state)
+{
+	enum { UIDS = 1000 };
+	struct uidcount t = {0};
+
+	assert_null(uidcount_find(&t, 7));
+	for (uid_t uid = 0; uid < UIDS; uid++) {
+		struct uidcount_slot *e;
+		assert_int_equal(uidcount_add(&t, uid * 65537u), 1);
+		e = uidcount_find(&t, uid * 65537u);
+		assert_non_null(e);
+		assert_int_equal(e->held, 0);
+		assert_int_equal(e->paused, 0);
+		e->held = (uint64_t)uid << 33;
+		e->paused = uid;
+	}
+	for (uid_t uid = 0; uid < UIDS; uid += 2) {
+		uidcount_find(&t, uid * 65537u)->held = 0;
+		uidcount_sub(&t, uid * 65537u);
+		assert_null(uidcount_find(&t, uid * 65537u));
+	}
+	for (uid_t uid = 1; uid < UIDS; uid += 2) {
+		const struct uidcount_slot *e = uidcount_find(&t, uid * 65537u);
+		assert_non_null(e);
+		assert_int_equal(e->held, (uint64_t)uid << 33);
+		assert_int_equal(e->paused, uid);
+	}
+	/* A uid that comes back starts from nothing. */
+	assert_int_equal(uidcount_add(&t, 0), 1);
+	assert_int_equal(uidcount_find(&t, 0)->held, 0);
+	uidcount_release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(empty_table),
 		cmocka_unit_test(counts_up_and_down),
 		cmocka_unit_test(churn_matches_a_model),
+		cmocka_unit_test(entries_keep_the_callers_fields),
 	};
 	return cmocka_run_group_tests_name("uidcount", tests, NULL, NULL);
 }

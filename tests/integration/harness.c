@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -359,6 +360,46 @@ int harness_status_field(pid_t pid, const char *field, char *out, size_t len)
 		}
 	}
 	return -1;
+}
+
+/* Wait up to @ms for the tracee @pid to stop; 1 once it has, 0 if it did not or is gone. */
+static int wait_stopped(pid_t pid, int ms)
+{
+	for (int waited = 0; waited <= ms; waited += 10) {
+		int status;
+		pid_t p = waitpid(pid, &status, WNOHANG | __WALL);
+		if (p == pid)
+			return WIFSTOPPED(status);
+		if (p < 0)
+			return 0;
+		/* Bounded polling for the stop, which no descriptor reports. */
+		poll(NULL, 0, 10);
+	}
+	return 0;
+}
+
+ssize_t harness_seccomp_filter(pid_t pid, struct sock_filter *prog, size_t max)
+{
+	long n = -1;
+	int err = ETIMEDOUT; /* it did not stop */
+
+	if (ptrace(PTRACE_SEIZE, pid, NULL, NULL) < 0)
+		return -1;
+	if (ptrace(PTRACE_INTERRUPT, pid, NULL, NULL) == 0 &&
+	    wait_stopped(pid, HARNESS_TIMEOUT_MS)) {
+		/* Without a buffer, the kernel says how many instructions there are. */
+		n = ptrace(PTRACE_SECCOMP_GET_FILTER, pid, 0L, NULL);
+		if (n > (long)max) {
+			n = -1;
+			errno = ENOSPC;
+		} else if (n > 0) {
+			n = ptrace(PTRACE_SECCOMP_GET_FILTER, pid, 0L, prog);
+		}
+		err = errno;
+	}
+	ptrace(PTRACE_DETACH, pid, NULL, NULL);
+	errno = err;
+	return n;
 }
 
 int harness_connect(const char *path)

@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <linux/filter.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -88,6 +89,13 @@ int harness_wait_log(const struct server *s, const char *needle, int ms);
 
 /* harness_status_field - read "Field:" of /proc/PID/status as a string. */
 int harness_status_field(pid_t pid, const char *field, char *out, size_t len);
+
+/*
+ * harness_seccomp_filter - the newest seccomp filter of @pid, read with ptrace (needs
+ * CAP_SYS_ADMIN, and no filter on the caller): the process is stopped, read and let go on, each
+ * wait bounded. Returns the number of instructions put in @prog, or -1 with errno set.
+ */
+ssize_t harness_seccomp_filter(pid_t pid, struct sock_filter *prog, size_t max);
 
 /* harness_connect - a blocking connection to @path, or -1. */
 int harness_connect(const char *path);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Integration: least privilege of the running udsechod, read from the kernel — /proc/PID/status
- * of the worker and the monitor, what the worker's uid can do to the monitor, the one-way pair,
- * and the --user and --sandbox options. Root only: it starts the server as root.
+ * of the worker and the monitor, their seccomp filters, what the worker's uid can do to the
+ * monitor, the one-way pair, and the --user and --sandbox options. Root only: it starts the
+ * server as root.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <linux/seccomp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -49,14 +51,19 @@ static void no_capability_at_all(pid_t pid)
 	field_is(pid, "NoNewPrivs", "1");
 }
 
-static pid_t start(struct server *s, const char *const *args)
+static pid_t start_as(struct server *s, const char *const *args, const struct run_as *as)
 {
 	pid_t worker;
 
-	assert_int_equal(harness_server_start(s, args, NULL), 0);
+	assert_int_equal(harness_server_start(s, args, as), 0);
 	worker = harness_worker_pid(s);
 	assert_true(worker > 0);
 	return worker;
+}
+
+static pid_t start(struct server *s, const char *const *args)
+{
+	return start_as(s, args, NULL);
 }
 
 static void stop(struct server *s)
@@ -70,12 +77,15 @@ static void stop(struct server *s)
 
 static void worker_and_monitor_hold_nothing(void **state)
 {
+	/* Root with supplementary groups, root's among them, which the worker must not keep. */
+	static const gid_t groups[] = {0, 4, 27};
+	const struct run_as as = {.uid = 0, .gid = 0, .ngroups = 3, .groups = groups};
 	struct server s;
 	pid_t worker;
 
 	if (!harness_is_root("checking the privilege drop from root"))
 		skip();
-	worker = start(&s, NULL);
+	worker = start_as(&s, NULL, &as);
 	field_is(worker, "Uid", "65534\t65534\t65534\t65534");
 	field_is(worker, "Gid", "65534\t65534\t65534\t65534");
 	field_is(worker, "Groups", "");
@@ -83,6 +93,7 @@ static void worker_and_monitor_hold_nothing(void **state)
 	no_capability_at_all(worker);
 
 	field_is(s.pid, "Uid", "0\t0\t0\t0");
+	field_is(s.pid, "Groups", "0 4 27 "); /* the kernel ends a list with a space */
 	field_is(s.pid, "Seccomp", "2");
 	no_capability_at_all(s.pid);
 	assert_true(harness_wait_log(&s, "event=sandbox role=worker user=nobody uid=65534", 1000));
@@ -187,6 +198,60 @@ static void sandbox_off_and_log(void **state)
 	hello[1] = s.path;
 	assert_int_equal(harness_client(hello, NULL, NULL, 0, out, sizeof(out), NULL, 0), 0);
 	assert_string_equal(out, "hello\n");
+	stop(&s);
+}
+
+/*
+ * Whether the newest seccomp filter of @pid refuses with @action somewhere: 1 or 0; -1 when the
+ * kernel does not give filters out (no ptrace, no CONFIG_CHECKPOINT_RESTORE, or the test itself
+ * runs under a filter).
+ */
+static int filter_returns(pid_t pid, uint32_t action)
+{
+	struct sock_filter prog[4096];
+	ssize_t n = harness_seccomp_filter(pid, prog, sizeof(prog) / sizeof(prog[0]));
+
+	if (n < 0 && (errno == EPERM || errno == EACCES || errno == EIO)) {
+		fprintf(stderr, "skipped: the kernel does not give out the filter of pid %d: %s\n",
+			(int)pid, strerror(errno));
+		return -1;
+	}
+	assert_true(n > 0);
+	for (ssize_t i = 0; i < n; i++)
+		if (prog[i].code == (BPF_RET | BPF_K) &&
+		    (prog[i].k & SECCOMP_RET_ACTION_FULL) == action)
+			return 1;
+	return 0;
+}
+
+/*
+ * Seccomp 2 says a filter is loaded, not what it does: the filters themselves, read back from the
+ * kernel, must kill and never merely log under strict, and log under log, in both processes.
+ */
+static void filters_act_as_the_mode_says(void **state)
+{
+	const char *log[] = {"--sandbox", "log", NULL};
+	struct server s;
+	pid_t worker;
+	int kills;
+
+	if (!harness_is_root("reading seccomp filters"))
+		skip();
+	worker = start(&s, NULL);
+	kills = filter_returns(worker, SECCOMP_RET_KILL_PROCESS);
+	if (kills < 0) {
+		stop(&s);
+		skip();
+	}
+	assert_int_equal(kills, 1);
+	assert_int_equal(filter_returns(worker, SECCOMP_RET_LOG), 0);
+	assert_int_equal(filter_returns(s.pid, SECCOMP_RET_KILL_PROCESS), 1);
+	assert_int_equal(filter_returns(s.pid, SECCOMP_RET_LOG), 0);
+	stop(&s);
+
+	worker = start(&s, log);
+	assert_int_equal(filter_returns(worker, SECCOMP_RET_LOG), 1);
+	assert_int_equal(filter_returns(s.pid, SECCOMP_RET_LOG), 1);
 	stop(&s);
 }
 
@@ -371,6 +436,7 @@ int main(void)
 					  harness_teardown),
 		cmocka_unit_test_teardown(user_root_still_drops_every_capability, harness_teardown),
 		cmocka_unit_test_teardown(sandbox_off_and_log, harness_teardown),
+		cmocka_unit_test_teardown(filters_act_as_the_mode_says, harness_teardown),
 		cmocka_unit_test_teardown(bad_sandbox_mode_is_usage, harness_teardown),
 		cmocka_unit_test_teardown(ordinary_user, harness_teardown),
 		cmocka_unit_test_teardown(inherited_descriptors_are_closed, harness_teardown),

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -88,6 +89,28 @@ static void run_child(const struct child *c, char *out, size_t len)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/*
+ * Start as a service manager may leave a process (AmbientCapabilities=): one capability in the
+ * inheritable and ambient sets, which the drop must empty. Leaving uid 0 clears permitted,
+ * effective and ambient, never inheritable; the monitor leaves no uid at all.
+ */
+static int inherit_a_capability(void)
+{
+	const cap_value_t cap = CAP_NET_BIND_SERVICE;
+	cap_t caps = cap_get_proc();
+	int r;
+
+	if (!caps)
+		return -1;
+	r = cap_set_flag(caps, CAP_INHERITABLE, 1, &cap, CAP_SET);
+	if (r == 0)
+		r = cap_set_proc(caps);
+	if (r == 0)
+		r = cap_set_ambient(cap, CAP_SET);
+	cap_free(caps);
+	return r;
+}
+
 static int need_root(void)
 {
 	if (geteuid() != 0) {
@@ -101,8 +124,11 @@ static int worker_to_nobody(char *line, size_t len, void *arg)
 {
 	const struct privdrop_ids ids = {NOBODY, NOBODY};
 	char self[700];
-	int r = privdrop_worker(&ids), sig = -1, u, g, u_err, g_err;
+	int r, sig = -1, u, g, u_err, g_err;
 
+	if (inherit_a_capability() < 0)
+		return -1;
+	r = privdrop_worker(&ids);
 	if (describe_self(self, sizeof(self)) < 0)
 		return -1;
 	u = setuid(0);
@@ -226,8 +252,11 @@ static int monitor_drop(char *line, size_t len, void *arg)
 {
 	const struct files *f = arg;
 	char self[700];
-	int r = privdrop_monitor(), fd, o_err, c, c_err;
+	int r, fd, o_err, c, c_err;
 
+	if (inherit_a_capability() < 0)
+		return -1;
+	r = privdrop_monitor();
 	if (describe_self(self, sizeof(self)) < 0)
 		return -1;
 	fd = open(f->secret, O_RDONLY | O_CLOEXEC);

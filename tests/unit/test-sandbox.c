@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -147,6 +148,14 @@ static void call_getsockopt_peercred_wrong_level(void)
 	getsockopt(sv[0], IPPROTO_IP, SO_PEERCRED, &uc, &len);
 }
 
+static void call_getsockopt_peergroups_wrong_level(void)
+{
+	gid_t groups[8];
+	socklen_t len = sizeof(groups);
+
+	getsockopt(sv[0], IPPROTO_IP, SO_PEERGROUPS, groups, &len);
+}
+
 static void call_kill(void)
 {
 	kill(parent_pid, 0);
@@ -217,12 +226,13 @@ struct probe {
 /*
  * Load a filter and prove it is in force: the kernel must report seccomp mode 2 and no_new_privs
  * afterwards, so that a mode which loaded nothing cannot pass a probe that expects a call to go
- * through (the log mode) or a test of the allowed calls. Ends the child on failure.
+ * through (the log mode) or a test of the allowed calls. The status is the calling thread's: a
+ * filter is loaded for one thread. Ends the child on failure.
  */
 static void load_proven(enum sandbox_mode mode, int monitor)
 {
 	char status[512];
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC), r;
+	int fd = open("/proc/thread-self/status", O_RDONLY | O_CLOEXEC), r;
 
 	CHECK(fd >= 0);
 	r = monitor ? sandbox_monitor(mode) : sandbox_worker(mode);
@@ -233,19 +243,44 @@ static void load_proven(enum sandbox_mode mode, int monitor)
 	CHECK(close(fd) == 0);
 }
 
-static void probe_child(void *arg)
+/* Load the probe's filter, then make its call; returns if the call did. */
+static void *probe_run(void *arg)
 {
 	const struct probe *p = arg;
 
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
 	load_proven(p->mode, p->monitor);
 	p->call();
+	return NULL;
+}
+
+static void probe_child(void *arg)
+{
+	probe_run(arg);
 	_exit(CHILD_SURVIVED);
 }
 
 static void filter_kills(void **state)
 {
 	assert_killed_by_sigsys(run_child(probe_child, *state));
+}
+
+/*
+ * The probe in a second thread, the only one filtered: a refused call must end the whole process
+ * (the main thread would exit with CHILD_SURVIVED after the join), not the thread alone.
+ */
+static void thread_probe_child(void *arg)
+{
+	pthread_t t;
+
+	CHECK(pthread_create(&t, NULL, probe_run, arg) == 0);
+	CHECK(pthread_join(t, NULL) == 0);
+	_exit(CHILD_SURVIVED);
+}
+
+static void filter_kills_process(void **state)
+{
+	assert_killed_by_sigsys(run_child(thread_probe_child, *state));
 }
 
 static void filter_allows(void **state)
@@ -277,13 +312,11 @@ static int i386_available(void **state)
 	return 0;
 }
 
-static void worker_kills_i386(void **state)
+static void i386_kills(void **state)
 {
-	static const struct probe p = {SANDBOX_STRICT, 0, call_i386_getpid};
-
 	if (i386_available(state) < 0)
 		skip();
-	assert_killed_by_sigsys(run_child(probe_child, (void *)&p));
+	assert_killed_by_sigsys(run_child(probe_child, *state));
 }
 #endif
 
@@ -537,18 +570,117 @@ static void monitor_allows_files_and_names(void **state)
 	assert_exited_zero(run_child(monitor_child, NULL));
 }
 
-static void call_unshare(void)
+/*
+ * Every call of the monitor's deny-list, made with arguments that would do nothing if it went
+ * through: -1 for every fd, pointer, flag, count and id (init_module: a length of 0, which no
+ * module has). clone gets one namespace flag, raw, so no glibc wrapper hides it.
+ */
+struct denied {
+	const char *name;
+	long nr, arg0, arg1;
+};
+
+#define DENIED(n)                                                                                  \
+	{                                                                                          \
+		.name = #n, .nr = SYS_##n, .arg0 = -1, .arg1 = -1                                  \
+	}
+#define DENIED_CLONE(flag)                                                                         \
+	{                                                                                          \
+		.name = "clone " #flag, .nr = SYS_clone, .arg0 = (flag) | SIGCHLD                  \
+	}
+
+static const struct denied monitor_denied[] = {
+	DENIED(execve),
+	DENIED(execveat),
+	DENIED(ptrace),
+	DENIED(process_vm_readv),
+	DENIED(process_vm_writev),
+	DENIED(pidfd_getfd),
+	DENIED(mount),
+	DENIED(umount2),
+	DENIED(pivot_root),
+	DENIED(chroot),
+	DENIED(fsopen),
+	DENIED(fsconfig),
+	DENIED(fsmount),
+	DENIED(fspick),
+	DENIED(move_mount),
+	DENIED(open_tree),
+	DENIED(mount_setattr),
+	DENIED(open_by_handle_at),
+	DENIED(name_to_handle_at),
+	DENIED(swapon),
+	DENIED(swapoff),
+	DENIED(acct),
+	{"init_module", SYS_init_module, -1, 0},
+	DENIED(finit_module),
+	DENIED(delete_module),
+	DENIED(kexec_load),
+	DENIED(kexec_file_load),
+	DENIED(reboot),
+	DENIED(bpf),
+	DENIED(perf_event_open),
+	DENIED(userfaultfd),
+	DENIED(keyctl),
+	DENIED(add_key),
+	DENIED(request_key),
+#if defined(SYS_iopl)
+	DENIED(iopl),
+	DENIED(ioperm),
+#endif
+	DENIED(io_uring_setup),
+	DENIED(io_uring_enter),
+	DENIED(io_uring_register),
+	DENIED(settimeofday),
+	DENIED(clock_settime),
+	DENIED(adjtimex),
+	DENIED(clock_adjtime),
+	DENIED(setns),
+	DENIED(unshare),
+	DENIED(setuid),
+	DENIED(setgid),
+	DENIED(setreuid),
+	DENIED(setregid),
+	DENIED(setresuid),
+	DENIED(setresgid),
+	DENIED(setfsuid),
+	DENIED(setfsgid),
+	DENIED(setgroups),
+	DENIED_CLONE(CLONE_NEWNS),
+	DENIED_CLONE(CLONE_NEWCGROUP),
+	DENIED_CLONE(CLONE_NEWUTS),
+	DENIED_CLONE(CLONE_NEWIPC),
+	DENIED_CLONE(CLONE_NEWUSER),
+	DENIED_CLONE(CLONE_NEWPID),
+	DENIED_CLONE(CLONE_NEWNET),
+};
+
+static void denied_child(void *arg)
 {
-	unshare(CLONE_NEWUSER);
+	const struct denied *d = arg;
+	long r;
+
+	load_proven(SANDBOX_STRICT, 1);
+	r = syscall(d->nr, d->arg0, d->arg1, -1L, -1L, -1L, -1L);
+	if (d->nr == SYS_clone && r == 0)
+		_exit(0);
+	if (d->nr == SYS_clone && r > 0)
+		waitpid((pid_t)r, NULL, 0);
+	_exit(CHILD_SURVIVED);
 }
 
-static void call_clone_newns(void)
+static void monitor_kills_every_denied_call(void **state)
 {
-	/* Raw clone(2) so no glibc wrapper hides the flags. */
-	long pid = syscall(SYS_clone, (long)(CLONE_NEWNS | SIGCHLD), 0L, 0L, 0L, 0L);
+	int killed = 1;
 
-	if (pid == 0)
-		_exit(0);
+	for (size_t i = 0; i < sizeof(monitor_denied) / sizeof(monitor_denied[0]); i++) {
+		int status = run_child(denied_child, (void *)&monitor_denied[i]);
+		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+			continue;
+		fprintf(stderr, "monitor filter let %s through\n", monitor_denied[i].name);
+		killed = 0;
+	}
+	assert_true(killed);
 }
 
 static void call_setresuid(void)
@@ -584,6 +716,7 @@ int main(void)
 		WORKER_KILLS(mprotect_exec),
 		WORKER_KILLS(getsockopt_type),
 		WORKER_KILLS(getsockopt_peercred_wrong_level),
+		WORKER_KILLS(getsockopt_peergroups_wrong_level),
 		WORKER_KILLS(kill),
 		WORKER_KILLS(fork),
 		WORKER_KILLS(prctl),
@@ -593,11 +726,21 @@ int main(void)
 		WORKER_KILLS(ptrace),
 		WORKER_KILLS(sigaltstack_set),
 #if defined(__x86_64__)
-		cmocka_unit_test(worker_kills_i386),
+		{"worker kills i386", i386_kills, NULL, NULL,
+		 (void *)&(const struct probe){SANDBOX_STRICT, 0, call_i386_getpid}},
 		WORKER_KILLS(x32_getpid),
 		{"worker log mode still kills x32", filter_kills, NULL, NULL,
 		 (void *)&(const struct probe){SANDBOX_LOG, 0, call_x32_getpid}},
+		{"worker log mode kills the process for x32", filter_kills_process, NULL, NULL,
+		 (void *)&(const struct probe){SANDBOX_LOG, 0, call_x32_getpid}},
+		{"monitor kills i386", i386_kills, NULL, NULL,
+		 (void *)&(const struct probe){SANDBOX_STRICT, 1, call_i386_getpid}},
+		MONITOR_KILLS(x32_getpid),
+		{"monitor kills the process for x32", filter_kills_process, NULL, NULL,
+		 (void *)&(const struct probe){SANDBOX_STRICT, 1, call_x32_getpid}},
 #endif
+		{"worker kills the process for openat", filter_kills_process, NULL, NULL,
+		 (void *)&(const struct probe){SANDBOX_STRICT, 0, call_openat}},
 		{"worker log mode allows kill", filter_allows, NULL, NULL,
 		 (void *)&(const struct probe){SANDBOX_LOG, 0, call_kill}},
 		cmocka_unit_test(worker_allows_the_loop),
@@ -605,11 +748,7 @@ int main(void)
 		cmocka_unit_test(off_loads_nothing),
 		cmocka_unit_test(status_shows_the_filter),
 		cmocka_unit_test(status_errors),
-		MONITOR_KILLS(execve),
-		MONITOR_KILLS(ptrace),
-		MONITOR_KILLS(unshare),
-		MONITOR_KILLS(clone_newns),
-		MONITOR_KILLS(setresuid),
+		cmocka_unit_test(monitor_kills_every_denied_call),
 		{"monitor log mode does not kill setresuid", filter_allows, NULL, NULL,
 		 (void *)&(const struct probe){SANDBOX_LOG, 1, call_setresuid}},
 		cmocka_unit_test(monitor_allows_files_and_names),

@@ -31,6 +31,7 @@
 #include "udsecho/worker.h"
 
 #define MONITOR_STOP_TIMEOUT_MS 5000
+#define MONITOR_STOPPED_MAX_S	5     /* a worker stopped longer than this is treated as dead */
 #define GO_ON			-1000 /* a step's result: keep supervising (never an -errno) */
 #define MONITOR_SEND_TIMEOUT_S	5
 
@@ -38,6 +39,7 @@ struct monitor {
 	const struct monitor_config *cfg;
 	pid_t worker;
 	int *worker_status; /* how it ended, once it has */
+	double stopped_at;  /* monotonic seconds since it was stopped (SIGSTOP, SIGTSTP), or 0 */
 	int pair_fd;
 	int sig_fd;
 	struct policy *policy; /* the policy in force */
@@ -218,10 +220,61 @@ static int shut_down(struct monitor *m, int outcome)
 	return outcome;
 }
 
+static double monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * SIGCHLD: the worker exited, was killed, stopped or continued. A stopped worker serves no one
+ * and its clients hang: it is logged, and supervise() treats it as dead once it stayed stopped
+ * for MONITOR_STOPPED_MAX_S. Returns GO_ON, or MONITOR_WORKER_DIED.
+ */
+static int on_child(struct monitor *m)
+{
+	char how[64];
+	int st;
+	pid_t p;
+
+	while ((p = waitpid(m->worker, &st, WNOHANG | WUNTRACED | WCONTINUED)) == m->worker) {
+		if (WIFSTOPPED(st)) {
+			m->stopped_at = monotonic();
+			log_warn("event=worker-stopped worker=%d signal=SIG%s (it serves no one; "
+				 "stopped over %d s, it is treated as dead)",
+				 (int)m->worker,
+				 sigabbrev_np(WSTOPSIG(st)) ? sigabbrev_np(WSTOPSIG(st)) : "?",
+				 MONITOR_STOPPED_MAX_S);
+		} else if (WIFCONTINUED(st)) {
+			m->stopped_at = 0;
+			log_notice("event=worker-continued worker=%d", (int)m->worker);
+		} else {
+			*m->worker_status = st;
+			m->worker = -1;
+			describe_exit(st, how, sizeof(how));
+			log_err("event=worker-died %s", how);
+			return shut_down(m, MONITOR_WORKER_DIED);
+		}
+	}
+	return GO_ON;
+}
+
+/* How long poll() may wait: until a stopped worker's bound, or for ever. */
+static int poll_timeout(const struct monitor *m)
+{
+	double left;
+
+	if (!m->stopped_at)
+		return -1;
+	left = m->stopped_at + MONITOR_STOPPED_MAX_S - monotonic();
+	return left > 0 ? (int)(left * 1000) + 1 : 0;
+}
+
 /* One signal: returns GO_ON, or how the monitor ends (monitor_run()'s outcome). */
 static int on_signal(struct monitor *m, const struct signalfd_siginfo *si)
 {
-	char how[64];
 	int r;
 
 	switch (si->ssi_signo) {
@@ -236,12 +289,7 @@ static int on_signal(struct monitor *m, const struct signalfd_siginfo *si)
 		r = reload(m);
 		return r == GO_ON ? GO_ON : shut_down(m, r);
 	case SIGCHLD:
-		if (waitpid(m->worker, m->worker_status, WNOHANG) != m->worker)
-			return GO_ON;
-		m->worker = -1;
-		describe_exit(*m->worker_status, how, sizeof(how));
-		log_err("event=worker-died %s", how);
-		return shut_down(m, MONITOR_WORKER_DIED);
+		return on_child(m);
 	default:
 		return GO_ON;
 	}
@@ -278,12 +326,18 @@ static int supervise(struct monitor *m)
 		ssize_t n;
 		int r;
 
-		if (poll(p, m->ready_rd >= 0 ? 2 : 1, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+		r = poll(p, m->ready_rd >= 0 ? 2 : 1, poll_timeout(m));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
 			r = -errno;
 			log_err("monitor: poll: %s", strerror(-r));
 			return shut_down(m, r);
+		}
+		if (m->stopped_at && poll_timeout(m) == 0) {
+			log_err("event=worker-died worker=%d reason=\"stopped for more than %d s\"",
+				(int)m->worker, MONITOR_STOPPED_MAX_S);
+			return shut_down(m, MONITOR_WORKER_STOPPED);
 		}
 		if (m->ready_rd >= 0 && p[1].revents)
 			on_ready(m);

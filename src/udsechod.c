@@ -247,13 +247,15 @@ static int take_socket(const struct server_options *o, const struct sockpath_spe
 
 /*
  * The server's exit status for how the monitor ended: the worker's own status when it exited
- * non-zero, EX_SOFTWARE when it died otherwise (a signal: SIGSYS is its filter), EX_OSERR when a
- * step failed.
+ * non-zero, EX_SOFTWARE when it died otherwise (a signal: SIGSYS is its filter) or stayed
+ * stopped too long, EX_OSERR when a step failed.
  */
 static int monitor_status(int outcome, int worker_status)
 {
 	if (outcome == MONITOR_STOPPED)
 		return 0;
+	if (outcome == MONITOR_WORKER_STOPPED)
+		return EX_SOFTWARE;
 	if (outcome != MONITOR_WORKER_DIED)
 		return EX_OSERR;
 	if (WIFEXITED(worker_status) && WEXITSTATUS(worker_status) != 0)

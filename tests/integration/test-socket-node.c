@@ -308,6 +308,40 @@ static void worker_death_stops_the_server(void **state)
 	harness_rmtree(s.dir);
 }
 
+/*
+ * A stopped worker serves no one: the monitor logs it, and its continuing; stopped for longer
+ * than 5 s it is treated as dead: logged, the node removed, the server exits 70 (so that a
+ * service manager restarts it).
+ */
+static void stopped_worker_is_noticed(void **state)
+{
+	struct server s;
+	pid_t worker;
+	int wfd, status;
+
+	assert_int_equal(harness_server_start(&s, NULL, NULL), 0);
+	worker = harness_worker_pid(&s);
+	assert_true(worker > 0);
+	wfd = harness_pidfd(worker);
+	assert_true(wfd >= 0);
+	assert_int_equal(kill(worker, SIGSTOP), 0);
+	assert_true(harness_wait_log(&s, "event=worker-stopped", HARNESS_TIMEOUT_MS));
+	assert_int_equal(kill(worker, SIGCONT), 0);
+	assert_true(harness_wait_log(&s, "event=worker-continued", HARNESS_TIMEOUT_MS));
+	assert_int_equal(kill(worker, SIGSTOP), 0);
+	status = harness_server_wait(&s, 5000 + 5000 + HARNESS_TIMEOUT_MS);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 70);
+	assert_true(harness_wait_log(&s, "reason=\"stopped for more than 5 s\"", 1000));
+	assert_int_equal(access(s.path, F_OK), -1);
+	if (!harness_pidfd_exited(wfd, 0)) {
+		kill(worker, SIGKILL);
+		assert_true(harness_pidfd_exited(wfd, HARNESS_TIMEOUT_MS));
+	}
+	close(wfd);
+	harness_rmtree(s.dir);
+}
+
 /* The monitor's death is noticed: the worker goes too, never serving alone. */
 static void monitor_death_ends_the_worker(void **state)
 {
@@ -344,6 +378,7 @@ int main(void)
 		cmocka_unit_test_teardown(sigint_stops_and_removes_node, harness_teardown),
 		cmocka_unit_test_teardown(replaced_node_is_not_removed, harness_teardown),
 		cmocka_unit_test_teardown(worker_death_stops_the_server, harness_teardown),
+		cmocka_unit_test_teardown(stopped_worker_is_noticed, harness_teardown),
 		cmocka_unit_test_teardown(monitor_death_ends_the_worker, harness_teardown),
 	};
 	signal(SIGPIPE, SIG_IGN);

@@ -32,6 +32,7 @@ const char options_server_usage[] =
 	",\n"
 	"                           or nobody where that user does not exist)\n"
 	"      --sandbox MODE       strict (default), log or off: the seccomp filters\n"
+	"      --allow-userns       start inside a user namespace whose id maps are partial\n"
 	"      --max-connections N  serve at most N clients at once (default: the fd limit less 64)\n"
 	"      --max-per-uid N      serve at most N clients of one uid (default 1024, or 3/4 of the\n"
 	"                           above if less)\n"
@@ -196,6 +197,7 @@ enum {
 	OPT_MAX_BYTES_PER_UID,
 	OPT_IDLE_TIMEOUT,
 	OPT_SEND_TIMEOUT,
+	OPT_ALLOW_USERNS,
 };
 
 static const char server_shortopts[] = ":s:p:tu:hV";
@@ -204,6 +206,7 @@ static const struct option server_longopts[] = {
 	{"socket", required_argument, NULL, 's'},
 	{"policy", required_argument, NULL, 'p'},
 	{"check", no_argument, NULL, 't'},
+	{"allow-userns", no_argument, NULL, OPT_ALLOW_USERNS},
 	{"user", required_argument, NULL, 'u'},
 	{"sandbox", required_argument, NULL, OPT_SANDBOX},
 	{"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
@@ -259,6 +262,9 @@ static int server_option(int c, char **argv, struct server_options *opts, char *
 		return set_name(&opts->policy_path, "--policy", "file", err, errlen);
 	case 't':
 		opts->check = 1;
+		return 0;
+	case OPT_ALLOW_USERNS:
+		opts->allow_userns = 1;
 		return 0;
 	case 'u':
 		return set_name(&opts->user, "--user", "user", err, errlen);

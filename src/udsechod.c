@@ -23,6 +23,7 @@
 #include "udsecho/sdlisten.h"
 #include "udsecho/sockpath.h"
 #include "udsecho/uidshare.h"
+#include "udsecho/userns.h"
 
 static int in_own_groups(gid_t gid)
 {
@@ -318,6 +319,10 @@ int main(int argc, char **argv)
 	}
 	activated = sdlisten_take(&node.fd, sderr, sizeof(sderr));
 	close_inherited(o.ready_fd, activated == 0 ? node.fd : -1);
+	if (!o.allow_userns && (r = userns_check(err, sizeof(err)))) {
+		log_err("%s", err);
+		return EX_CONFIG;
+	}
 	r = resolve_node(&o, &spec);
 	if (!r)
 		r = resolve_worker(&o, &ids, &user);

@@ -28,17 +28,18 @@ enum {
 /* What the admin chose on the udsechod command line. */
 struct server_options {
 	const char *socket_path;
-	const char *owner;	   /* --owner, or NULL: the server's own uid */
-	const char *group;	   /* --group, or NULL: the server's own gid */
-	mode_t mode;		   /* --mode; 0600, or 0660 when --group is given without --mode */
-	int socket_explicit;	   /* --socket was given */
-	int mode_explicit;	   /* --mode was given */
-	int ready_fd;		   /* --ready-fd, or -1 */
-	const char *policy_path;   /* --policy, or the default path */
-	int policy_explicit;	   /* --policy was given: a missing file is an error */
-	int check;		   /* --check: validate the configuration and exit */
-	const char *user;	   /* --user: the worker's identity, or NULL for the default */
-	enum sandbox_mode sandbox; /* --sandbox */
+	const char *owner;	 /* --owner, or NULL: the server's own uid */
+	const char *group;	 /* --group, or NULL: the server's own gid */
+	mode_t mode;		 /* --mode; 0600, or 0660 when --group is given without --mode */
+	int socket_explicit;	 /* --socket was given */
+	int mode_explicit;	 /* --mode was given */
+	int ready_fd;		 /* --ready-fd, or -1 */
+	const char *policy_path; /* --policy, or the default path */
+	int policy_explicit;	 /* --policy was given: a missing file is an error */
+	int check;		 /* --check: validate the configuration and exit */
+	int allow_userns;	 /* --allow-userns: start in a user namespace with a partial map */
+	const char *user;	 /* --user: the worker's identity, or NULL for the default */
+	enum sandbox_mode sandbox;     /* --sandbox */
 	unsigned long max_connections; /* --max-connections, 0: from RLIMIT_NOFILE */
 	unsigned long max_per_uid;     /* --max-per-uid, 0: 1024, at most 3/4 of max_connections */
 	unsigned long max_bytes_per_uid; /* --max-bytes-per-uid, 0: no limit */

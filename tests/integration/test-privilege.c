@@ -389,6 +389,52 @@ static void worker_user_is_its_own_or_a_warning(void **state)
 	assert_int_equal(waitpid(other, &status, 0), other);
 }
 
+/* Run `unshare --user --map-root-user udsechod -t [--allow-userns]`; its status, stderr in @err. */
+static int check_in_userns(int allow, char *err, size_t len)
+{
+	char *argv[] = {"/usr/bin/unshare",
+			"--user",
+			"--map-root-user",
+			getenv("UDSECHOD"),
+			"-t",
+			allow ? "--allow-userns" : NULL,
+			NULL};
+	char dir[128], log[160];
+	int pidfd, status;
+	pid_t pid;
+
+	harness_tmpdir(dir, sizeof(dir));
+	snprintf(log, sizeof(log), "%s/err", dir);
+	pid = harness_spawn(argv, NULL, NULL, NULL, log, -1, &pidfd);
+	assert_true(pid > 0);
+	status = harness_wait(pid, pidfd, HARNESS_TIMEOUT_MS);
+	assert_true(status != -1);
+	err[0] = '\0';
+	harness_read_file(log, err, len);
+	harness_rmtree(dir);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* In a user namespace that maps one id, peers are all 65534: the server will not start there. */
+static void partial_user_namespace_is_refused(void **state)
+{
+	char err[1024];
+	int r;
+
+	if (access("/usr/bin/unshare", X_OK) < 0 || system("/usr/bin/unshare --user true") != 0) {
+		fprintf(stderr, "skipped: no unshare(1), or user namespaces are not available\n");
+		skip();
+	}
+	r = check_in_userns(0, err, sizeof(err));
+	if (r != 78)
+		fprintf(stderr, "status %d: %s\n", r, err);
+	assert_int_equal(r, 78);
+	assert_non_null(strstr(err, "/proc/self/uid_map is '0 "));
+	assert_non_null(strstr(err, "not the identity map"));
+	assert_int_equal(check_in_userns(1, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "configuration OK"));
+}
+
 /* The owner of /proc/PID/mem: root when the process is not dumpable (proc(5)). */
 static uid_t owner_of_proc(pid_t pid)
 {
@@ -441,6 +487,7 @@ int main(void)
 		cmocka_unit_test_teardown(ordinary_user, harness_teardown),
 		cmocka_unit_test_teardown(inherited_descriptors_are_closed, harness_teardown),
 		cmocka_unit_test_teardown(worker_user_is_its_own_or_a_warning, harness_teardown),
+		cmocka_unit_test_teardown(partial_user_namespace_is_refused, harness_teardown),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests_name("privilege", tests, NULL, NULL);

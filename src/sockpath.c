@@ -138,6 +138,14 @@ static int clear_path(int dir_fd, const char *base, const char *path,
 			SOCKPATH_E_IN_USE, err, errlen,
 			"%s: a socket is there and cannot be probed (%s); refusing to remove it",
 			path, strerror(-live));
+	if (st.st_uid != geteuid()) {
+		char owner[64];
+
+		nss_user_name(st.st_uid, owner, sizeof(owner));
+		return fail(SOCKPATH_E_NOT_SOCKET, err, errlen,
+			    "%s: another user's stale socket (uid %u, %s); refusing to remove it",
+			    path, (unsigned int)st.st_uid, owner);
+	}
 	/* Stale: remove it, but only if it is still the very node we probed. */
 	if (fstatat(dir_fd, base, &again, AT_SYMLINK_NOFOLLOW) < 0 || again.st_dev != st.st_dev ||
 	    again.st_ino != st.st_ino)

@@ -150,6 +150,34 @@ static void stale_socket_is_replaced(void **state)
 	harness_rmtree(s.dir);
 }
 
+/*
+ * A stale socket that another uid left (in /tmp, say) is that user's, not ours to remove, even
+ * for root: the server refuses it as it refuses a file, and the node stays.
+ */
+static void stale_socket_of_another_uid_is_kept(void **state)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	struct stat before, after;
+	struct server s;
+	int fd;
+
+	if (!harness_is_root("giving a socket node to another uid"))
+		skip();
+	harness_tmpdir(s.dir, sizeof(s.dir));
+	snprintf(s.path, sizeof(s.path), "%s/sock", s.dir);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", s.path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	close(fd);
+	assert_int_equal(lchown(s.path, 4476, 4476), 0);
+	assert_int_equal(lstat(s.path, &before), 0);
+	assert_int_equal(harness_server_start_in(&s, NULL, NULL), 73);
+	assert_true(harness_wait_log(&s, "another user's stale socket (uid 4476, ", 1000));
+	assert_int_equal(lstat(s.path, &after), 0);
+	assert_int_equal(before.st_ino, after.st_ino);
+	harness_rmtree(s.dir);
+}
+
 static void live_server_is_not_displaced(void **state)
 {
 	struct server a, b;
@@ -370,6 +398,7 @@ int main(void)
 		cmocka_unit_test_teardown(owner_and_group_as_asked, harness_teardown),
 		cmocka_unit_test_teardown(non_sockets_are_refused_and_kept, harness_teardown),
 		cmocka_unit_test_teardown(stale_socket_is_replaced, harness_teardown),
+		cmocka_unit_test_teardown(stale_socket_of_another_uid_is_kept, harness_teardown),
 		cmocka_unit_test_teardown(live_server_is_not_displaced, harness_teardown),
 		cmocka_unit_test_teardown(unsafe_directory_is_refused, harness_teardown),
 		cmocka_unit_test_teardown(too_long_path_is_bad_usage, harness_teardown),

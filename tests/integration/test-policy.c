@@ -304,6 +304,26 @@ static void reload_into_large_policies(void **state)
 	stop(&f);
 }
 
+/* Ids are unsigned 32-bit: a peer with uid 4000000000 is matched and logged as such. */
+static void ids_above_two_to_the_31(void **state)
+{
+	struct fixture f;
+	char out[64], err[512];
+
+	if (!harness_is_root("running peers as other uids"))
+		skip();
+	start_with(&f, "allow user 4000000000\n");
+	assert_int_equal(client_as(&f, 4000000000u, 4000000000u, NULL, 0, out, sizeof(out), err,
+				   sizeof(err)),
+			 0);
+	assert_true(harness_wait_log(&f.srv, "uid=4000000000 gid=4000000000 rule=", 2000));
+	assert_int_equal(client_as(&f, 4000000001u, 4000000001u, NULL, 0, out, sizeof(out), err,
+				   sizeof(err)),
+			 77);
+	assert_non_null(strstr(err, "the server saw uid=4000000001 gid=4000000001 "));
+	stop(&f);
+}
+
 static void check_mode(void **state)
 {
 	struct server s;
@@ -385,6 +405,7 @@ int main(void)
 					  harness_teardown),
 		cmocka_unit_test_teardown(many_groups_do_not_kill_the_worker, harness_teardown),
 		cmocka_unit_test_teardown(reload_into_large_policies, harness_teardown),
+		cmocka_unit_test_teardown(ids_above_two_to_the_31, harness_teardown),
 		cmocka_unit_test_teardown(check_mode, harness_teardown),
 		cmocka_unit_test_teardown(builtin_policy_allows_only_the_starter, harness_teardown),
 	};

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "udsecho/diag.h"
+#include "udsecho/escape.h"
 
 void diag_list_init(struct diag_list *list)
 {
@@ -65,16 +66,23 @@ int diag_has_errors(const struct diag_list *list)
 	return list->errors > 0;
 }
 
+#define DIAG_FILE_SHOWN	   1024 /* bytes of a file name shown, before escaping */
+#define DIAG_MESSAGE_SHOWN 1024
+
 void diag_format(const struct diag *d, char *buf, size_t len)
 {
 	const char *sev = d->severity == DIAG_ERROR ? "error" : "warning";
+	char file[4 * DIAG_FILE_SHOWN + 1], message[4 * DIAG_MESSAGE_SHOWN + 1];
 
+	/* A file name or a quoted token may hold any byte: none reaches a terminal or a log raw. */
+	escape(d->file, strlen(d->file), file, sizeof(file), 0);
+	escape(d->message, strlen(d->message), message, sizeof(message), 0);
 	if (d->line == 0)
-		snprintf(buf, len, "%s: %s: %s", d->file, sev, d->message);
+		snprintf(buf, len, "%s: %s: %s", file, sev, message);
 	else if (d->col == 0)
-		snprintf(buf, len, "%s:%u: %s: %s", d->file, d->line, sev, d->message);
+		snprintf(buf, len, "%s:%u: %s: %s", file, d->line, sev, message);
 	else
-		snprintf(buf, len, "%s:%u:%u: %s: %s", d->file, d->line, d->col, sev, d->message);
+		snprintf(buf, len, "%s:%u:%u: %s: %s", file, d->line, d->col, sev, message);
 }
 
 void diag_print(const struct diag_list *list, FILE *out)

@@ -14,6 +14,7 @@
 
 #include "udsecho/nss.h"
 #include "policy-private.h"
+#include "udsecho/escape.h"
 
 /* Sorted, merged ranges covered by earlier single-selector rules of one kind. */
 struct idset {
@@ -207,15 +208,23 @@ static int compile_values(const struct policy_ast_rule *ar, const struct policy_
 	return sys;
 }
 
+/*
+ * The file names, escaped once here (escape.h): the worker logs one with every decision, and a
+ * name from an include's directory may hold a newline that would forge a log line.
+ */
 static int dup_files(struct policy *p, char *const *files, size_t n)
 {
 	p->files = calloc(n ? n : 1, sizeof(*p->files));
 	if (!p->files)
 		return -ENOMEM;
 	for (; p->nfiles < n; p->nfiles++) {
-		p->files[p->nfiles] = strdup(files[p->nfiles]);
-		if (!p->files[p->nfiles])
+		size_t len = strlen(files[p->nfiles]), cap = 4 * len + 1;
+		char *name = malloc(cap);
+
+		if (!name)
 			return -ENOMEM;
+		escape(files[p->nfiles], len, name, cap, 0);
+		p->files[p->nfiles] = name;
 	}
 	return 0;
 }

@@ -324,6 +324,38 @@ static void ids_above_two_to_the_31(void **state)
 	stop(&f);
 }
 
+/*
+ * An included file's name may hold a newline (it comes from a directory listing): the decision
+ * line that names its rule must stay one line, the name escaped, no line forged.
+ */
+static void included_file_names_cannot_forge_log_lines(void **state)
+{
+	const char *args[] = {"--mode", "0666", "-p", NULL, NULL};
+	struct fixture f;
+	char out[64], err[512], text[320], inc[256], name[320], log[8192];
+
+	if (!harness_is_root("running peers as other uids"))
+		skip();
+	harness_tmpdir(f.srv.dir, sizeof(f.srv.dir));
+	assert_int_equal(chmod(f.srv.dir, 0711), 0);
+	snprintf(f.srv.path, sizeof(f.srv.path), "%s/sock", f.srv.dir);
+	snprintf(f.policy, sizeof(f.policy), "%s/policy", f.srv.dir);
+	snprintf(inc, sizeof(inc), "%s/inc", f.srv.dir);
+	assert_int_equal(mkdir(inc, 0755), 0);
+	snprintf(name, sizeof(name), "%s/a\nudsechod: event=allow forged.policy", inc);
+	harness_write_file(name, "allow user 4495\n", 0600);
+	snprintf(text, sizeof(text), "include %s/*.policy\n", inc);
+	harness_write_file(f.policy, text, 0600);
+	args[3] = f.policy;
+	assert_int_equal(harness_server_start_in(&f.srv, args, NULL), 0);
+
+	assert_int_equal(client_as(&f, 4495, 4495, NULL, 0, out, sizeof(out), err, sizeof(err)), 0);
+	assert_true(harness_wait_log(&f.srv, "/a\\nudsechod: event=allow forged.policy:1", 2000));
+	assert_true(harness_read_file(f.srv.log, log, sizeof(log)) > 0);
+	assert_null(strstr(log, "\nudsechod: event=allow forged"));
+	stop(&f);
+}
+
 static void check_mode(void **state)
 {
 	struct server s;
@@ -406,6 +438,8 @@ int main(void)
 		cmocka_unit_test_teardown(many_groups_do_not_kill_the_worker, harness_teardown),
 		cmocka_unit_test_teardown(reload_into_large_policies, harness_teardown),
 		cmocka_unit_test_teardown(ids_above_two_to_the_31, harness_teardown),
+		cmocka_unit_test_teardown(included_file_names_cannot_forge_log_lines,
+					  harness_teardown),
 		cmocka_unit_test_teardown(check_mode, harness_teardown),
 		cmocka_unit_test_teardown(builtin_policy_allows_only_the_starter, harness_teardown),
 	};

@@ -42,10 +42,30 @@ static void format_and_print(void **state)
 	assert_false(diag_has_errors(&d));
 }
 
+/*
+ * A file name (an include's, from a directory listing) or a quoted token may hold any byte: a
+ * newline would forge a second line, an escape sequence would act on the terminal.
+ */
+static void names_are_escaped(void **state)
+{
+	struct diag_list d;
+	char line[512];
+
+	diag_list_init(&d);
+	assert_int_equal(diag_add(&d, DIAG_ERROR, "inc/a\nudsechod: event=allow.policy", 1, 1,
+				  "found '%s'", "\033[2J\xe9"),
+			 0);
+	diag_format(&d.items[0], line, sizeof(line));
+	assert_string_equal(line, "inc/a\\nudsechod: event=allow.policy:1:1: error: found "
+				  "'\\x1b[2J\\xe9'");
+	diag_list_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(format_and_print),
+		cmocka_unit_test(names_are_escaped),
 	};
 	return cmocka_run_group_tests_name("diag", tests, NULL, NULL);
 }

@@ -35,6 +35,7 @@ struct parser {
 	struct token *tok;
 	char *stack[POLICY_DEPTH_MAX + 1]; /* ids of the files being read, for loops */
 	size_t depth;
+	size_t files; /* files read, the top one included: at most POLICY_FILES_MAX */
 	size_t errors;
 	int fatal; /* -ENOMEM, or POLICY_E_INVALID once the parser gives up */
 };
@@ -375,6 +376,14 @@ static void include_one(struct parser *ps, const char *fname, unsigned line, uns
 	char *text = NULL, *id = NULL, *why = NULL;
 	size_t len = 0;
 
+	/* Bounded, so that a tree of includes cannot keep the loader busy for an hour. */
+	if (++ps->files > POLICY_FILES_MAX) {
+		perror_at(ps, fname, line, col,
+			  "cannot include %s: a policy reads at most %d files, includes counted",
+			  path, POLICY_FILES_MAX);
+		ps->fatal = POLICY_E_INVALID;
+		return;
+	}
 	if (ps->reader->read(ps->reader->ctx, path, &text, &len, &id, &why) != 0) {
 		perror_at(ps, fname, line, col, "cannot include %s: %s", path,
 			  why ? why : "cannot read it");
@@ -535,7 +544,7 @@ static int parse_buffer(struct parser *ps, const char *file, const char *text, s
 int policy_parse(const char *file, const char *text, size_t len, const struct policy_reader *reader,
 		 struct diag_list *diags, struct policy_ast **out)
 {
-	struct parser ps = {.reader = reader, .diags = diags};
+	struct parser ps = {.reader = reader, .diags = diags, .files = 1};
 	size_t errors_before = diags->errors;
 	int r;
 

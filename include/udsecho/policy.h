@@ -23,6 +23,7 @@
 #define POLICY_LINE_MAX	   4096	       /* bytes per line, without the newline */
 #define POLICY_RULES_MAX   100000      /* rules in a policy, includes counted */
 #define POLICY_DEPTH_MAX   8	       /* include nesting below the top file */
+#define POLICY_FILES_MAX   256	       /* files one load reads, the top file and includes */
 #define POLICY_FILE_MAX	   (16u << 20) /* bytes per file */
 #define POLICY_ERRORS_MAX  50	       /* the parser gives up after this many errors */
 #define POLICY_OVERFLOW_ID 65534       /* the kernel's overflow uid/gid */

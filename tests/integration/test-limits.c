@@ -268,9 +268,14 @@ static void descriptor_exhaustion_tells_every_client(void **state)
 	worker = harness_worker_pid(&s);
 	assert_true(worker > 0);
 	for (int i = 0; i < 60; i++) {
+		ssize_t w;
+
 		fd[i] = harness_connect(s.path);
 		assert_true(fd[i] >= 0);
-		assert_int_equal(send(fd[i], "ping", 4, MSG_NOSIGNAL), 4);
+		/* A client told busy may already be closed: its line waits to be read all the same.
+		 */
+		w = send(fd[i], "ping", 4, MSG_NOSIGNAL);
+		assert_true(w == 4 || (w < 0 && (errno == EPIPE || errno == ECONNRESET)));
 	}
 	for (int i = 0; i < 60; i++) {
 		char buf[128];

@@ -435,9 +435,36 @@ static void include_errors(void **state)
 	diag_list_free(&d);
 }
 
+/*
+ * A tree of includes is bounded in files, not only in depth: 16 files each including the same
+ * 16 is 1 + 16 + 256 reads, past POLICY_FILES_MAX, and stops with one error.
+ */
+static void include_tree_is_bounded(void **state)
+{
+	static char paths[32][32];
+	struct memfile files[33];
+	struct policy_reader reader;
+	struct diag_list d;
+	size_t n;
+
+	for (int i = 0; i < 32; i++) {
+		snprintf(paths[i], sizeof(paths[i]), "/%c/%02d.policy", i < 16 ? 'a' : 'b', i % 16);
+		files[i] = (struct memfile){paths[i],
+					    i < 16 ? "include /b/*.policy\n" : "allow user root\n"};
+	}
+	files[32] = (struct memfile){NULL, NULL};
+	reader = test_reader(files);
+	diag_list_init(&d);
+	assert_int_equal(parse("include /a/*.policy\n", &reader, &d, &n), POLICY_E_INVALID);
+	assert_int_equal(d.errors, 1);
+	assert_non_null(strstr(d.items[0].message, "a policy reads at most 256 files"));
+	diag_list_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(include_tree_is_bounded),
 		cmocka_unit_test(grammar_elements),
 		cmocka_unit_test(errors_with_position),
 		cmocka_unit_test(values_and_ranges),

@@ -337,9 +337,7 @@ static void pid_makes_the_server_reload(void **state)
 	const char *opts[] = {"--pid", pid, NULL};
 	int status;
 
-	harness_tmpdir(s.dir, sizeof(s.dir));
-	snprintf(s.path, sizeof(s.path), "%s/sock", s.dir);
-	assert_int_equal(harness_server_start_in(&s, args, NULL), 0);
+	assert_int_equal(harness_server_start(&s, args, NULL), 0);
 	snprintf(pid, sizeof(pid), "%d", (int)s.pid);
 
 	editor(f, "append", "printf 'allow group 4242\\n' >>\"$1\"", ed, sizeof(ed));
@@ -399,9 +397,7 @@ static void pid_of_another_process_is_refused(void **state)
 	assert_int_equal(waitpid(other, &status, 0), other);
 	assert_true(WIFEXITED(status));
 
-	harness_tmpdir(s.dir, sizeof(s.dir));
-	snprintf(s.path, sizeof(s.path), "%s/sock", s.dir);
-	assert_int_equal(harness_server_start_in(&s, args, NULL), 0);
+	assert_int_equal(harness_server_start(&s, args, NULL), 0);
 	worker = harness_worker_pid(&s);
 	snprintf(pid, sizeof(pid), "%d", (int)worker);
 	assert_int_equal(exit_status(run_edit(f, ed, opts)), 64);
@@ -423,9 +419,7 @@ static void monitor_gone_after_the_edit_is_not_signalled(void **state)
 	const char *opts[] = {"--pid", pid, NULL};
 	int status;
 
-	harness_tmpdir(s.dir, sizeof(s.dir));
-	snprintf(s.path, sizeof(s.path), "%s/sock", s.dir);
-	assert_int_equal(harness_server_start_in(&s, args, NULL), 0);
+	assert_int_equal(harness_server_start(&s, args, NULL), 0);
 	snprintf(pid, sizeof(pid), "%d", (int)s.pid);
 	snprintf(body, sizeof(body), "printf 'allow group 4242\\n' >>\"$1\"; kill -KILL %d",
 		 (int)s.pid);

@@ -12,6 +12,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,6 +145,85 @@ static void compromised_worker_cannot_reach_the_monitor(void **state)
 	stop(&s);
 }
 
+/* Wait up to @ms for the kernel to report @pid stopped ("T" in /proc/PID/status). */
+static int stopped_within(pid_t pid, int ms)
+{
+	char state[64];
+
+	for (int waited = 0; waited <= ms; waited += 10) {
+		if (harness_status_field(pid, "State", state, sizeof(state)) == 0 &&
+		    state[0] == 'T')
+			return 1;
+		/* Bounded polling of the process state, 10 ms apart. */
+		poll(NULL, 0, 10);
+	}
+	return 0;
+}
+
+/*
+ * A worker that cannot act on the monitor's end (stopped, or hijacked and ignoring the pair):
+ * started as root, with the worker as nobody. Returns the worker's pid; *@pidfd follows it.
+ */
+static pid_t start_and_stop_worker(struct server *s, int *pidfd)
+{
+	pid_t worker = start(s, NULL);
+
+	*pidfd = harness_pidfd(worker);
+	assert_true(*pidfd >= 0);
+	assert_int_equal(kill(worker, SIGSTOP), 0);
+	assert_true(stopped_within(worker, HARNESS_TIMEOUT_MS));
+	return worker;
+}
+
+/* Whether the worker ended within @ms; if not, it is killed here, so that it outlives no test. */
+static int worker_gone_within(int pidfd, int ms)
+{
+	int gone = harness_pidfd_exited(pidfd, ms);
+
+	if (!gone) {
+		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		harness_pidfd_exited(pidfd, HARNESS_TIMEOUT_MS);
+	}
+	close(pidfd);
+	return gone;
+}
+
+/* The monitor dies (SIGKILL): its worker's parent-death signal must still reach the other uid. */
+static void stopped_worker_dies_with_the_monitor(void **state)
+{
+	struct server s;
+	int wpidfd, status;
+
+	if (!harness_is_root("running the worker as another uid than the monitor"))
+		skip();
+	start_and_stop_worker(&s, &wpidfd);
+	assert_int_equal(kill(s.pid, SIGKILL), 0);
+	status = harness_server_wait(&s, HARNESS_TIMEOUT_MS);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_true(worker_gone_within(wpidfd, 2000));
+	harness_rmtree(s.dir);
+}
+
+/* SIGTERM with a worker that does not exit: after its bounded wait the monitor kills it. */
+static void stop_kills_a_worker_that_does_not_exit(void **state)
+{
+	struct server s;
+	char line[96];
+	pid_t worker;
+	int wpidfd, status;
+
+	if (!harness_is_root("running the worker as another uid than the monitor"))
+		skip();
+	worker = start_and_stop_worker(&s, &wpidfd);
+	snprintf(line, sizeof(line), "event=stop-kill worker=%d ", (int)worker);
+	status = harness_server_stop(&s);
+	assert_true(worker_gone_within(wpidfd, 0));
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_true(harness_wait_log(&s, line, 0));
+	harness_rmtree(s.dir);
+}
+
 static void user_root_still_drops_every_capability(void **state)
 {
 	const char *args[] = {"--user", "root", NULL};
@@ -228,6 +308,8 @@ int main(void)
 		cmocka_unit_test_teardown(worker_and_monitor_hold_nothing, harness_teardown),
 		cmocka_unit_test_teardown(compromised_worker_cannot_reach_the_monitor,
 					  harness_teardown),
+		cmocka_unit_test_teardown(stopped_worker_dies_with_the_monitor, harness_teardown),
+		cmocka_unit_test_teardown(stop_kills_a_worker_that_does_not_exit, harness_teardown),
 		cmocka_unit_test_teardown(user_root_still_drops_every_capability, harness_teardown),
 		cmocka_unit_test_teardown(sandbox_off_and_log, harness_teardown),
 		cmocka_unit_test_teardown(bad_sandbox_mode_is_usage, harness_teardown),

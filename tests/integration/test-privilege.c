@@ -2,7 +2,8 @@
 /*
  * Integration: least privilege of the running udsechod, read from the kernel — /proc/PID/status
  * of the worker and the monitor, what the worker's uid can do to the monitor, the one-way pair,
- * and the --user and --sandbox options. Root only: it starts the server as root.
+ * that a worker which does not exit never outlives the monitor, and the --user and --sandbox
+ * options. Root only: it starts the server as root.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,7 +25,8 @@
 
 #include "harness.h"
 
-#define ZERO_CAPS "0000000000000000"
+#define ZERO_CAPS     "0000000000000000"
+#define CAP_KILL_ONLY "0000000000000020" /* bit 5 */
 
 static void field_is(pid_t pid, const char *field, const char *want)
 {
@@ -36,13 +38,21 @@ static void field_is(pid_t pid, const char *field, const char *want)
 	assert_string_equal(v, want);
 }
 
-static void no_capability_at_all(pid_t pid)
+/* @eff_prm in the effective and permitted sets, nothing in the others, and no_new_privs. */
+static void capabilities_are(pid_t pid, const char *eff_prm)
 {
-	static const char *const sets[] = {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"};
+	static const char *const sets[] = {"CapInh", "CapBnd", "CapAmb"};
 
+	field_is(pid, "CapEff", eff_prm);
+	field_is(pid, "CapPrm", eff_prm);
 	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
 		field_is(pid, sets[i], ZERO_CAPS);
 	field_is(pid, "NoNewPrivs", "1");
+}
+
+static void no_capability_at_all(pid_t pid)
+{
+	capabilities_are(pid, ZERO_CAPS);
 }
 
 static pid_t start(struct server *s, const char *const *args)
@@ -64,7 +74,8 @@ static void stop(struct server *s)
 	harness_rmtree(s->dir);
 }
 
-static void worker_and_monitor_hold_nothing(void **state)
+/* The worker holds nothing; the monitor CAP_KILL alone, for a worker of another uid. */
+static void worker_holds_nothing_and_monitor_cap_kill(void **state)
 {
 	struct server s;
 	pid_t worker;
@@ -80,11 +91,13 @@ static void worker_and_monitor_hold_nothing(void **state)
 
 	field_is(s.pid, "Uid", "0\t0\t0\t0");
 	field_is(s.pid, "Seccomp", "2");
-	no_capability_at_all(s.pid);
+	capabilities_are(s.pid, CAP_KILL_ONLY);
 	assert_true(harness_wait_log(&s, "event=sandbox role=worker user=nobody uid=65534", 1000));
 	assert_true(harness_wait_log(&s,
 				     "event=sandbox role=monitor uid=0 gid=0 sandbox=strict "
-				     "seccomp=2 no_new_privs=1 cap_eff=" ZERO_CAPS,
+				     "seccomp=2 no_new_privs=1 cap_eff=" CAP_KILL_ONLY
+				     " cap_prm=" CAP_KILL_ONLY " cap_inh=" ZERO_CAPS
+				     " cap_bnd=" ZERO_CAPS " cap_amb=" ZERO_CAPS,
 				     1000));
 	stop(&s);
 }
@@ -224,7 +237,7 @@ static void stop_kills_a_worker_that_does_not_exit(void **state)
 	harness_rmtree(s.dir);
 }
 
-static void user_root_still_drops_every_capability(void **state)
+static void user_root_drops_every_capability(void **state)
 {
 	const char *args[] = {"--user", "root", NULL};
 	struct server s;
@@ -236,6 +249,8 @@ static void user_root_still_drops_every_capability(void **state)
 	field_is(worker, "Uid", "0\t0\t0\t0");
 	field_is(worker, "Seccomp", "2");
 	no_capability_at_all(worker);
+	/* A worker of the monitor's own uid can be signalled without CAP_KILL: none is kept. */
+	no_capability_at_all(s.pid);
 	stop(&s);
 }
 
@@ -299,18 +314,22 @@ static void ordinary_user(void **state)
 	field_is(worker, "Seccomp", "2");
 	field_is(worker, "NoNewPrivs", "1");
 	field_is(worker, "CapEff", ZERO_CAPS);
+	/* Its worker has its uid: the monitor keeps no CAP_KILL, and starts all the same. */
+	field_is(s.pid, "CapEff", ZERO_CAPS);
+	field_is(s.pid, "CapPrm", ZERO_CAPS);
 	stop(&s);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(worker_and_monitor_hold_nothing, harness_teardown),
+		cmocka_unit_test_teardown(worker_holds_nothing_and_monitor_cap_kill,
+					  harness_teardown),
 		cmocka_unit_test_teardown(compromised_worker_cannot_reach_the_monitor,
 					  harness_teardown),
 		cmocka_unit_test_teardown(stopped_worker_dies_with_the_monitor, harness_teardown),
 		cmocka_unit_test_teardown(stop_kills_a_worker_that_does_not_exit, harness_teardown),
-		cmocka_unit_test_teardown(user_root_still_drops_every_capability, harness_teardown),
+		cmocka_unit_test_teardown(user_root_drops_every_capability, harness_teardown),
 		cmocka_unit_test_teardown(sandbox_off_and_log, harness_teardown),
 		cmocka_unit_test_teardown(bad_sandbox_mode_is_usage, harness_teardown),
 		cmocka_unit_test_teardown(ordinary_user, harness_teardown),

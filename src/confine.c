@@ -30,9 +30,11 @@ static int drop(const struct confine_spec *s, char *err, size_t errlen)
 	int r;
 
 	if (s->role == CONFINE_MONITOR) {
-		r = privdrop_monitor();
+		r = privdrop_monitor(s->ids.uid);
 		if (r < 0)
-			snprintf(err, errlen, "monitor: cannot give up capabilities: %s",
+			snprintf(err, errlen,
+				 "monitor: cannot give up its capabilities (CAP_KILL is kept for a "
+				 "worker of another uid): %s",
 				 strerror(-r));
 		return r;
 	}
@@ -40,9 +42,9 @@ static int drop(const struct confine_spec *s, char *err, size_t errlen)
 	if (r < 0)
 		snprintf(err, errlen, "worker: cannot drop privileges to %s (uid %u, gid %u): %s",
 			 s->user, (unsigned int)s->ids.uid, (unsigned int)s->ids.gid, strerror(-r));
-	else if (getppid() != s->monitor) {
+	else if (getppid() != s->peer) {
 		/* The monitor died before the parent-death signal was armed: it will never come. */
-		snprintf(err, errlen, "worker: the monitor (pid %d) is gone", (int)s->monitor);
+		snprintf(err, errlen, "worker: the monitor (pid %d) is gone", (int)s->peer);
 		r = -ESRCH;
 	}
 	return r;
@@ -74,7 +76,7 @@ int confine(const struct confine_spec *spec, char *err, size_t errlen)
 	gid_t gid = getegid();
 
 	if (r == 0) {
-		r = spec->role == CONFINE_MONITOR ? sandbox_monitor(spec->sandbox)
+		r = spec->role == CONFINE_MONITOR ? sandbox_monitor(spec->sandbox, spec->peer)
 						  : sandbox_worker(spec->sandbox);
 		if (r < 0)
 			snprintf(err, errlen, "%s: cannot load the seccomp filter: %s",

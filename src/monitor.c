@@ -6,8 +6,10 @@
  * The pair is made one-way in the kernel: the monitor shuts down its reading side and the worker
  * its writing side, so a compromised worker has nothing to write to. Stopping closes the
  * monitor's end, which the worker takes as its cue to exit; if it does not within a bound, the
- * monitor exits anyway and the worker's parent-death signal ends it. Only then is the node
- * removed, and only if it is still the one we created.
+ * monitor kills it. That, and the worker's parent-death signal should the monitor die, is what
+ * the monitor's one capability is for: CAP_KILL, when the worker runs as another uid, which its
+ * filter lets reach the worker's pid alone. Only then is the node removed, and only if it is
+ * still the one we created.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -154,7 +156,10 @@ static void remove_node(const struct monitor *m)
 		log_warn("event=stop-keep-node reason=\"%s\"", strerror(-r));
 }
 
-/* Wait for the worker to exit on its own after the pair closed, for a bounded time. */
+/*
+ * Wait for the worker to exit on its own after the pair closed, for a bounded time; then kill
+ * it (a stopped or hijacked worker) and reap it.
+ */
 static void reap_worker(struct monitor *m)
 {
 	struct pollfd pfd = {.fd = m->sig_fd, .events = POLLIN};
@@ -171,9 +176,16 @@ static void reap_worker(struct monitor *m)
 			(void)!read(m->sig_fd, &si, sizeof(si));
 		waited += 100;
 	}
-	log_warn("event=stop-timeout worker=%d reason=\"worker did not exit; leaving it to its "
-		 "parent-death signal\"",
-		 (int)m->worker);
+	log_warn("event=stop-kill worker=%d reason=\"worker did not exit\"", (int)m->worker);
+	if (kill(m->worker, SIGKILL) < 0) {
+		log_err("event=stop-kill-failed worker=%d reason=\"%s\"", (int)m->worker,
+			strerror(errno));
+		return;
+	}
+	/* SIGKILL ends even a stopped process: this wait is short. */
+	while (waitpid(m->worker, &status, 0) < 0 && errno == EINTR)
+		;
+	m->worker = -1;
 }
 
 static int reload(struct monitor *m)
@@ -455,7 +467,10 @@ static int monitor_serve(struct monitor *m)
 	int r;
 
 	stamp_loaded(m);
-	r = confine(&(struct confine_spec){.role = CONFINE_MONITOR, .sandbox = m->cfg->sandbox},
+	r = confine(&(struct confine_spec){.role = CONFINE_MONITOR,
+					   .sandbox = m->cfg->sandbox,
+					   .ids = m->cfg->worker_ids,
+					   .peer = m->worker},
 		    err, sizeof(err));
 	if (r < 0) {
 		log_err("%s", err);

@@ -3,10 +3,11 @@
  * privdrop: permanent identity change and capability drop with libcap, verified afterwards.
  *
  * Runs once in each process after fork() and before the sandbox: the worker becomes the run-as
- * user, the monitor keeps its ids; both end with empty capability, bounding and ambient sets and
- * no_new_privs. The order of the steps is the point of this file and each line says why. It never
- * logs, never exits, and never leaves a step unchecked: the caller gets 0 only if the kernel
- * reports the state we asked for.
+ * user, the monitor keeps its ids; both end with empty inheritable, bounding and ambient sets
+ * and no_new_privs, and with no capability at all, but for the monitor's CAP_KILL when its
+ * worker runs as another uid. The order of the steps is the point of this file and each line
+ * says why. It never logs, never exits, and never leaves a step unchecked: the caller gets 0
+ * only if the kernel reports the state we asked for.
  */
 #include <errno.h>
 #include <grp.h>
@@ -74,8 +75,12 @@ static int drop_inheritable_paths(bool required)
 	return bounding_set_empty() ? 0 : -E_VERIFY;
 }
 
-/* Empty effective, permitted and inheritable sets, and check that the kernel agrees. */
-static int clear_capabilities(void)
+/*
+ * Effective and permitted sets of exactly the @n capabilities in @keep (none: every set empty),
+ * an empty inheritable set, and check that the kernel agrees. Keeping a capability needs it in
+ * the permitted set already: -EPERM otherwise.
+ */
+static int set_capabilities(const cap_value_t *keep, int n)
 {
 	cap_t want = cap_init(), have = NULL;
 	int r = 0;
@@ -83,7 +88,10 @@ static int clear_capabilities(void)
 	if (!want)
 		return -errno;
 	/* cap_init() is already empty; cap_clear() says so where it matters. */
-	if (cap_clear(want) < 0 || cap_set_proc(want) < 0) {
+	if (cap_clear(want) < 0 ||
+	    (n > 0 && (cap_set_flag(want, CAP_EFFECTIVE, n, keep, CAP_SET) < 0 ||
+		       cap_set_flag(want, CAP_PERMITTED, n, keep, CAP_SET) < 0)) ||
+	    cap_set_proc(want) < 0) {
 		r = -errno;
 		goto out;
 	}
@@ -179,7 +187,7 @@ int privdrop_worker(const struct privdrop_ids *ids)
 	}
 	/* Leaving uid 0 cleared permitted and effective; the inheritable set and a non-root
 	 * start with file capabilities need this explicit clear. */
-	r = clear_capabilities();
+	r = set_capabilities(NULL, 0);
 	if (r < 0)
 		return r;
 
@@ -216,15 +224,19 @@ int privdrop_worker(const struct privdrop_ids *ids)
 	return sig == SIGKILL ? 0 : -E_VERIFY;
 }
 
-int privdrop_monitor(void)
+int privdrop_monitor(uid_t worker_uid)
 {
+	static const cap_value_t kill_only[] = {CAP_KILL};
+	/* The kernel lets a uid signal its own processes; only another uid needs CAP_KILL. */
+	bool keep_kill = worker_uid != getuid() && worker_uid != geteuid();
 	int r;
 
+	/* Emptied whole: the bounding set only limits what execve() can gain, and we never exec. */
 	r = drop_inheritable_paths(geteuid() == 0);
 	if (r < 0)
 		return r;
 	/* No setgroups/setresgid/setresuid: the monitor keeps the identity it started with. */
-	r = clear_capabilities();
+	r = set_capabilities(kill_only, keep_kill ? 1 : 0);
 	if (r < 0)
 		return r;
 	if (geteuid() == 0 && !bounding_set_empty())

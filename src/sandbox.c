@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -213,7 +214,19 @@ static const int monitor_denied[] = {
 	SCMP_SYS(setgroups),
 };
 
-/* clone() into a new namespace: one rule per flag, any of them matches. */
+/*
+ * Signals: the monitor's CAP_KILL (privdrop_monitor()) is for its worker alone. These calls are
+ * refused outright; kill(2) and tgkill(2) are in monitor_signal_rules, fenced to one pid each.
+ */
+static const int monitor_signals_denied[] = {
+	SCMP_SYS(tkill), /* glibc uses tgkill */
+	SCMP_SYS(rt_sigqueueinfo),
+	SCMP_SYS(rt_tgsigqueueinfo),
+	/* A pidfd's process is out of the filter's sight. */
+	SCMP_SYS(pidfd_send_signal),
+};
+
+/* Refused with these arguments. clone() into a new namespace: one rule per flag, any matches. */
 static const struct arg_rule monitor_arg_rules[] = {
 	{SCMP_SYS(clone), 1, {ARG_HAS(0, CLONE_NEWNS)}},
 	{SCMP_SYS(clone), 1, {ARG_HAS(0, CLONE_NEWCGROUP)}},
@@ -222,6 +235,12 @@ static const struct arg_rule monitor_arg_rules[] = {
 	{SCMP_SYS(clone), 1, {ARG_HAS(0, CLONE_NEWUSER)}},
 	{SCMP_SYS(clone), 1, {ARG_HAS(0, CLONE_NEWPID)}},
 	{SCMP_SYS(clone), 1, {ARG_HAS(0, CLONE_NEWNET)}},
+	/* A descriptor's owner gets SIGIO, or the F_SETSIG signal, checked against the owner's
+	   euid when it was set: from uid 0, any process. */
+	{SCMP_SYS(fcntl), 1, {ARG_EQ(1, F_SETOWN)}},
+	{SCMP_SYS(fcntl), 1, {ARG_EQ(1, F_SETOWN_EX)}},
+	{SCMP_SYS(ioctl), 1, {ARG_EQ(1, FIOSETOWN)}},
+	{SCMP_SYS(ioctl), 1, {ARG_EQ(1, SIOCSPGRP)}},
 };
 
 static int add_rules(scmp_filter_ctx ctx, uint32_t action, const int *nrs, size_t n)
@@ -347,11 +366,28 @@ out:
 	return r;
 }
 
-int sandbox_monitor(enum sandbox_mode mode)
+/*
+ * kill(2) to anything but the worker (another pid, a group, -1), and tgkill(2) to another
+ * process than the monitor itself (abort() and raise() signal their own thread with it).
+ */
+static int monitor_signal_rules(scmp_filter_ctx ctx, uint32_t deny, pid_t worker)
+{
+	int r = add_rules(ctx, deny, monitor_signals_denied, ARRAY_SIZE(monitor_signals_denied));
+
+	if (r == 0)
+		r = seccomp_rule_add(ctx, deny, SCMP_SYS(kill), 1,
+				     SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)worker));
+	if (r == 0)
+		r = seccomp_rule_add(ctx, deny, SCMP_SYS(tgkill), 1,
+				     SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)getpid()));
+	return r;
+}
+
+int sandbox_monitor(enum sandbox_mode mode, pid_t worker)
 {
 	scmp_filter_ctx ctx;
 	uint32_t deny;
-	int r = refusal_action(mode, &deny);
+	int r = worker > 0 ? refusal_action(mode, &deny) : -EINVAL;
 
 	if (r)
 		return r > 0 ? 0 : r;
@@ -362,6 +398,9 @@ int sandbox_monitor(enum sandbox_mode mode)
 	if (r < 0)
 		goto out;
 	r = add_arg_rules(ctx, deny, monitor_arg_rules, ARRAY_SIZE(monitor_arg_rules));
+	if (r < 0)
+		goto out;
+	r = monitor_signal_rules(ctx, deny, worker);
 	if (r < 0)
 		goto out;
 	/* clone3's flags are in memory the filter cannot read: ENOSYS makes glibc use clone. */

@@ -17,16 +17,19 @@
 #include "udsecho/sandbox.h"
 
 enum confine_role {
-	CONFINE_MONITOR, /* keeps its ids, no capability, the deny-list */
+	CONFINE_MONITOR, /* keeps its ids, CAP_KILL alone for a worker of another uid, the deny-list
+			  */
 	CONFINE_WORKER,	 /* becomes @ids, no capability, the allow-list */
 };
 
 struct confine_spec {
 	enum confine_role role;
 	enum sandbox_mode sandbox;
-	struct privdrop_ids ids; /* the worker: who it becomes */
+	struct privdrop_ids ids; /* the worker's ids: who it becomes, whom the monitor signals */
 	const char *user;	 /* the worker: that user's name, for the log */
-	pid_t monitor;		 /* the worker: the monitor's pid, taken before fork() */
+	/* The other process: for the worker, the monitor's pid, taken before fork(); for the
+	   monitor, the worker's pid, the only one it may signal. */
+	pid_t peer;
 };
 
 /*

@@ -3,7 +3,8 @@
  * privdrop: give up identity and capabilities for good, then prove it.
  *
  * The worker becomes the run-as user with no supplementary groups and no capability in any set;
- * the monitor keeps its uid and gid but holds no capability either. Both set no_new_privs, so
+ * the monitor keeps its uid and gid and holds CAP_KILL alone, and only when the worker runs as
+ * another uid. Both set no_new_privs, so
  * nothing they could ever execute gains privilege. Every step is checked against what the kernel
  * reports afterwards (OpenSSH's permanently_set_uid): a drop that did not happen is an error,
  * never a warning. These functions run before the sandbox is loaded, in a single-threaded
@@ -45,13 +46,22 @@ struct privdrop_ids {
 int privdrop_worker(const struct privdrop_ids *ids) __attribute__((warn_unused_result));
 
 /*
- * privdrop_monitor - keep the uid and gid, give up every capability: bounding, ambient,
- * inheritable, permitted and effective sets; then PR_SET_NO_NEW_PRIVS. A monitor started as root
- * stays uid 0 (to re-read a root-only policy and remove the socket node) but without
- * CAP_DAC_OVERRIDE, CAP_CHOWN, CAP_KILL or any other capability: it can touch what root owns and
- * nothing else. The same bounding-set rule as privdrop_worker() applies to an ordinary user.
+ * privdrop_monitor - keep the uid and gid, give up every capability but one: the bounding,
+ * ambient and inheritable sets are emptied, and the effective and permitted sets hold CAP_KILL
+ * alone when @worker_uid (the worker's uid) is neither the real nor the effective uid, nothing
+ * otherwise; then PR_SET_NO_NEW_PRIVS. A monitor started as root stays uid 0 (to re-read a
+ * root-only policy and remove the socket node) but without CAP_DAC_OVERRIDE, CAP_CHOWN or any
+ * other capability: it can touch what root owns and nothing else. CAP_KILL is what lets the
+ * kernel deliver the worker's parent-death signal, which it sends with the dying monitor's
+ * credentials, and the monitor kill a worker that does not stop; sandbox_monitor() fences it to
+ * the worker's pid. It stays permitted with the bounding set empty: that set only limits what
+ * execve() can gain, and the monitor never executes anything. A worker of the same uid needs no
+ * capability to be signalled, so an ordinary user (or --user root) keeps none. The same
+ * bounding-set rule as privdrop_worker() applies to an ordinary user.
  *
- * Returns 0, -errno of the refused step, or -ENOTRECOVERABLE when the verification failed; on
- * failure the process must exit. Not for use inside the sandbox.
+ * Returns 0; -EPERM when CAP_KILL is needed but not in the permitted set (a service manager's
+ * bounding set without it) or root cannot empty its bounding set; -errno of another refused
+ * step; -ENOTRECOVERABLE when the verification failed. On failure the process must exit. Not
+ * for use inside the sandbox.
  */
-int privdrop_monitor(void) __attribute__((warn_unused_result));
+int privdrop_monitor(uid_t worker_uid) __attribute__((warn_unused_result));

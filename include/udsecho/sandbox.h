@@ -4,13 +4,15 @@
  *
  * The worker gets an allow-list of what its event loop calls, and any other system call kills
  * the whole process; the monitor, which resolves names and reads files, gets a deny-list of what
- * it never needs (exec, ptrace, mount, modules, kexec, namespaces, id changes). Both accept the
+ * it never needs (exec, ptrace, mount, modules, kexec, namespaces, id changes, and signals to
+ * any process but its worker). Both accept the
  * native architecture only. A filter is loaded last, after the privilege drop, in a
  * single-threaded process, and can never be removed. Nothing here logs or exits.
  */
 #pragma once
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "udsecho/sandbox-mode.h"
 
@@ -25,10 +27,14 @@ int sandbox_worker(enum sandbox_mode mode) __attribute__((warn_unused_result));
 
 /*
  * sandbox_monitor - load the monitor's deny-list (everything else stays allowed: NSS and
- * reading the policy keep working). Call after privdrop_monitor() and after the last fork().
- * Returns 0 or -errno; SANDBOX_OFF loads nothing.
+ * reading the policy keep working). Signals are fenced: kill(2) is allowed only to @worker, the
+ * worker's pid, and tgkill(2) only within the calling process (abort(), raise()); tkill,
+ * rt_sigqueueinfo, rt_tgsigqueueinfo, pidfd_send_signal and making a descriptor signal its owner
+ * (F_SETOWN, F_SETOWN_EX, FIOSETOWN, SIOCSPGRP) are refused, so that the monitor's CAP_KILL
+ * reaches no other process. Call after privdrop_monitor() and after the last fork().
+ * Returns 0 or -errno (-EINVAL for a @worker that is not a pid); SANDBOX_OFF loads nothing.
  */
-int sandbox_monitor(enum sandbox_mode mode) __attribute__((warn_unused_result));
+int sandbox_monitor(enum sandbox_mode mode, pid_t worker) __attribute__((warn_unused_result));
 
 /*
  * sandbox_status - write "seccomp=N no_new_privs=N cap_eff=HEX cap_prm=HEX cap_inh=HEX

@@ -2,8 +2,8 @@
 /*
  * Integration: least privilege of the running udsechod, read from the kernel — /proc/PID/status
  * of the worker and the monitor, their seccomp filters, what the worker's uid can do to the
- * monitor, the one-way pair, and the --user and --sandbox options. Root only: it starts the
- * server as root.
+ * monitor, the one-way pair, that a worker which does not exit never outlives the monitor, and
+ * the --user and --sandbox options. Root only: it starts the server as root.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,8 @@
 #include "config.h"
 #include "harness.h"
 
-#define ZERO_CAPS "0000000000000000"
+#define ZERO_CAPS     "0000000000000000"
+#define CAP_KILL_ONLY "0000000000000020" /* bit 5 */
 
 static void field_is(pid_t pid, const char *field, const char *want)
 {
@@ -42,13 +44,21 @@ static void field_is(pid_t pid, const char *field, const char *want)
 	assert_string_equal(v, want);
 }
 
-static void no_capability_at_all(pid_t pid)
+/* @eff_prm in the effective and permitted sets, nothing in the others, and no_new_privs. */
+static void capabilities_are(pid_t pid, const char *eff_prm)
 {
-	static const char *const sets[] = {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"};
+	static const char *const sets[] = {"CapInh", "CapBnd", "CapAmb"};
 
+	field_is(pid, "CapEff", eff_prm);
+	field_is(pid, "CapPrm", eff_prm);
 	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
 		field_is(pid, sets[i], ZERO_CAPS);
 	field_is(pid, "NoNewPrivs", "1");
+}
+
+static void no_capability_at_all(pid_t pid)
+{
+	capabilities_are(pid, ZERO_CAPS);
 }
 
 static pid_t start_as(struct server *s, const char *const *args, const struct run_as *as)
@@ -75,7 +85,8 @@ static void stop(struct server *s)
 	harness_rmtree(s->dir);
 }
 
-static void worker_and_monitor_hold_nothing(void **state)
+/* The worker holds nothing; the monitor CAP_KILL alone, for a worker of another uid. */
+static void worker_holds_nothing_and_monitor_cap_kill(void **state)
 {
 	/* Root with supplementary groups, root's among them, which the worker must not keep. */
 	static const gid_t groups[] = {0, 4, 27};
@@ -95,11 +106,13 @@ static void worker_and_monitor_hold_nothing(void **state)
 	field_is(s.pid, "Uid", "0\t0\t0\t0");
 	field_is(s.pid, "Groups", "0 4 27 "); /* the kernel ends a list with a space */
 	field_is(s.pid, "Seccomp", "2");
-	no_capability_at_all(s.pid);
+	capabilities_are(s.pid, CAP_KILL_ONLY);
 	assert_true(harness_wait_log(&s, "event=sandbox role=worker user=nobody uid=65534", 1000));
 	assert_true(harness_wait_log(&s,
 				     "event=sandbox role=monitor uid=0 gid=0 sandbox=strict "
-				     "seccomp=2 no_new_privs=1 cap_eff=" ZERO_CAPS,
+				     "seccomp=2 no_new_privs=1 cap_eff=" CAP_KILL_ONLY
+				     " cap_prm=" CAP_KILL_ONLY " cap_inh=" ZERO_CAPS
+				     " cap_bnd=" ZERO_CAPS " cap_amb=" ZERO_CAPS,
 				     1000));
 	stop(&s);
 }
@@ -160,7 +173,86 @@ static void compromised_worker_cannot_reach_the_monitor(void **state)
 	stop(&s);
 }
 
-static void user_root_still_drops_every_capability(void **state)
+/* Wait up to @ms for the kernel to report @pid stopped ("T" in /proc/PID/status). */
+static int stopped_within(pid_t pid, int ms)
+{
+	char state[64];
+
+	for (int waited = 0; waited <= ms; waited += 10) {
+		if (harness_status_field(pid, "State", state, sizeof(state)) == 0 &&
+		    state[0] == 'T')
+			return 1;
+		/* Bounded polling of the process state, 10 ms apart. */
+		poll(NULL, 0, 10);
+	}
+	return 0;
+}
+
+/*
+ * A worker that cannot act on the monitor's end (stopped, or hijacked and ignoring the pair):
+ * started as root, with the worker as nobody. Returns the worker's pid; *@pidfd follows it.
+ */
+static pid_t start_and_stop_worker(struct server *s, int *pidfd)
+{
+	pid_t worker = start(s, NULL);
+
+	*pidfd = harness_pidfd(worker);
+	assert_true(*pidfd >= 0);
+	assert_int_equal(kill(worker, SIGSTOP), 0);
+	assert_true(stopped_within(worker, HARNESS_TIMEOUT_MS));
+	return worker;
+}
+
+/* Whether the worker ended within @ms; if not, it is killed here, so that it outlives no test. */
+static int worker_gone_within(int pidfd, int ms)
+{
+	int gone = harness_pidfd_exited(pidfd, ms);
+
+	if (!gone) {
+		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		harness_pidfd_exited(pidfd, HARNESS_TIMEOUT_MS);
+	}
+	close(pidfd);
+	return gone;
+}
+
+/* The monitor dies (SIGKILL): its worker's parent-death signal must still reach the other uid. */
+static void stopped_worker_dies_with_the_monitor(void **state)
+{
+	struct server s;
+	int wpidfd, status;
+
+	if (!harness_is_root("running the worker as another uid than the monitor"))
+		skip();
+	start_and_stop_worker(&s, &wpidfd);
+	assert_int_equal(kill(s.pid, SIGKILL), 0);
+	status = harness_server_wait(&s, HARNESS_TIMEOUT_MS);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_true(worker_gone_within(wpidfd, 2000));
+	harness_rmtree(s.dir);
+}
+
+/* SIGTERM with a worker that does not exit: after its bounded wait the monitor kills it. */
+static void stop_kills_a_worker_that_does_not_exit(void **state)
+{
+	struct server s;
+	char line[96];
+	pid_t worker;
+	int wpidfd, status;
+
+	if (!harness_is_root("running the worker as another uid than the monitor"))
+		skip();
+	worker = start_and_stop_worker(&s, &wpidfd);
+	snprintf(line, sizeof(line), "event=stop-kill worker=%d ", (int)worker);
+	status = harness_server_stop(&s);
+	assert_true(worker_gone_within(wpidfd, 0));
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_true(harness_wait_log(&s, line, 0));
+	harness_rmtree(s.dir);
+}
+
+static void user_root_drops_every_capability(void **state)
 {
 	const char *args[] = {"--user", "root", NULL};
 	struct server s;
@@ -172,6 +264,8 @@ static void user_root_still_drops_every_capability(void **state)
 	field_is(worker, "Uid", "0\t0\t0\t0");
 	field_is(worker, "Seccomp", "2");
 	no_capability_at_all(worker);
+	/* A worker of the monitor's own uid can be signalled without CAP_KILL: none is kept. */
+	no_capability_at_all(s.pid);
 	stop(&s);
 }
 
@@ -471,16 +565,22 @@ static void ordinary_user(void **state)
 	field_is(worker, "Seccomp", "2");
 	field_is(worker, "NoNewPrivs", "1");
 	field_is(worker, "CapEff", ZERO_CAPS);
+	/* Its worker has its uid: the monitor keeps no CAP_KILL, and starts all the same. */
+	field_is(s.pid, "CapEff", ZERO_CAPS);
+	field_is(s.pid, "CapPrm", ZERO_CAPS);
 	stop(&s);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(worker_and_monitor_hold_nothing, harness_teardown),
+		cmocka_unit_test_teardown(worker_holds_nothing_and_monitor_cap_kill,
+					  harness_teardown),
 		cmocka_unit_test_teardown(compromised_worker_cannot_reach_the_monitor,
 					  harness_teardown),
-		cmocka_unit_test_teardown(user_root_still_drops_every_capability, harness_teardown),
+		cmocka_unit_test_teardown(stopped_worker_dies_with_the_monitor, harness_teardown),
+		cmocka_unit_test_teardown(stop_kills_a_worker_that_does_not_exit, harness_teardown),
+		cmocka_unit_test_teardown(user_root_drops_every_capability, harness_teardown),
 		cmocka_unit_test_teardown(sandbox_off_and_log, harness_teardown),
 		cmocka_unit_test_teardown(filters_act_as_the_mode_says, harness_teardown),
 		cmocka_unit_test_teardown(bad_sandbox_mode_is_usage, harness_teardown),

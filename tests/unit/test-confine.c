@@ -58,6 +58,15 @@ static struct confine_spec worker_spec(pid_t monitor)
 		CONFINE_WORKER, SANDBOX_STRICT, {getuid(), getgid()}, "self", monitor};
 }
 
+/* The monitor's spec; its worker, to the filter, is the test (run() confines a child of it). */
+static struct confine_spec monitor_spec(enum sandbox_mode mode)
+{
+	return (struct confine_spec){.role = CONFINE_MONITOR,
+				     .sandbox = mode,
+				     .ids = {getuid(), getgid()},
+				     .peer = getpid()};
+}
+
 static void worker_confined_and_reported(void **state)
 {
 	struct confine_spec s = worker_spec(getpid());
@@ -83,7 +92,7 @@ static void worker_refuses_another_parent(void **state)
 
 static void monitor_confined_and_reported(void **state)
 {
-	struct confine_spec s = {.role = CONFINE_MONITOR, .sandbox = SANDBOX_STRICT};
+	struct confine_spec s = monitor_spec(SANDBOX_STRICT);
 	char out[1024], want[128];
 
 	run(&s, out, sizeof(out));
@@ -121,7 +130,7 @@ static void log_mode_warns(void **state)
 
 static void bad_mode_names_the_filter(void **state)
 {
-	struct confine_spec s = {.role = CONFINE_MONITOR, .sandbox = (enum sandbox_mode)42};
+	struct confine_spec s = monitor_spec((enum sandbox_mode)42);
 	char out[1024];
 
 	run(&s, out, sizeof(out));

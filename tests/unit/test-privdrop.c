@@ -29,6 +29,7 @@
 
 #define NOBODY 65534
 #define EMPTY  "0000000000000000"
+#define KILL   "0000000000000020" /* CAP_KILL, bit 5 */
 #define NO_CAPS                                                                                    \
 	"no_new_privs=1 cap_eff=" EMPTY " cap_prm=" EMPTY " cap_inh=" EMPTY " cap_bnd=" EMPTY      \
 	" cap_amb=" EMPTY
@@ -120,6 +121,27 @@ static int need_root(void)
 	return 0;
 }
 
+/* In a child of root: become NOBODY, as a server started by an ordinary user would be. */
+static int become_nobody(void)
+{
+	if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
+	    setresuid(NOBODY, NOBODY, NOBODY) < 0)
+		return -1;
+	return 0;
+}
+
+/* As root (skipped otherwise): run @fn in a child and compare its line with @want. */
+static void root_child_says(int (*fn)(char *line, size_t len, void *arg), const char *want)
+{
+	const struct child c = {fn, NULL};
+	char got[1024];
+
+	if (need_root() < 0)
+		skip();
+	run_child(&c, got, sizeof(got));
+	assert_string_equal(got, want);
+}
+
 static int worker_to_nobody(char *line, size_t len, void *arg)
 {
 	const struct privdrop_ids ids = {NOBODY, NOBODY};
@@ -170,13 +192,7 @@ static int worker_with_groups(char *line, size_t len, void *arg)
 
 static void worker_loses_supplementary_groups(void **state)
 {
-	static const struct child c = {worker_with_groups, NULL};
-	char got[1024];
-
-	if (need_root() < 0)
-		skip();
-	run_child(&c, got, sizeof(got));
-	assert_string_equal(got, "ret=0 groups=0");
+	root_child_says(worker_with_groups, "ret=0 groups=0");
 }
 
 /* As an ordinary user, started with its own ids: caps cleared, bounding set left, ids kept. */
@@ -187,9 +203,7 @@ static int worker_unprivileged(char *line, size_t len, void *arg)
 	int r;
 
 	if (ids.uid == 0) {
-		/* Become the ordinary user first, as a non-root start would be. */
-		if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
-		    setresuid(NOBODY, NOBODY, NOBODY) < 0)
+		if (become_nobody() < 0)
 			return -1;
 		ids = (struct privdrop_ids){NOBODY, NOBODY};
 	}
@@ -225,8 +239,7 @@ static int worker_unprivileged_other(char *line, size_t len, void *arg)
 	const struct privdrop_ids ids = {4242, 4242};
 	int r;
 
-	if (getuid() == 0 && (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
-			      setresuid(NOBODY, NOBODY, NOBODY) < 0))
+	if (getuid() == 0 && become_nobody() < 0)
 		return -1;
 	r = privdrop_worker(&ids);
 	return snprintf(line, len, "ret=%s uid=%u", r < 0 ? strerrorname_np(-r) : "0", geteuid());
@@ -242,41 +255,91 @@ static void worker_unprivileged_cannot_change_ids(void **state)
 	assert_string_equal(got, want);
 }
 
+/* A child that ran its setup, then lives until its hold pipe closes. */
+struct held {
+	pid_t pid;
+	int hold; /* held_stop() closes it and reaps pid */
+};
+
+static void held_start(struct held *h, int (*setup)(void))
+{
+	int ready[2], hold[2];
+	char b;
+
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(hold, O_CLOEXEC), 0);
+	h->pid = fork();
+	assert_true(h->pid >= 0);
+	if (h->pid == 0) {
+		close(ready[0]);
+		close(hold[1]);
+		if (setup() < 0 || write(ready[1], "h", 1) != 1)
+			_exit(1);
+		while (read(hold[0], &b, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	assert_int_equal(read(ready[0], &b, 1), 1);
+	close(ready[0]);
+	h->hold = hold[1];
+}
+
+/* Let it go and reap it: it must have ended by itself, not by a signal. */
+static void held_stop(struct held *h)
+{
+	int status;
+
+	close(h->hold);
+	assert_int_equal(waitpid(h->pid, &status, 0), h->pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 struct files {
 	char dir[64];
 	char secret[96]; /* mode 0000, owned by NOBODY */
 	char mine[96];	 /* owned by root, to be given away */
+	uid_t worker;	 /* the uid privdrop_monitor() is given */
+	pid_t other;	 /* a process of NOBODY's, to signal */
 };
 
 static int monitor_drop(char *line, size_t len, void *arg)
 {
 	const struct files *f = arg;
 	char self[700];
-	int r, fd, o_err, c, c_err;
+	int r, fd, o_err, c, c_err, k, k_err;
 
 	if (inherit_a_capability() < 0)
 		return -1;
-	r = privdrop_monitor();
+	r = privdrop_monitor(f->worker);
 	if (describe_self(self, sizeof(self)) < 0)
 		return -1;
 	fd = open(f->secret, O_RDONLY | O_CLOEXEC);
 	o_err = errno;
 	c = chown(f->mine, NOBODY, NOBODY);
 	c_err = errno;
-	return snprintf(line, len, "ret=%d %s open0000=%s chown=%s", r, self,
+	k = kill(f->other, 0);
+	k_err = errno;
+	return snprintf(line, len, "ret=%d %s open0000=%s chown=%s kill=%s", r, self,
 			fd < 0 ? strerrorname_np(o_err) : "ok",
-			c < 0 ? strerrorname_np(c_err) : "ok");
+			c < 0 ? strerrorname_np(c_err) : "ok",
+			k < 0 ? strerrorname_np(k_err) : "ok");
 }
 
-static void monitor_stays_root_without_caps(void **state)
+/*
+ * privdrop_monitor(@worker) in a child of root, with a file only a capability could open, one
+ * only a capability could give away, and a process of another uid: the child's line in @got.
+ * Returns -1 (and says why) when this root has no capability to lose.
+ */
+static int run_monitor_drop(uid_t worker, char *got, size_t len)
 {
-	struct files f;
+	struct files f = {.worker = worker};
 	struct child c = {monitor_drop, &f};
-	char got[1024];
+	struct held other;
 	int fd;
 
-	if (need_root() < 0)
-		skip();
 	snprintf(f.dir, sizeof(f.dir), "/tmp/udsecho-privdrop-XXXXXX");
 	assert_non_null(mkdtemp(f.dir));
 	snprintf(f.secret, sizeof(f.secret), "%s/secret", f.dir);
@@ -292,24 +355,93 @@ static void monitor_stays_root_without_caps(void **state)
 	/* With its capabilities, root can open the file: the child's EACCES proves they are gone.
 	 */
 	fd = open(f.secret, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	if (fd >= 0) {
+		close(fd);
+		held_start(&other, become_nobody);
+		f.other = other.pid;
+		run_child(&c, got, len);
+		held_stop(&other);
+	} else {
 		fprintf(stderr, "skipped: root here has no CAP_DAC_OVERRIDE to lose\n");
-		unlink(f.secret);
-		unlink(f.mine);
-		rmdir(f.dir);
-		skip();
 	}
-	close(fd);
-
-	run_child(&c, got, sizeof(got));
 	assert_int_equal(unlink(f.secret), 0);
 	assert_int_equal(unlink(f.mine), 0);
 	assert_int_equal(rmdir(f.dir), 0);
-	assert_string_equal(got, "ret=0 uid=0,0,0 gid=0,0,0 groups=0 " NO_CAPS
-				 " open0000=EACCES chown=EPERM");
+	return fd >= 0 ? 0 : -1;
 }
 
-/* A worker (nobody) cannot signal the monitor (uid 0, no capabilities). */
+/* A worker of the monitor's own uid (--user root): no capability is left at all. */
+static void monitor_stays_root_without_caps(void **state)
+{
+	char got[1024];
+
+	if (need_root() < 0 || run_monitor_drop(0, got, sizeof(got)) < 0)
+		skip();
+	assert_string_equal(got, "ret=0 uid=0,0,0 gid=0,0,0 groups=0 " NO_CAPS
+				 " open0000=EACCES chown=EPERM kill=EPERM");
+}
+
+/* A worker of another uid: CAP_KILL (bit 5) alone, effective and permitted; nothing else. */
+static void monitor_keeps_cap_kill_alone(void **state)
+{
+	char got[1024];
+
+	if (need_root() < 0 || run_monitor_drop(NOBODY, got, sizeof(got)) < 0)
+		skip();
+	assert_string_equal(got, "ret=0 uid=0,0,0 gid=0,0,0 groups=0 no_new_privs=1 cap_eff=" KILL
+				 " cap_prm=" KILL " cap_inh=" EMPTY " cap_bnd=" EMPTY
+				 " cap_amb=" EMPTY " open0000=EACCES chown=EPERM kill=ok");
+}
+
+/* Without CAP_KILL to keep (a service manager took it away), the drop fails, not half-works. */
+static int monitor_without_cap_kill(char *line, size_t len, void *arg)
+{
+	const cap_value_t kill_cap[] = {CAP_KILL};
+	cap_t caps = cap_get_proc();
+	int r;
+
+	if (!caps || cap_set_flag(caps, CAP_EFFECTIVE, 1, kill_cap, CAP_CLEAR) < 0 ||
+	    cap_set_flag(caps, CAP_PERMITTED, 1, kill_cap, CAP_CLEAR) < 0 || cap_set_proc(caps) < 0)
+		return -1;
+	cap_free(caps);
+	r = privdrop_monitor(NOBODY);
+	return snprintf(line, len, "ret=%s", r < 0 ? strerrorname_np(-r) : "0");
+}
+
+static void monitor_needs_cap_kill_for_another_uid(void **state)
+{
+	root_child_says(monitor_without_cap_kill, "ret=EPERM");
+}
+
+/* An ordinary user's worker has its uid: nothing to keep, and no failure for lack of CAP_KILL. */
+static int monitor_unprivileged(char *line, size_t len, void *arg)
+{
+	char self[700], *bounding;
+	int r;
+
+	if (getuid() == 0 && become_nobody() < 0)
+		return -1;
+	r = privdrop_monitor(getuid());
+	if (describe_self(self, sizeof(self)) < 0)
+		return -1;
+	/* The bounding set is whatever it was: an unprivileged process cannot drop it. */
+	bounding = strstr(self, " cap_bnd=");
+	if (bounding)
+		*bounding = '\0';
+	return snprintf(line, len, "ret=%d %s", r, strstr(self, "no_new_privs"));
+}
+
+static void monitor_unprivileged_keeps_nothing(void **state)
+{
+	static const struct child c = {monitor_unprivileged, NULL};
+	char got[1024];
+
+	run_child(&c, got, sizeof(got));
+	assert_string_equal(got, "ret=0 no_new_privs=1 cap_eff=" EMPTY " cap_prm=" EMPTY
+				 " cap_inh=" EMPTY);
+}
+
+/* A worker (nobody) cannot signal the monitor (uid 0 with CAP_KILL, which is not the worker's). */
 struct kill_target {
 	pid_t monitor;
 };
@@ -325,41 +457,26 @@ static int worker_kills_monitor(char *line, size_t len, void *arg)
 	return snprintf(line, len, "ret=%d kill=%s", r, k < 0 ? strerrorname_np(k_err) : "ok");
 }
 
+static int monitor_of_nobody(void)
+{
+	return privdrop_monitor(NOBODY);
+}
+
 static void worker_cannot_signal_monitor(void **state)
 {
+	struct held monitor;
 	struct kill_target t;
 	struct child c = {worker_kills_monitor, &t};
-	int ready[2], hold[2], status;
-	char got[128], b;
+	char got[128];
 
 	if (need_root() < 0)
 		skip();
-	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
-	assert_int_equal(pipe2(hold, O_CLOEXEC), 0);
-	t.monitor = fork();
-	assert_true(t.monitor >= 0);
-	if (t.monitor == 0) {
-		close(ready[0]);
-		close(hold[1]);
-		if (privdrop_monitor() < 0 || write(ready[1], "m", 1) != 1)
-			_exit(1);
-		/* Wait for the parent to close its end, then exit normally. */
-		while (read(hold[0], &b, 1) > 0)
-			;
-		_exit(0);
-	}
-	close(ready[1]);
-	close(hold[0]);
-	assert_int_equal(read(ready[0], &b, 1), 1);
-	close(ready[0]);
-
+	held_start(&monitor, monitor_of_nobody);
+	t.monitor = monitor.pid;
 	run_child(&c, got, sizeof(got));
-	close(hold[1]);
-	assert_int_equal(waitpid(t.monitor, &status, 0), t.monitor);
+	/* The monitor ends by itself, not by the worker's signal. */
+	held_stop(&monitor);
 	assert_string_equal(got, "ret=0 kill=EPERM");
-	/* The monitor ended by itself, not by the worker's signal. */
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 int main(void)
@@ -370,6 +487,9 @@ int main(void)
 		cmocka_unit_test(worker_unprivileged_keeps_ids),
 		cmocka_unit_test(worker_unprivileged_cannot_change_ids),
 		cmocka_unit_test(monitor_stays_root_without_caps),
+		cmocka_unit_test(monitor_keeps_cap_kill_alone),
+		cmocka_unit_test(monitor_needs_cap_kill_for_another_uid),
+		cmocka_unit_test(monitor_unprivileged_keeps_nothing),
 		cmocka_unit_test(worker_cannot_signal_monitor),
 	};
 	return cmocka_run_group_tests_name("privdrop", tests, NULL, NULL);

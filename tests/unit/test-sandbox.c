@@ -22,8 +22,10 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -235,7 +237,8 @@ static void load_proven(enum sandbox_mode mode, int monitor)
 	int fd = open("/proc/thread-self/status", O_RDONLY | O_CLOEXEC), r;
 
 	CHECK(fd >= 0);
-	r = monitor ? sandbox_monitor(mode) : sandbox_worker(mode);
+	/* The monitor's worker, to the filter: the test, a process that exists and is not us. */
+	r = monitor ? sandbox_monitor(mode, parent_pid) : sandbox_worker(mode);
 	if (r < 0)
 		_exit(CHILD_FILTER_FAILED);
 	CHECK(sandbox_status(fd, status, sizeof(status)) == 0);
@@ -455,7 +458,7 @@ static void off_child(void *arg)
 	CHECK(status_fd >= 0);
 	CHECK(sandbox_status(status_fd, before, sizeof(before)) == 0);
 	CHECK(sandbox_worker(SANDBOX_OFF) == 0);
-	CHECK(sandbox_monitor(SANDBOX_OFF) == 0);
+	CHECK(sandbox_monitor(SANDBOX_OFF, parent_pid) == 0);
 	CHECK(sandbox_status(status_fd, after, sizeof(after)) == 0);
 	CHECK(strcmp(before, after) == 0);
 	CHECK(syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDONLY) >= 0);
@@ -688,10 +691,92 @@ static void call_setresuid(void)
 	syscall(SYS_setresuid, getuid(), getuid(), getuid());
 }
 
+/*
+ * The monitor's signals. Its worker, to the filter, is parent_pid (the test): kill(2) reaches it,
+ * and nothing else reaches any process.
+ */
+static void call_kill_worker(void)
+{
+	CHECK(kill(parent_pid, 0) == 0);
+}
+
+static void call_kill_other(void)
+{
+	kill(1, 0);
+}
+
+static void call_kill_all(void)
+{
+	kill(-1, 0);
+}
+
+static void call_tgkill_self(void)
+{
+	CHECK(syscall(SYS_tgkill, getpid(), gettid(), 0) == 0);
+}
+
+static void call_tgkill_other(void)
+{
+	syscall(SYS_tgkill, 1, 1, 0);
+}
+
+static void call_tkill(void)
+{
+	syscall(SYS_tkill, gettid(), 0);
+}
+
+static void call_rt_sigqueueinfo(void)
+{
+	siginfo_t si = {.si_code = SI_QUEUE};
+
+	syscall(SYS_rt_sigqueueinfo, parent_pid, 0, &si);
+}
+
+static void call_pidfd_send_signal(void)
+{
+	/* Even to the worker: the filter cannot see whose pidfd it is. */
+	int pidfd = (int)syscall(SYS_pidfd_open, parent_pid, 0);
+
+	CHECK(pidfd >= 0);
+	syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0);
+}
+
+static void call_fcntl_setown(void)
+{
+	fcntl(sv[0], F_SETOWN, 1);
+}
+
+static void call_ioctl_fiosetown(void)
+{
+	int pid = 1;
+
+	ioctl(sv[0], FIOSETOWN, &pid);
+}
+
+/* abort() signals its own thread (tgkill): under the monitor's filter it still aborts. */
+static void abort_child(void *arg)
+{
+	struct rlimit no_core = {0, 0};
+
+	CHECK(setrlimit(RLIMIT_CORE, &no_core) == 0);
+	load_proven(SANDBOX_STRICT, 1);
+	abort();
+}
+
+static void monitor_allows_abort(void **state)
+{
+	int status = run_child(abort_child, NULL);
+
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGABRT);
+}
+
 static void unknown_mode_loads_nothing(void **state)
 {
 	assert_int_equal(sandbox_worker((enum sandbox_mode)42), -EINVAL);
-	assert_int_equal(sandbox_monitor((enum sandbox_mode)42), -EINVAL);
+	assert_int_equal(sandbox_monitor((enum sandbox_mode)42, getpid()), -EINVAL);
+	assert_int_equal(sandbox_monitor(SANDBOX_OFF, 0), -EINVAL);
+	assert_int_equal(sandbox_monitor(SANDBOX_OFF, -1), -EINVAL);
 }
 
 #define WORKER_KILLS(fn)                                                                           \
@@ -702,6 +787,12 @@ static void unknown_mode_loads_nothing(void **state)
 #define MONITOR_KILLS(fn)                                                                          \
 	{                                                                                          \
 		"monitor kills " #fn, filter_kills, NULL, NULL,                                    \
+			(void *)&(const struct probe){SANDBOX_STRICT, 1, call_##fn},               \
+	}
+
+#define MONITOR_ALLOWS(fn)                                                                         \
+	{                                                                                          \
+		"monitor allows " #fn, filter_allows, NULL, NULL,                                  \
 			(void *)&(const struct probe){SANDBOX_STRICT, 1, call_##fn},               \
 	}
 
@@ -751,6 +842,17 @@ int main(void)
 		cmocka_unit_test(monitor_kills_every_denied_call),
 		{"monitor log mode does not kill setresuid", filter_allows, NULL, NULL,
 		 (void *)&(const struct probe){SANDBOX_LOG, 1, call_setresuid}},
+		MONITOR_KILLS(kill_other),
+		MONITOR_KILLS(kill_all),
+		MONITOR_KILLS(tgkill_other),
+		MONITOR_KILLS(tkill),
+		MONITOR_KILLS(rt_sigqueueinfo),
+		MONITOR_KILLS(pidfd_send_signal),
+		MONITOR_KILLS(fcntl_setown),
+		MONITOR_KILLS(ioctl_fiosetown),
+		MONITOR_ALLOWS(kill_worker),
+		MONITOR_ALLOWS(tgkill_self),
+		cmocka_unit_test(monitor_allows_abort),
 		cmocka_unit_test(monitor_allows_files_and_names),
 	};
 	return cmocka_run_group_tests_name("sandbox", tests, NULL, NULL);

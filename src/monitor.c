@@ -373,7 +373,7 @@ static int supervise(struct monitor *m)
 static void prepare_worker(const struct monitor_config *cfg, pid_t monitor, int pair_fd,
 			   int ready_wr, const sigset_t *old, struct worker_config *wc)
 {
-	static const int ignored[] = {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
+	static const int ignored[] = {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGUSR1};
 
 	*wc = (struct worker_config){
 		.listen_fd = cfg->node->fd,
@@ -400,7 +400,7 @@ static void prepare_worker(const struct monitor_config *cfg, pid_t monitor, int 
 /* The signals the monitor reads from its signalfd, blocked first so none arrives unseen. */
 static int take_signals(struct monitor *m, sigset_t *old)
 {
-	static const int handled[] = {SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGUSR1};
+	static const int handled[] = {SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2};
 	sigset_t mask;
 	int r;
 

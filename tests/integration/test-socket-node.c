@@ -370,6 +370,27 @@ static void stopped_worker_is_noticed(void **state)
 	harness_rmtree(s.dir);
 }
 
+/* A signal the server gives no meaning (SIGUSR2, SIGWINCH) neither stops nor disturbs it. */
+static void unused_signals_change_nothing(void **state)
+{
+	struct server s;
+	pid_t worker;
+	int fd;
+
+	assert_int_equal(harness_server_start(&s, NULL, NULL), 0);
+	worker = harness_worker_pid(&s);
+	assert_int_equal(kill(s.pid, SIGUSR2), 0);
+	assert_int_equal(kill(s.pid, SIGWINCH), 0);
+	assert_int_equal(kill(s.pid, SIGUSR1), 0); /* handled in turn: the others came before */
+	assert_true(harness_wait_log(&s, "event=status ", HARNESS_TIMEOUT_MS));
+	assert_int_equal(harness_worker_pid(&s), worker);
+	fd = harness_connect(s.path);
+	assert_true(fd >= 0);
+	close(fd);
+	stopped_cleanly(&s);
+	harness_rmtree(s.dir);
+}
+
 /* The monitor's death is noticed: the worker goes too, never serving alone. */
 static void monitor_death_ends_the_worker(void **state)
 {
@@ -408,6 +429,7 @@ int main(void)
 		cmocka_unit_test_teardown(replaced_node_is_not_removed, harness_teardown),
 		cmocka_unit_test_teardown(worker_death_stops_the_server, harness_teardown),
 		cmocka_unit_test_teardown(stopped_worker_is_noticed, harness_teardown),
+		cmocka_unit_test_teardown(unused_signals_change_nothing, harness_teardown),
 		cmocka_unit_test_teardown(monitor_death_ends_the_worker, harness_teardown),
 	};
 	signal(SIGPIPE, SIG_IGN);

@@ -81,7 +81,8 @@ start_server() {
 	mkfifo "$dir/ready"
 	exec {ready}<>"$dir/ready"
 	if [ "$label" = udsechod ]; then
-		"${pin[@]}" "$UDSECHOD" -s "$sock" -p "$policy" --ready-fd 3 \
+		# Every connection is the benchmark's uid: let it hold them all (the default is 1024).
+		"${pin[@]}" "$UDSECHOD" -s "$sock" -p "$policy" --ready-fd 3 --max-per-uid 1000000 \
 			3>"$dir/ready" 2>"$dir/udsechod.log" </dev/null >/dev/null &
 	else
 		"${pin[@]}" "$BENCH_REF" "$sock" --ready-fd 3 \

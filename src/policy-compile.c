@@ -119,9 +119,9 @@ static int warn_shadowed(const struct policy *p, struct diag_list *diags,
 		if (all >= 0) {
 			const struct policy_rule *a = &p->rules[all];
 			r = diag_add(
-				diags, DIAG_WARNING, p->files[rule->file], rule->line, ar->col,
+				diags, DIAG_WARNING, ast->files[rule->file], rule->line, ar->col,
 				"this rule never matches: '%s' at %s:%u matches every peer first",
-				p->texts[all], p->files[a->file], a->line);
+				p->texts[all], ast->files[a->file], a->line);
 			continue;
 		}
 		for (size_t k = 0; k < rule->count && !dead; k++) {
@@ -133,7 +133,8 @@ static int warn_shadowed(const struct policy *p, struct diag_list *diags,
 		if (rule->count == 0)
 			all = (long)i;
 		if (dead)
-			r = diag_add(diags, DIAG_WARNING, p->files[rule->file], rule->line, ar->col,
+			r = diag_add(diags, DIAG_WARNING, ast->files[rule->file], rule->line,
+				     ar->col,
 				     "this rule never matches: earlier rules match every peer it "
 				     "selects (first match wins)");
 		else if (rule->count == 1)
@@ -210,7 +211,8 @@ static int compile_values(const struct policy_ast_rule *ar, const struct policy_
 
 /*
  * The file names, escaped once here (escape.h): the worker logs one with every decision, and a
- * name from an include's directory may hold a newline that would forge a log line.
+ * name from an include's directory may hold a newline that would forge a log line. Diagnostics
+ * take the raw names of the ast instead: diag_format() escapes what it prints.
  */
 static int dup_files(struct policy *p, char *const *files, size_t n)
 {

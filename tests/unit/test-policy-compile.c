@@ -218,9 +218,39 @@ static void ten_thousand_rules(void **state)
 	free(text);
 }
 
+/*
+ * A file name is escaped once, wherever it is shown: in a diagnostic, and in the compiled policy
+ * that the worker's decision lines and explain take it from.
+ */
+static void file_names_escaped_once(void **state)
+{
+	static const struct memfile files[] = {
+		{"/d/a\nb.policy", "allow all\nallow user root\n"},
+		{NULL, NULL},
+	};
+	struct policy_reader reader = test_reader(files);
+	struct diag_list d;
+	struct policy *p = NULL;
+	const char *file;
+	unsigned int line;
+	char text[512];
+
+	diag_list_init(&d);
+	assert_int_equal(test_compile("include /d/*.policy\n", &reader, &d, &p), 0);
+	assert_int_equal(d.count, 1);
+	diag_format(&d.items[0], text, sizeof(text));
+	assert_string_equal(text, "/d/a\\nb.policy:2:1: warning: this rule never matches: 'allow "
+				  "all' at /d/a\\nb.policy:1 matches every peer first");
+	assert_int_equal(policy_rule_origin(p, 0, &file, &line), 0);
+	assert_string_equal(file, "/d/a\\nb.policy");
+	policy_free(p);
+	diag_list_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(file_names_escaped_once),
 		cmocka_unit_test(unknown_names),
 		cmocka_unit_test(lookup_failure_is_a_system_error),
 		cmocka_unit_test(shadowing),

@@ -25,7 +25,8 @@ static void sift_down(uint32_t *v, size_t i, size_t n)
 	}
 }
 
-void idsort(uint32_t *v, size_t n)
+/* Sort @n ids at @v ascending, in place. */
+static void idsort(uint32_t *v, size_t n)
 {
 	if (n < 2)
 		return;

@@ -15,8 +15,5 @@
 _Static_assert(sizeof(uid_t) == sizeof(uint32_t) && sizeof(gid_t) == sizeof(uint32_t),
 	       "uids and gids are sorted as 32-bit ids");
 
-/* idsort - sort @n ids at @v ascending, in place. */
-void idsort(uint32_t *v, size_t n);
-
 /* idsort_unique - sort @n ids at @v ascending and drop duplicates, in place; returns how many. */
 size_t idsort_unique(uint32_t *v, size_t n);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "testdir.h"
 
 /* Servers started and not yet stopped, for harness_teardown(). */
 static struct server *live[32];
@@ -63,11 +64,7 @@ int harness_is_root(const char *what)
 
 void harness_tmpdir(char *dir, size_t len)
 {
-	snprintf(dir, len, "/tmp/udsecho-test.XXXXXX");
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		abort();
-	}
+	test_tmpdir(dir, len, "test");
 }
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)

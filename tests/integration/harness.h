@@ -40,7 +40,7 @@ void harness_become(const struct run_as *as);
 /* harness_is_root - 1 as root; otherwise print why @what is skipped and return 0. */
 int harness_is_root(const char *what);
 
-/* harness_tmpdir - make a private 0700 directory (for the sticky world-writable /tmp). */
+/* harness_tmpdir - make a private 0700 directory where a policy may live (testdir.h). */
 void harness_tmpdir(char *dir, size_t len);
 
 /* harness_rmtree - remove @dir and what the tests left in it. */

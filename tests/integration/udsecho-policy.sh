@@ -7,7 +7,8 @@ set -eu
 tool=$1
 src=$2
 
-work=$(mktemp -d)
+. "$src"/tests/common/testdir.sh
+work=$(test_tmpdir policy)
 trap 'rm -rf "$work"' EXIT
 failures=0
 

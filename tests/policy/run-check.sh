@@ -10,7 +10,8 @@ corpus=$2
 case=$3
 status=$4
 
-work=$(mktemp -d)
+. "$(dirname "$0")"/../common/testdir.sh
+work=$(test_tmpdir corpus)
 trap 'rm -rf "$work"' EXIT
 cp -R "$corpus/accept" "$corpus/reject" "$work/"
 chmod -R go-w "$work"

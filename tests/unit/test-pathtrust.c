@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests for pathtrust: real directories under a private one in /tmp, each pinned with
+ * Unit tests for pathtrust: real directories under a private one (testdir.h), each pinned with
  * O_PATH and walked up to /. Owners other than root need root to set: those cases skip
  * otherwise, with the reason.
  */
@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "testdir.h"
 #include "udsecho/pathtrust.h"
 
 #define OTHER_UID 4475
@@ -24,8 +25,8 @@ static char top[64];
 
 static int setup(void **state)
 {
-	snprintf(top, sizeof(top), "/tmp/pathtrust.XXXXXX");
-	return mkdtemp(top) ? 0 : -1;
+	test_tmpdir(top, sizeof(top), "pathtrust");
+	return 0;
 }
 
 static int teardown(void **state)

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "testdir.h"
 #include "udsecho/policy.h"
 
 static char dir[64];
@@ -31,11 +32,10 @@ static unsigned next_path;
 
 static int setup(void **state)
 {
-	char tmpl[] = "/tmp/udsecho-load-XXXXXX";
+	char tmpl[64];
 	char *real;
 
-	if (!mkdtemp(tmpl))
-		return -1;
+	test_tmpdir(tmpl, sizeof(tmpl), "load");
 	real = realpath(tmpl, NULL);
 	if (!real || strlen(real) >= sizeof(dir))
 		return -1;

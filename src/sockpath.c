@@ -60,37 +60,64 @@ static const char *type_name(mode_t m)
 	}
 }
 
-/* The directory @dir_fd (named @dir) and every one above it must be trusted (pathtrust.h). */
-static int check_dir_fd(int dir_fd, uid_t trusted_uid, char *err, size_t errlen)
+/* The socket's directories are trusted as pathtrust.h says; a root-owned sticky one too. */
+static struct pathtrust_rule rule_for(uid_t trusted)
 {
-	const struct pathtrust_rule rule = {.trusted = trusted_uid, .sticky_root = 1};
-	struct pathtrust_failure bad;
+	return (struct pathtrust_rule){.trusted = trusted, .sticky_root = 1};
+}
+
+/* The message for a directory (or a symlink) that pathtrust refused with @r. */
+static int unsafe(int r, const struct pathtrust_failure *bad, char *err, size_t errlen)
+{
 	char owner[64];
-	int r = pathtrust_dirs(dir_fd, &rule, &bad);
 
 	if (r < 0)
-		return fail(SOCKPATH_E_CREATE, err, errlen, "%s: %s", bad.path, strerror(-r));
-	if (r == 0)
-		return 0;
-	nss_user_name(bad.st.st_uid, owner, sizeof(owner));
-	return fail(
-		SOCKPATH_E_UNSAFE_DIR, err, errlen,
-		"%s: unsafe directory for the socket (owner %s, mode %04o): %s; use a directory "
-		"that only root or the server's user can write to",
-		bad.path, owner, (unsigned int)(bad.st.st_mode & 07777),
-		r == PATHTRUST_E_OWNER ? "owned by another user"
-				       : "writable by others without the sticky bit");
+		return fail(SOCKPATH_E_CREATE, err, errlen, "%s: cannot check this directory: %s",
+			    bad->path, strerror(-r));
+	nss_user_name(bad->st.st_uid, owner, sizeof(owner));
+	return fail(SOCKPATH_E_UNSAFE_DIR, err, errlen,
+		    "%s: unsafe %s for the socket (owner %s, mode %04o): %s; use a directory "
+		    "that only root or the server's user can write to",
+		    bad->path, S_ISLNK(bad->st.st_mode) ? "symlink" : "directory", owner,
+		    (unsigned int)(bad->st.st_mode & 07777),
+		    r == PATHTRUST_E_OWNER ? "owned by another user"
+					   : "writable by others without the sticky bit");
+}
+
+/*
+ * Pin @dir into *@fd: every directory its path goes through (lexically, and through every
+ * symlink on the way), the one it ends in and every one above that must be trusted.
+ */
+static int pin_dir(const char *dir, uid_t trusted_uid, int *fd, char *err, size_t errlen)
+{
+	const struct pathtrust_rule rule = rule_for(trusted_uid);
+	struct pathtrust_failure bad;
+	struct stat st;
+	int links, r = pathtrust_open(dir, &rule, fd, &links, &bad);
+
+	if (r > 0)
+		return unsafe(r, &bad, err, errlen);
+	if (r < 0)
+		return fail(SOCKPATH_E_CREATE, err, errlen, "%s: cannot use this directory: %s",
+			    dir, strerror(-r));
+	if (fstat(*fd, &st) < 0 || !S_ISDIR(st.st_mode))
+		r = fail(SOCKPATH_E_CREATE, err, errlen, "%s: cannot use this directory: %s", dir,
+			 strerror(ENOTDIR));
+	else if ((r = pathtrust_dirs(*fd, &rule, &bad)) != 0)
+		r = unsafe(r, &bad, err, errlen);
+	if (r) {
+		close(*fd);
+		*fd = -1;
+	}
+	return r;
 }
 
 int sockpath_check_dirs(const char *dir, uid_t trusted_uid, char *err, size_t errlen)
 {
-	int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC), r;
+	int fd, r = pin_dir(dir, trusted_uid, &fd, err, errlen);
 
-	if (fd < 0)
-		return fail(SOCKPATH_E_CREATE, err, errlen, "%s: cannot use this directory: %s",
-			    dir, strerror(errno));
-	r = check_dir_fd(fd, trusted_uid, err, errlen);
-	close(fd);
+	if (r == 0)
+		close(fd);
 	return r;
 }
 
@@ -217,16 +244,6 @@ static int unlink_if_ours(int dir_fd, const char *base, dev_t dev, ino_t ino)
 	return 0;
 }
 
-static void restore_cwd(int *cwd_fd)
-{
-	if (*cwd_fd < 0)
-		return;
-	/* Back to where the server started; it only ever left for bind(2). */
-	(void)!fchdir(*cwd_fd);
-	close(*cwd_fd);
-	*cwd_fd = -1;
-}
-
 /*
  * Split @path into its directory and the node's name in it (both fit sun_path). Returns 0, or
  * SOCKPATH_E_* with the reason in @err.
@@ -249,8 +266,9 @@ static int split_path(const char *path, char *dir, char *base, size_t len, char 
 }
 
 /*
- * Bind a new socket to @addr (the node's name, relative to the current directory, which is the
- * pinned one) under umask(~@mode). Returns 0 with *@fd, or SOCKPATH_E_* / -errno with @err.
+ * Bind a new socket to @addr (the path as given: the name ss(8) and getpeername(2) show) under
+ * umask(~@mode). The kernel looks the path up again, through directories pin_dir() found only
+ * root or the server's user can change. Returns 0 with *@fd, or SOCKPATH_E_* / -errno with @err.
  */
 static int bind_node(const struct sockaddr_un *addr, const char *path, mode_t mode, int *fd,
 		     char *err, size_t errlen)
@@ -275,36 +293,39 @@ static int bind_node(const struct sockaddr_un *addr, const char *path, mode_t mo
 	return r;
 }
 
+/* Where the node is, as the kernel has it, for the log: @dir_fd's path and @base. */
+static void name_resolved(int dir_fd, const char *base, struct sockpath *sp)
+{
+	size_t len;
+
+	pathtrust_fd_path(dir_fd, sp->resolved, sizeof(sp->resolved));
+	len = strlen(sp->resolved);
+	snprintf(sp->resolved + len, sizeof(sp->resolved) - len, "%s%s",
+		 len && sp->resolved[len - 1] == '/' ? "" : "/", base);
+}
+
 int sockpath_listen(const struct sockpath_spec *spec, struct sockpath *sp, char *err, size_t errlen)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	char dir[sizeof(addr.sun_path)], base[sizeof(addr.sun_path)];
-	int r, fd = -1, dir_fd = -1, cwd_fd = -1;
+	int r, fd = -1, dir_fd = -1;
 
 	*sp = (struct sockpath){.fd = -1, .dir_fd = -1};
 	r = split_path(spec->path, dir, base, sizeof(dir), err, errlen);
 	if (r)
 		return r;
 	/*
-	 * Pin the directory first, check the one we pinned, and from then on name the node only
-	 * relative to it: a symlink on the way re-pointed after the check changes nothing.
+	 * Pin the directory first, and check every directory on the way to it: the node is then
+	 * inspected, checked and removed only relative to the pinned one, and the path bound goes
+	 * through directories no one else can change.
 	 */
-	dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dir_fd < 0)
-		return fail(SOCKPATH_E_CREATE, err, errlen, "%s: %s", dir, strerror(errno));
-	r = check_dir_fd(dir_fd, geteuid(), err, errlen);
+	r = pin_dir(dir, geteuid(), &dir_fd, err, errlen);
 	if (r)
-		goto fail;
-	cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (cwd_fd < 0 || fchdir(dir_fd) < 0) {
-		r = fail(SOCKPATH_E_CREATE, err, errlen, "%s: %s", dir, strerror(errno));
-		goto fail;
-	}
-	memcpy(addr.sun_path, base, strlen(base) + 1);
+		return r;
+	memcpy(addr.sun_path, spec->path, strlen(spec->path) + 1);
 	r = clear_path(dir_fd, base, spec->path, &addr, err, errlen);
 	if (r == 0)
 		r = bind_node(&addr, spec->path, spec->mode, &fd, err, errlen);
-	restore_cwd(&cwd_fd);
 	if (r)
 		goto fail;
 	r = set_up_node(spec, dir_fd, base, sp, err, errlen);
@@ -315,10 +336,10 @@ int sockpath_listen(const struct sockpath_spec *spec, struct sockpath *sp, char 
 	sp->fd = fd;
 	sp->dir_fd = dir_fd;
 	snprintf(sp->base, sizeof(sp->base), "%s", base);
+	name_resolved(dir_fd, base, sp);
 	return 0;
 
 fail:
-	restore_cwd(&cwd_fd);
 	if (fd >= 0 && sp->ino)
 		unlink_if_ours(dir_fd, base, sp->dev, sp->ino);
 	if (fd >= 0)

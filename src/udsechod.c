@@ -242,7 +242,11 @@ static int take_socket(const struct server_options *o, const struct sockpath_spe
 		log_err("%s", err);
 		return sockpath_status(r);
 	}
-	log_info("event=listen path=%s mode=%04o", o->socket_path, (unsigned int)o->mode);
+	if (strcmp(node->resolved, o->socket_path) == 0)
+		log_info("event=listen path=%s mode=%04o", o->socket_path, (unsigned int)o->mode);
+	else
+		log_info("event=listen path=%s resolved=%s mode=%04o", o->socket_path,
+			 node->resolved, (unsigned int)o->mode);
 	return 0;
 }
 

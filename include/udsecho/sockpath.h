@@ -12,6 +12,7 @@
  */
 #pragma once
 
+#include <limits.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -34,10 +35,11 @@ struct sockpath_spec {
 };
 
 struct sockpath {
-	int fd;		/* the listening socket */
-	int dir_fd;	/* O_PATH descriptor of the directory holding the node */
-	char base[108]; /* the node's name in that directory */
-	dev_t dev;	/* identity of the node we created, checked before removing it */
+	int fd;			 /* the listening socket */
+	int dir_fd;		 /* O_PATH descriptor of the directory holding the node */
+	char base[108];		 /* the node's name in that directory */
+	char resolved[PATH_MAX]; /* the node's path as the kernel resolved it (for the log) */
+	dev_t dev;		 /* identity of the node we created, checked before removing it */
 	ino_t ino;
 };
 
@@ -51,8 +53,10 @@ int sockpath_listen(const struct sockpath_spec *spec, struct sockpath *sp, char 
 	__attribute__((warn_unused_result));
 
 /*
- * sockpath_check_dirs - refuse a directory on the way to @dir (from @dir up to /) that is owned
- * by neither root nor @trusted_uid, or writable by group or others without the sticky bit.
+ * sockpath_check_dirs - refuse a directory on the way to @dir that is owned by neither root nor
+ * @trusted_uid, or writable by group or others without the sticky bit: every directory the path
+ * goes through, lexically and through its symlinks (which root or @trusted_uid must own), the
+ * one it ends in and every one above that (pathtrust_open, pathtrust_dirs).
  * Returns 0, SOCKPATH_E_UNSAFE_DIR or SOCKPATH_E_CREATE (no such directory) with @err set.
  */
 int sockpath_check_dirs(const char *dir, uid_t trusted_uid, char *err, size_t errlen);

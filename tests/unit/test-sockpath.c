@@ -131,14 +131,21 @@ static int bind_at(const char *path, int backlog)
 	return fd;
 }
 
-/* The node is live: a client connects and the listener accepts it. */
+/*
+ * The node is live: a client connects and the listener accepts it. The name bound is @path
+ * itself, as ss(8), lsof and the client's getpeername(2) show it, not the node's basename.
+ */
 static void assert_listening(const struct sockpath *sp, const char *path)
 {
+	struct sockaddr_un peer;
+	socklen_t len = sizeof(peer);
 	int c = connect_to(path), a;
 
 	assert_true(c >= 0);
 	a = accept4(sp->fd, NULL, NULL, SOCK_CLOEXEC);
 	assert_true(a >= 0);
+	assert_int_equal(getpeername(c, (struct sockaddr *)&peer, &len), 0);
+	assert_string_equal(peer.sun_path, path);
 	close(a);
 	close(c);
 }
@@ -474,6 +481,51 @@ static void unsafe_dir_other_owner(void **state)
 	assert_int_equal(sockpath_check_dirs(f->dir, 4242, err, sizeof(err)), 0);
 }
 
+/*
+ * DIR/u belongs to another user and holds a link d -> DIR/safe, a directory root owns. The
+ * kernel's path ends in a safe directory, but the user can re-point d whenever they like: the
+ * path is refused, naming the directory that holds the link. A link in a trusted directory to
+ * a trusted one is fine if root owns it, and the name bound is the path as given.
+ */
+static void symlink_in_untrusted_dir(void **state)
+{
+	struct fixture *f = *state;
+	struct sockpath_spec spec;
+	struct sockpath sp;
+	struct stat st;
+	char u[96], safe[96], link[128], sock[160], err[512] = "", want[256];
+
+	skip_unless_root("giving the directory that holds the link to another user");
+	snprintf(u, sizeof(u), "%s/u", f->dir);
+	snprintf(safe, sizeof(safe), "%s/safe", f->dir);
+	assert_int_equal(mkdir(u, 0755), 0);
+	assert_int_equal(mkdir(safe, 0755), 0);
+	snprintf(link, sizeof(link), "%s/d", u);
+	assert_int_equal(symlink(safe, link), 0);
+	assert_int_equal(lchown(link, 4242, 4242), 0);
+	assert_int_equal(chown(u, 4242, 4242), 0);
+	snprintf(sock, sizeof(sock), "%s/sock", link);
+	spec = spec_for(sock, 0600);
+	assert_int_equal(sockpath_listen(&spec, &sp, err, sizeof(err)), SOCKPATH_E_UNSAFE_DIR);
+	snprintf(want, sizeof(want), "%s: unsafe directory for the socket", u);
+	assert_non_null(strstr(err, want));
+	assert_non_null(strstr(err, "owned by another user"));
+	assert_int_equal(sockpath_check_dirs(link, 0, err, sizeof(err)), SOCKPATH_E_UNSAFE_DIR);
+	snprintf(want, sizeof(want), "%s/sock", safe);
+	assert_int_equal(lstat(want, &st), -1);
+	assert_int_equal(count_fds(), f->nfds);
+
+	/* In a directory only root may write, the link must be root's too (or the server's). */
+	assert_int_equal(chown(u, 0, 0), 0);
+	assert_int_equal(sockpath_listen(&spec, &sp, err, sizeof(err)), SOCKPATH_E_UNSAFE_DIR);
+	snprintf(want, sizeof(want), "%s: unsafe symlink for the socket", link);
+	assert_non_null(strstr(err, want));
+	assert_int_equal(lchown(link, 0, 0), 0);
+	assert_int_equal(sockpath_listen(&spec, &sp, err, sizeof(err)), 0);
+	assert_listening(&sp, sock);
+	close_and_remove(&sp, sock);
+}
+
 static void check_dirs_missing(void **state)
 {
 	struct fixture *f = *state;
@@ -560,6 +612,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(unsafe_dir_world_writable, setup, teardown),
 		cmocka_unit_test_setup_teardown(sticky_dir_is_accepted, setup, teardown),
 		cmocka_unit_test_setup_teardown(unsafe_dir_other_owner, setup, teardown),
+		cmocka_unit_test_setup_teardown(symlink_in_untrusted_dir, setup, teardown),
 		cmocka_unit_test_setup_teardown(check_dirs_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(remove_only_our_node, setup, teardown),
 	};

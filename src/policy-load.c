@@ -4,11 +4,13 @@
  *
  * The only policy module that does file I/O, and it runs before confinement only (monitor
  * start-up and SIGHUP, udsecho-policy). A file is used only if it is a regular file owned by
- * root or the trusted uid and writable by no one else, and every directory from its real path
- * up to / is owned by root or the trusted uid and writable by no one else, a root-owned sticky
- * directory (/tmp) excepted. A symlink is resolved first and the checks apply to its target and
- * to the directory holding the link: the file opened (O_NOFOLLOW) is the one checked (fstat on
- * the open descriptor). Names are resolved through NSS (nss.c).
+ * root or the trusted uid and writable by no one else, and every directory its path goes
+ * through, lexically and through each symlink on the way, is owned by root or the trusted uid
+ * and writable by no one else, with no exception for sticky directories (/tmp); so is every
+ * symlink's owner. The path is looked up one name at a time (pathtrust_open), and the file read
+ * is the one checked: reopened from the O_PATH descriptor, never by name. An include pattern's
+ * fixed directory passes the same check before it is expanded, even when it matches nothing.
+ * Names are resolved through NSS (nss.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,10 +31,14 @@ struct loader {
 	uid_t trusted;
 };
 
-/* A policy file or directory is trusted as pathtrust.h says; a root-owned sticky one too. */
+/*
+ * A policy file or directory is trusted as pathtrust.h says, with no exception for a sticky
+ * directory: anyone may add a file to /tmp, and one that fails every reload keeps the admin's
+ * revocation from ever taking effect.
+ */
 static struct pathtrust_rule rule_for(uid_t trusted)
 {
-	return (struct pathtrust_rule){.trusted = trusted, .sticky_root = 1};
+	return (struct pathtrust_rule){.trusted = trusted, .sticky_root = 0};
 }
 
 static const char *type_name(mode_t mode)
@@ -73,119 +79,44 @@ static int check_owner_mode(const struct stat *st, uid_t trusted, const char *wh
 		char also[32] = "";
 		if (trusted != 0)
 			snprintf(also, sizeof(also), " or uid %u", (unsigned)trusted);
-		r = asprintf(why, "refusing: %sowned by uid %u, not by root%s; run: chown root %s",
-			     what, (unsigned)st->st_uid, also, path);
+		r = asprintf(
+			why, "refusing: %sowned by uid %u, not by root%s; run: chown %sroot %s",
+			what, (unsigned)st->st_uid, also, S_ISLNK(st->st_mode) ? "-h " : "", path);
 		return r < 0 ? -ENOMEM : 1;
 	}
 	by = (mode & 022) == 022 ? "group and others" : (mode & 020) ? "group" : "others";
-	r = asprintf(why, "refusing: %swritable by %s (mode %04o); run: chmod go-w %s", what, by,
-		     mode, path);
+	if (S_ISDIR(st->st_mode) && (mode & S_ISVTX))
+		r = asprintf(why,
+			     "refusing: %swritable by %s (mode %04o), so anyone may add a file "
+			     "there; keep the policy in a directory only root can write",
+			     what, by, mode);
+	else
+		r = asprintf(why, "refusing: %swritable by %s (mode %04o); run: chmod go-w %s",
+			     what, by, mode, path);
 	return r < 0 ? -ENOMEM : 1;
 }
 
-/* The directory @dir_fd and every directory above it. */
-static int check_dirs(int dir_fd, uid_t trusted, char **why)
+/*
+ * Look @path up (pathtrust_open): every directory on the way, lexically and through each
+ * symlink, and each symlink, must pass. Returns 0 with *@fd (O_PATH) and *@links; 1 (refused)
+ * or -errno, both with *@why set (-ENOMEM may come without it).
+ */
+static int look_up(const char *path, uid_t trusted, int *fd, int *links, char **why)
 {
 	const struct pathtrust_rule rule = rule_for(trusted);
 	struct pathtrust_failure bad;
 	char *what = NULL;
-	int r = pathtrust_dirs(dir_fd, &rule, &bad);
+	int r = pathtrust_open(path, &rule, fd, links, &bad);
 
 	if (r < 0)
-		return asprintf(why, "cannot check directory %s: %s", bad.path, strerror(-r)) < 0
-			       ? -ENOMEM
-			       : r;
+		return asprintf(why, "cannot read it: %s", strerror(-r)) < 0 ? -ENOMEM : r;
 	if (r == 0)
 		return 0;
-	if (asprintf(&what, "directory %s is ", bad.path) < 0)
+	if (asprintf(&what, "%s %s is ", S_ISLNK(bad.st.st_mode) ? "symlink" : "directory",
+		     bad.path) < 0)
 		return -ENOMEM;
 	r = check_owner_mode(&bad.st, trusted, what, bad.path, why);
 	free(what);
-	return r;
-}
-
-static char *parent_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		return strdup(".");
-	if (slash == path)
-		return strdup("/");
-	return strndup(path, (size_t)(slash - path));
-}
-
-#define LINKS_MAX 40 /* as the kernel's limit on symlinks followed in one lookup */
-
-/* The real directory holding @path, and every directory above it. */
-static int check_parent(const char *path, uid_t trusted, char **why)
-{
-	char *dir = parent_of(path);
-	int fd, r = -ENOMEM;
-
-	if (!dir)
-		return r;
-	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		if (asprintf(why, "cannot check directory %s: %s", dir, strerror(-r)) < 0)
-			r = -ENOMEM;
-	} else {
-		r = check_dirs(fd, trusted, why);
-		close(fd);
-	}
-	free(dir);
-	return r;
-}
-
-/*
- * Every hop from @path to the file it names: whoever can write the directory holding a link
- * can point it elsewhere, so each such directory must pass, and so must the target's own.
- * Symlinked directories are resolved by realpath(3) and their real chain is what is checked.
- */
-static int check_paths(const char *path, uid_t trusted, char **why)
-{
-	char *cur = strdup(path);
-	int r = -ENOMEM;
-
-	for (int hops = 0; cur; hops++) {
-		struct stat st;
-		char *target, *next, *dir;
-		ssize_t n;
-
-		r = check_parent(cur, trusted, why);
-		if (r != 0)
-			break;
-		if (lstat(cur, &st) < 0 || !S_ISLNK(st.st_mode)) {
-			r = 0; /* a missing file is reported by the open that follows */
-			break;
-		}
-		if (hops == LINKS_MAX) {
-			r = asprintf(why, "cannot read it: %s", strerror(ELOOP)) < 0 ? -ENOMEM
-										     : -ELOOP;
-			break;
-		}
-		target = malloc(PATH_MAX);
-		n = target ? readlink(cur, target, PATH_MAX - 1) : -1;
-		if (n < 0) {
-			r = target ? -errno : -ENOMEM;
-			free(target);
-			break;
-		}
-		target[n] = '\0';
-		dir = parent_of(cur);
-		next = NULL;
-		if (dir && target[0] == '/')
-			next = strdup(target);
-		else if (dir && asprintf(&next, "%s/%s", dir, target) < 0)
-			next = NULL;
-		free(dir);
-		free(target);
-		free(cur);
-		cur = next;
-		r = -ENOMEM; /* what remains when cur is NULL */
-	}
-	free(cur);
 	return r;
 }
 
@@ -242,6 +173,24 @@ static int read_all(int fd, const struct stat *st, char **text, size_t *len, cha
 	return r;
 }
 
+/* The file behind the O_PATH descriptor @obj, opened for reading (the same inode, never a name). */
+static int reopen(int obj, const struct stat *st, char **why)
+{
+	char proc[64];
+	struct stat again;
+	int fd, r;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", obj);
+	fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd >= 0 && fstat(fd, &again) == 0 && again.st_dev == st->st_dev &&
+	    again.st_ino == st->st_ino)
+		return fd;
+	r = fd < 0 ? -errno : -ESTALE;
+	if (fd >= 0)
+		close(fd);
+	return asprintf(why, "cannot read it: %s", strerror(-r)) < 0 ? -ENOMEM : r;
+}
+
 /*
  * One file, checked then read. Returns 0; 1 (refused) or -errno, both with *why set (but
  * -ENOMEM may come without it).
@@ -249,21 +198,16 @@ static int read_all(int fd, const struct stat *st, char **text, size_t *len, cha
 static int read_checked(uid_t trusted, const char *path, char **text, size_t *len, char **id,
 			char **why)
 {
-	char *real = realpath(path, NULL), *what = NULL;
+	char real[PATH_MAX], *what = NULL;
 	struct stat st;
-	int fd = -1, r;
+	int obj = -1, fd = -1, links, r;
 
 	*why = NULL;
-	if (!real) {
-		r = -errno;
-		return asprintf(why, "cannot read it: %s", strerror(-r)) < 0 ? -ENOMEM : r;
-	}
-	r = check_paths(path, trusted, why);
+	r = look_up(path, trusted, &obj, &links, why);
 	if (r != 0)
 		goto out;
-	/* O_NONBLOCK: opening a FIFO must not hang; it is refused right below. */
-	fd = open(real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0 || fstat(fd, &st) < 0) {
+	/* An O_PATH descriptor: a FIFO is examined without opening it, and refused right below. */
+	if (fstat(obj, &st) < 0) {
 		r = -errno;
 		if (asprintf(why, "cannot read it: %s", strerror(-r)) < 0)
 			r = -ENOMEM;
@@ -275,13 +219,18 @@ static int read_checked(uid_t trusted, const char *path, char **text, size_t *le
 			    : 1;
 		goto out;
 	}
-	if (strcmp(path, real) != 0 && asprintf(&what, "its target %s is ", real) < 0) {
-		r = -ENOMEM;
-		goto out;
+	if (links) {
+		pathtrust_fd_path(obj, real, sizeof(real));
+		if (asprintf(&what, "its target %s is ", real) < 0) {
+			r = -ENOMEM;
+			goto out;
+		}
 	}
-	r = check_owner_mode(&st, trusted, what ? what : "", real, why);
-	if (r == 0)
-		r = read_all(fd, &st, text, len, why);
+	r = check_owner_mode(&st, trusted, what ? what : "", links ? real : path, why);
+	if (r == 0) {
+		fd = reopen(obj, &st, why);
+		r = fd < 0 ? fd : read_all(fd, &st, text, len, why);
+	}
 	if (r == 0 && asprintf(id, "%ju:%ju", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino) < 0) {
 		free(*text);
 		r = -ENOMEM;
@@ -289,8 +238,9 @@ static int read_checked(uid_t trusted, const char *path, char **text, size_t *le
 out:
 	if (fd >= 0)
 		close(fd);
+	if (obj >= 0)
+		close(obj);
 	free(what);
-	free(real);
 	return r;
 }
 
@@ -315,13 +265,63 @@ static int glob_error(const char *epath, int eerrno)
 	return 1;
 }
 
+/*
+ * The directory an include pattern expands in, up to its first wildcard, must pass before
+ * glob(3) reads it: whoever may write it could add a file that fails every reload. One that
+ * does not exist matches nothing. Returns 0, or 1 / -errno with *why set.
+ */
+static int check_pattern_dir(const char *pattern, uid_t trusted, char **why)
+{
+	size_t wild = strcspn(pattern, "*?[");
+	const char *slash = NULL;
+	char *dir;
+	int fd = -1, links, r;
+
+	for (const char *c = pattern; c < pattern + wild; c++)
+		if (*c == '/')
+			slash = c;
+	dir = !slash		 ? strdup(".")
+	      : slash == pattern ? strdup("/")
+				 : strndup(pattern, (size_t)(slash - pattern));
+	if (!dir)
+		return -ENOMEM;
+	r = look_up(dir, trusted, &fd, &links, why);
+	if (r == 0) {
+		struct stat st;
+		char *what = NULL;
+
+		if (fstat(fd, &st) < 0)
+			r = -errno;
+		else if (S_ISDIR(st.st_mode) && asprintf(&what, "directory %s is ", dir) < 0)
+			r = -ENOMEM;
+		else if (S_ISDIR(st.st_mode))
+			r = check_owner_mode(&st, trusted, what, dir, why);
+		free(what);
+		close(fd);
+	}
+	if (r == -ENOENT || r == -ENOTDIR) {
+		free(*why);
+		*why = NULL;
+		r = 0;
+	}
+	free(dir);
+	return r;
+}
+
 static int reader_expand(void *ctx, const char *pattern, char ***paths, size_t *npaths, char **why)
 {
+	const struct loader *l = ctx;
 	glob_t g;
 	int r;
 
 	*paths = NULL;
 	*npaths = 0;
+	*why = NULL;
+	if (strpbrk(pattern, "*?[")) {
+		r = check_pattern_dir(pattern, l->trusted, why);
+		if (r)
+			return r < 0 ? r : -EIO;
+	}
 	glob_errno = 0;
 	/* Sorted by glob(3); the programs never call setlocale(), so the order is bytewise. */
 	r = glob(pattern, 0, glob_error, &g);

@@ -197,11 +197,19 @@ static void unsafe_directory_refused(void **state)
 		 sub("open/p.policy"), sub("open"), sub("open"));
 	expect(sub("open/p.policy"), geteuid(), POLICY_E_INVALID, want);
 
-	/* Sticky and owned by root, like /tmp: fine. */
+	/*
+	 * Sticky and owned by root, like /tmp: refused all the same, since anyone may add a file
+	 * there (one that fails every reload), and chmod is not the advice.
+	 */
 	if (geteuid() != 0)
 		return;
 	assert_int_equal(chmod(sub("open"), 01777), 0);
-	expect(sub("open/p.policy"), 0, 0, NULL);
+	snprintf(
+		want, sizeof(want),
+		"%s: error: refusing: directory %s is writable by group and others (mode 1777), so "
+		"anyone may add a file there; keep the policy in a directory only root can write",
+		sub("open/p.policy"), sub("open"));
+	expect(sub("open/p.policy"), 0, POLICY_E_INVALID, want);
 	/* Sticky but owned by someone else: that someone may replace the file. */
 	assert_int_equal(chown(sub("open"), 4242, 4242), 0);
 	snprintf(want, sizeof(want),
@@ -269,6 +277,61 @@ static void symlinks(void **state)
 	assert_int_equal(symlink("loop-b.policy", sub("loop-a.policy")), 0);
 	assert_int_equal(symlink("loop-a.policy", sub("loop-b.policy")), 0);
 	expect(sub("loop-a.policy"), geteuid(), -ELOOP, NULL);
+}
+
+/*
+ * DIR/u belongs to another user and holds d -> DIR/safe, which root owns: the file at the end
+ * passes, the ".." walk from it too, but u's owner can re-point d at a policy of their own.
+ */
+static void lexical_directories_checked(void **state)
+{
+	char want[1024];
+
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(mkdir(sub("u"), 0755), 0);
+	assert_int_equal(mkdir(sub("safe"), 0755), 0);
+	put("safe/p.policy", "allow all\n", 0644);
+	assert_int_equal(symlink(sub("safe"), sub("u/d")), 0);
+	assert_int_equal(chown(sub("u"), 4242, 4242), 0);
+	snprintf(want, sizeof(want),
+		 "%s: error: refusing: directory %s is owned by uid 4242, not by root; run: chown "
+		 "root %s",
+		 sub("u/d/p.policy"), sub("u"), sub("u"));
+	expect(sub("u/d/p.policy"), 0, POLICY_E_INVALID, want);
+	/* A link that another user owns, in a directory only root may write. */
+	assert_int_equal(chown(sub("u"), 0, 0), 0);
+	assert_int_equal(lchown(sub("u/d"), 4242, 4242), 0);
+	snprintf(want, sizeof(want),
+		 "%s: error: refusing: symlink %s is owned by uid 4242, not by root; run: chown -h "
+		 "root %s",
+		 sub("u/d/p.policy"), sub("u/d"), sub("u/d"));
+	expect(sub("u/d/p.policy"), 0, POLICY_E_INVALID, want);
+	assert_int_equal(lchown(sub("u/d"), 0, 0), 0);
+	expect(sub("u/d/p.policy"), 0, 0, NULL);
+}
+
+/*
+ * An include pattern in a directory others may write is refused before it is expanded, even
+ * while it matches nothing: whoever may write there could add the file that fails a reload.
+ */
+static void include_pattern_directory_checked(void **state)
+{
+	char text[1024], want[1024];
+
+	assert_int_equal(mkdir(sub("drop"), 0700), 0);
+	assert_int_equal(chmod(sub("drop"), 0777), 0);
+	snprintf(text, sizeof(text), "include %s/*.policy\nallow user root\n", sub("drop"));
+	put("inc.policy", text, 0644);
+	snprintf(want, sizeof(want),
+		 "%s:1:9: error: cannot include %s/*.policy: refusing: directory %s is writable by "
+		 "group and others (mode 0777); run: chmod go-w %s",
+		 sub("inc.policy"), sub("drop"), sub("drop"), sub("drop"));
+	expect(sub("inc.policy"), geteuid(), POLICY_E_INVALID, want);
+	assert_int_equal(chmod(sub("drop"), 0755), 0);
+	snprintf(want, sizeof(want), "%s:1:9: warning: include pattern %s/*.policy matches no file",
+		 sub("inc.policy"), sub("drop"));
+	expect(sub("inc.policy"), geteuid(), 0, want);
 }
 
 static void includes_from_disk(void **state)
@@ -343,6 +406,8 @@ int main(void)
 		cmocka_unit_test(missing_file),
 		cmocka_unit_test(unsafe_directory_refused),
 		cmocka_unit_test(symlinks),
+		cmocka_unit_test(lexical_directories_checked),
+		cmocka_unit_test(include_pattern_directory_checked),
 		cmocka_unit_test(includes_from_disk),
 		cmocka_unit_test(include_loop_through_a_link),
 		cmocka_unit_test(names_resolved_with_nss),

@@ -12,12 +12,14 @@
  * still the one we created.
  */
 #include <errno.h>
+#include <linux/sockios.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -33,15 +35,19 @@
 #include "udsecho/worker.h"
 
 #define MONITOR_STOP_TIMEOUT_MS 5000
-#define MONITOR_STOPPED_MAX_S	5     /* a worker stopped longer than this is treated as dead */
+#define MONITOR_STOPPED_MAX_S	5 /* a worker stopped longer than this is treated as dead */
+#define MONITOR_PROBE_S		1 /* how often the monitor looks at what the worker left unread */
+#define MONITOR_UNREAD_MAX_S	5 /* a worker that reads nothing longer than this, as dead */
 #define GO_ON			-1000 /* a step's result: keep supervising (never an -errno) */
 #define MONITOR_SEND_TIMEOUT_S	5
 
 struct monitor {
 	const struct monitor_config *cfg;
 	pid_t worker;
-	int *worker_status; /* how it ended, once it has */
-	double stopped_at;  /* monotonic seconds since it was stopped (SIGSTOP, SIGTSTP), or 0 */
+	int *worker_status;  /* how it ended, once it has */
+	double stopped_at;   /* monotonic seconds since it was stopped (SIGSTOP, SIGTSTP), or 0 */
+	double next_probe;   /* when to look at the pair next (monotonic seconds) */
+	double unread_since; /* since when bytes sent have stayed unread, or 0 */
 	int pair_fd;
 	int sig_fd;
 	struct policy *policy; /* the policy in force */
@@ -273,14 +279,44 @@ static int on_child(struct monitor *m)
 	return GO_ON;
 }
 
-/* How long poll() may wait: until a stopped worker's bound, or for ever. */
+/*
+ * Is the worker still turning its loop? Nothing comes back over the one-way pair, but the
+ * kernel says how much of what the monitor wrote is still unread (SIOCOUTQ): when all of it was
+ * read, send a probe; when something stays unread for MONITOR_UNREAD_MAX_S, the worker reads
+ * nothing and so serves no one (spinning, held in a ptrace stop, frozen), which its parent is
+ * never told of. Returns GO_ON, or MONITOR_WORKER_HUNG.
+ */
+static int probe(struct monitor *m)
+{
+	double now = monotonic();
+	int unread;
+
+	m->next_probe = now + MONITOR_PROBE_S;
+	if (m->stopped_at || ioctl(m->pair_fd, SIOCOUTQ, &unread) < 0)
+		return GO_ON; /* stopped: on_child() keeps that time */
+	if (unread == 0) {
+		m->unread_since = 0;
+		(void)channel_send(m->pair_fd, CHANNEL_MSG_PROBE, "", 0);
+		return GO_ON;
+	}
+	if (!m->unread_since)
+		m->unread_since = now;
+	if (now - m->unread_since < MONITOR_UNREAD_MAX_S)
+		return GO_ON;
+	log_err("event=worker-died worker=%d reason=\"not reading from the monitor for more than "
+		"%d s\"",
+		(int)m->worker, MONITOR_UNREAD_MAX_S);
+	return shut_down(m, MONITOR_WORKER_HUNG);
+}
+
+/* How long poll() may wait: until a stopped worker's bound, or the next probe. */
 static int poll_timeout(const struct monitor *m)
 {
-	double left;
+	double due = m->next_probe, left;
 
-	if (!m->stopped_at)
-		return -1;
-	left = m->stopped_at + MONITOR_STOPPED_MAX_S - monotonic();
+	if (m->stopped_at && m->stopped_at + MONITOR_STOPPED_MAX_S < due)
+		due = m->stopped_at + MONITOR_STOPPED_MAX_S;
+	left = due - monotonic();
 	return left > 0 ? (int)(left * 1000) + 1 : 0;
 }
 
@@ -346,11 +382,13 @@ static int supervise(struct monitor *m)
 			log_err("monitor: poll: %s", strerror(-r));
 			return shut_down(m, r);
 		}
-		if (m->stopped_at && poll_timeout(m) == 0) {
+		if (m->stopped_at && m->stopped_at + MONITOR_STOPPED_MAX_S <= monotonic()) {
 			log_err("event=worker-died worker=%d reason=\"stopped for more than %d s\"",
 				(int)m->worker, MONITOR_STOPPED_MAX_S);
-			return shut_down(m, MONITOR_WORKER_STOPPED);
+			return shut_down(m, MONITOR_WORKER_HUNG);
 		}
+		if (m->next_probe <= monotonic() && (r = probe(m)) != GO_ON)
+			return r;
 		if (m->ready_rd >= 0 && p[1].revents)
 			on_ready(m);
 		if (!p[0].revents)

@@ -253,13 +253,13 @@ static int take_socket(const struct server_options *o, const struct sockpath_spe
 /*
  * The server's exit status for how the monitor ended: the worker's own status when it exited
  * non-zero, EX_SOFTWARE when it died otherwise (a signal: SIGSYS is its filter) or stayed
- * stopped too long, EX_OSERR when a step failed.
+ * stopped or stopped reading from the monitor too long, EX_OSERR when a step failed.
  */
 static int monitor_status(int outcome, int worker_status)
 {
 	if (outcome == MONITOR_STOPPED)
 		return 0;
-	if (outcome == MONITOR_WORKER_STOPPED)
+	if (outcome == MONITOR_WORKER_HUNG)
 		return EX_SOFTWARE;
 	if (outcome != MONITOR_WORKER_DIED)
 		return EX_OSERR;

@@ -500,6 +500,8 @@ static int on_message(struct worker *w, const struct channel_msg *m)
 	struct policy *p = NULL;
 	int r;
 
+	if (m->type == CHANNEL_MSG_PROBE)
+		return 0; /* reading it was the point: the monitor watches its end drain */
 	if (m->type == CHANNEL_MSG_STATUS) {
 		if (w->policy)
 			log_status(w, m->payload, m->len);

@@ -31,10 +31,10 @@ struct monitor_config {
 
 /* How monitor_run() ends, besides -errno (a step of the monitor failed; it was logged). */
 enum monitor_outcome {
-	MONITOR_STOPPED = 0,	    /* by SIGTERM or SIGINT; the node is removed */
-	MONITOR_WORKER_DIED = 1,    /* the worker ended: its wait status is in *worker_status */
-	MONITOR_IN_WORKER = 2,	    /* returned in the forked worker, which runs worker_run(@wc) */
-	MONITOR_WORKER_STOPPED = 3, /* the worker stayed stopped too long: treated as dead */
+	MONITOR_STOPPED = 0,	 /* by SIGTERM or SIGINT; the node is removed */
+	MONITOR_WORKER_DIED = 1, /* the worker ended: its wait status is in *worker_status */
+	MONITOR_IN_WORKER = 2,	 /* returned in the forked worker, which runs worker_run(@wc) */
+	MONITOR_WORKER_HUNG = 3, /* the worker stayed stopped, or unread, too long: as dead */
 };
 
 /*

@@ -375,6 +375,16 @@ static int wait_stopped(pid_t pid, int ms)
 	return 0;
 }
 
+int harness_ptrace_hold(pid_t pid)
+{
+	if (ptrace(PTRACE_SEIZE, pid, NULL, NULL) < 0)
+		return -1;
+	if (ptrace(PTRACE_INTERRUPT, pid, NULL, NULL) == 0 && wait_stopped(pid, HARNESS_TIMEOUT_MS))
+		return 0;
+	ptrace(PTRACE_DETACH, pid, NULL, NULL);
+	return -1;
+}
+
 ssize_t harness_seccomp_filter(pid_t pid, struct sock_filter *prog, size_t max)
 {
 	long n = -1;

@@ -91,6 +91,13 @@ int harness_wait_log(const struct server *s, const char *needle, int ms);
 int harness_status_field(pid_t pid, const char *field, char *out, size_t len);
 
 /*
+ * harness_ptrace_hold - attach to @pid with ptrace and hold it in a ptrace stop, which, unlike
+ * SIGSTOP, its parent is never told of (needs root or the same uid). Returns 0 or -1. Release
+ * it with ptrace(PTRACE_DETACH).
+ */
+int harness_ptrace_hold(pid_t pid);
+
+/*
  * harness_seccomp_filter - the newest seccomp filter of @pid, read with ptrace (needs
  * CAP_SYS_ADMIN, and no filter on the caller): the process is stopped, read and let go on, each
  * wait bounded. Returns the number of instructions put in @prog, or -1 with errno set.

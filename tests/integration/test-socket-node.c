@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -370,6 +371,38 @@ static void stopped_worker_is_noticed(void **state)
 	harness_rmtree(s.dir);
 }
 
+/*
+ * A worker that has stopped reading from the monitor, with no stop its parent could see (here
+ * held in a ptrace stop; a spinning loop or a frozen cgroup look the same): the monitor's probe
+ * over the pair goes unread, and after 5 s the worker is treated as dead, as a stopped one is.
+ */
+static void wedged_worker_is_noticed(void **state)
+{
+	struct server s;
+	pid_t worker;
+	int wfd, status;
+
+	if (!harness_is_root("holding the worker, of another uid, in a ptrace stop"))
+		skip();
+	assert_int_equal(harness_server_start(&s, NULL, NULL), 0);
+	worker = harness_worker_pid(&s);
+	assert_true(worker > 0);
+	wfd = harness_pidfd(worker);
+	assert_true(wfd >= 0);
+	assert_int_equal(harness_ptrace_hold(worker), 0);
+	assert_true(harness_wait_log(&s,
+				     "reason=\"not reading from the monitor for more than 5 s\"",
+				     5000 + 2000 + HARNESS_TIMEOUT_MS));
+	ptrace(PTRACE_DETACH, worker, NULL, NULL);
+	status = harness_server_wait(&s, 5000 + HARNESS_TIMEOUT_MS);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 70);
+	assert_int_equal(access(s.path, F_OK), -1);
+	assert_true(harness_pidfd_exited(wfd, HARNESS_TIMEOUT_MS));
+	close(wfd);
+	harness_rmtree(s.dir);
+}
+
 /* A signal the server gives no meaning (SIGUSR2, SIGWINCH) neither stops nor disturbs it. */
 static void unused_signals_change_nothing(void **state)
 {
@@ -429,6 +462,7 @@ int main(void)
 		cmocka_unit_test_teardown(replaced_node_is_not_removed, harness_teardown),
 		cmocka_unit_test_teardown(worker_death_stops_the_server, harness_teardown),
 		cmocka_unit_test_teardown(stopped_worker_is_noticed, harness_teardown),
+		cmocka_unit_test_teardown(wedged_worker_is_noticed, harness_teardown),
 		cmocka_unit_test_teardown(unused_signals_change_nothing, harness_teardown),
 		cmocka_unit_test_teardown(monitor_death_ends_the_worker, harness_teardown),
 	};

@@ -136,6 +136,10 @@ static void whole_message(void **state)
 	assert_int_equal(channel_send(f->sv[1], CHANNEL_MSG_STATUS, "", 0), 0);
 	assert_int_equal(read_until(f), 0);
 	assert_msg(f, CHANNEL_MSG_STATUS, "", 0);
+	/* The monitor's probe is one, and a type the reader knows. */
+	assert_int_equal(channel_send(f->sv[1], CHANNEL_MSG_PROBE, "", 0), 0);
+	assert_int_equal(read_until(f), 0);
+	assert_msg(f, CHANNEL_MSG_PROBE, "", 0);
 }
 
 /* What channel_send() writes is the documented format, to the byte. */
@@ -300,7 +304,7 @@ static void send_to_a_closed_peer(void **state)
 /* A type byte that is no message: a protocol error with the byte, after the whole frame. */
 static void unknown_type(void **state)
 {
-	static const unsigned char types[] = {0, 3, 0x7f, 0x80, 0xff};
+	static const unsigned char types[] = {0, 4, 0x7f, 0x80, 0xff};
 
 	for (size_t i = 0; i < sizeof(types); i++) {
 		struct fx f;

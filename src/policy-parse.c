@@ -461,7 +461,46 @@ static void parse_include(struct parser *ps, const char *fname, unsigned line, s
 	free(pattern);
 }
 
-/* Split one line into tokens; # starts a comment. Returns the count, or -1 after an error. */
+/*
+ * Refuse a byte that could make a terminal (cat, less, an editor) show the line otherwise than
+ * it is read, comments included: a control character but tab, a carriage return but the one
+ * ending a CRLF line ("allow all\r# a note" shows as the note), a C1 control and a Unicode
+ * bidirectional control in UTF-8. Returns 0, or -1 after the error.
+ */
+static int check_line(struct parser *ps, const char *fname, unsigned line, const char *s,
+		      size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i], c1, c2;
+
+		if (c == '\t' || (c == '\r' && i + 1 == len))
+			continue;
+		if (c < 0x20 || c == 0x7f) {
+			perror_at(ps, fname, line, (unsigned)i + 1,
+				  "unexpected control character 0x%02x", c);
+			return -1;
+		}
+		c1 = i + 1 < len ? (unsigned char)s[i + 1] : 0;
+		c2 = i + 2 < len ? (unsigned char)s[i + 2] : 0;
+		if (c == 0xc2 && c1 >= 0x80 && c1 <= 0x9f) {
+			perror_at(ps, fname, line, (unsigned)i + 1,
+				  "unexpected control character U+%04X", (unsigned)c1);
+			return -1;
+		}
+		if (c == 0xe2 && ((c1 == 0x80 && c2 >= 0xaa && c2 <= 0xae) ||
+				  (c1 == 0x81 && c2 >= 0xa6 && c2 <= 0xa9))) {
+			perror_at(
+				ps, fname, line, (unsigned)i + 1,
+				"unexpected bidirectional control U+%04X: the line would not show "
+				"in the order it is read",
+				(unsigned)(((c1 & 0x3f) << 6) | (c2 & 0x3f)) | 0x2000u);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Split one line, checked by check_line(), into tokens; # starts a comment. Returns the count. */
 static long tokenize(struct parser *ps, const char *fname, unsigned line, const char *s, size_t len)
 {
 	size_t n = 0, i = 0;
@@ -481,11 +520,6 @@ static long tokenize(struct parser *ps, const char *fname, unsigned line, const 
 			c = (unsigned char)s[i];
 			if (c == ' ' || c == '\t' || c == '\r' || c == '#')
 				break;
-			if (c < 0x20 || c == 0x7f) {
-				perror_at(ps, fname, line, (unsigned)i + 1,
-					  "unexpected control character 0x%02x", c);
-				return -1;
-			}
 			i++;
 		}
 		ps->tok[n++] = (struct token){
@@ -524,7 +558,8 @@ static int parse_buffer(struct parser *ps, const char *file, const char *text, s
 				  "line is longer than %d bytes", POLICY_LINE_MAX);
 			continue;
 		}
-		n = tokenize(ps, fname, line, s, llen);
+		n = check_line(ps, fname, line, s, llen) < 0 ? -1
+							     : tokenize(ps, fname, line, s, llen);
 		if (n <= 0)
 			continue;
 		if (tok_is(&ps->tok[0], "allow") || tok_is(&ps->tok[0], "deny")) {

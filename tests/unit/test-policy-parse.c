@@ -121,6 +121,41 @@ static void errors_with_position(void **state)
 		     "test.policy:1:13: error: unexpected control character 0x01");
 }
 
+/*
+ * What a terminal shows must be what the parser reads, comments included. "allow all\r# a note"
+ * shows as the note alone; an escape sequence in a comment can erase the rule before it; a
+ * bidirectional control reorders the line. Each is refused where it is; a CRLF ending is not.
+ */
+static void lines_show_as_they_are_read(void **state)
+{
+	struct diag_list d;
+	size_t n;
+	char crlf[] = "allow user root\r\ndeny all\r\n";
+
+	expect_error("allow all\r# a note, nothing more\n",
+		     "test.policy:1:10: error: unexpected control character 0x0d");
+	expect_error("allow all # \033[2K\033[1Gdeny all\n",
+		     "test.policy:1:13: error: unexpected control character 0x1b");
+	expect_error("deny all # \xc2\x9b"
+		     "2K\n",
+		     "test.policy:1:12: error: unexpected control character U+009B");
+	expect_error("allow user root # \xe2\x80\xae } \xe2\x81\xa6\n",
+		     "test.policy:1:19: error: unexpected bidirectional control U+202E: the line "
+		     "would not show in the order it is read");
+	expect_error("allow user root # \xe2\x81\xa6\n",
+		     "test.policy:1:19: error: unexpected bidirectional control U+2066: the line "
+		     "would not show in the order it is read");
+	diag_list_init(&d);
+	assert_int_equal(parse(crlf, NULL, &d, &n), 0);
+	assert_int_equal(n, 2);
+	diag_list_free(&d);
+	/* Other UTF-8 in a comment is the admin's own business. */
+	diag_list_init(&d);
+	assert_int_equal(parse("allow all # r\xc3\xa9sum\xc3\xa9, \xe2\x80\x94 ok\n", NULL, &d, &n),
+			 0);
+	diag_list_free(&d);
+}
+
 static void values_and_ranges(void **state)
 {
 	struct diag_list d;
@@ -467,6 +502,7 @@ int main(void)
 		cmocka_unit_test(include_tree_is_bounded),
 		cmocka_unit_test(grammar_elements),
 		cmocka_unit_test(errors_with_position),
+		cmocka_unit_test(lines_show_as_they_are_read),
 		cmocka_unit_test(values_and_ranges),
 		cmocka_unit_test(names),
 		cmocka_unit_test(limits),

@@ -14,7 +14,8 @@
 
 #include "policy-private.h"
 
-static int ranges_hold(const struct policy_range *v, size_t n, uint32_t id)
+/* The first of @n sorted, disjoint ranges that ends at or above @id; @n when none does. */
+static size_t first_ending_from(const struct policy_range *v, size_t n, uint32_t id)
 {
 	size_t lo = 0, hi = n;
 
@@ -25,7 +26,14 @@ static int ranges_hold(const struct policy_range *v, size_t n, uint32_t id)
 		else
 			hi = mid;
 	}
-	return lo < n && v[lo].lo <= id;
+	return lo;
+}
+
+static int ranges_hold(const struct policy_range *v, size_t n, uint32_t id)
+{
+	size_t i = first_ending_from(v, n, id);
+
+	return i < n && v[i].lo <= id;
 }
 
 /* Whether a supplementary group (sorted, unique) lies in [lo, hi]. */
@@ -208,18 +216,11 @@ static int holds_all(const struct policy *p, const struct policy_sel *sel)
 static int next_held(const struct policy *p, const struct policy_sel *sel, uint32_t x, uint32_t *at)
 {
 	const struct policy_range *v = &p->ranges[sel->first];
-	size_t lo = 0, hi = sel->count;
+	size_t i = first_ending_from(v, sel->count, x);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (v[mid].hi < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == sel->count)
+	if (i == sel->count)
 		return -1;
-	*at = v[lo].lo > x ? v[lo].lo : x;
+	*at = v[i].lo > x ? v[i].lo : x;
 	return 0;
 }
 

@@ -19,7 +19,6 @@
 
 /* LOGIN_NAME_MAX counts the terminating NUL; group names get the same limit (as nss.c). */
 #define NAME_MAX_LEN (LOGIN_NAME_MAX - 1)
-#define SHOW_MAX     40
 
 struct parser {
 	const struct policy_reader *reader;
@@ -38,16 +37,15 @@ static const char *kind_name(enum policy_kind kind)
 	return kind == POLICY_USER ? "user" : "group";
 }
 
-static int tok_is(const struct policy_token *t, const char *word)
+int policy_token_is(const struct policy_token *t, const char *word)
 {
 	return t->len == strlen(word) && memcmp(t->s, word, t->len) == 0;
 }
 
-/* A token for a message: quoted, and cut at SHOW_MAX bytes so one line stays readable. */
-static const char *show(const struct policy_token *t, char *buf, size_t size)
+const char *policy_token_show(const struct policy_token *t, char *buf, size_t size)
 {
-	if (t->len > SHOW_MAX)
-		snprintf(buf, size, "'%.*s...'", SHOW_MAX, t->s);
+	if (t->len > POLICY_SHOW_MAX)
+		snprintf(buf, size, "'%.*s...'", POLICY_SHOW_MAX, t->s);
 	else
 		snprintf(buf, size, "'%.*s'", (int)t->len, t->s);
 	return buf;
@@ -132,7 +130,7 @@ static int parse_value(struct parser *ps, const char *file, unsigned line,
 		       const struct policy_token *t, enum policy_kind kind,
 		       struct policy_ast_value *v)
 {
-	char shown[SHOW_MAX + 8];
+	char shown[POLICY_SHOW_MAX + 8];
 
 	*v = (struct policy_ast_value){.col = t->col};
 	if (t->s[0] >= '0' && t->s[0] <= '9') {
@@ -147,7 +145,7 @@ static int parse_value(struct parser *ps, const char *file, unsigned line,
 			perror_at(ps, file, line, t->col,
 				  "invalid %s %s: expected a number or a range such as 1000-1999",
 				  kind == POLICY_USER ? "uid" : "gid",
-				  show(t, shown, sizeof(shown)));
+				  policy_token_show(t, shown, sizeof(shown)));
 			return -1;
 		}
 		if (parse_id(ps, file, line, &a, kind, &v->lo) < 0)
@@ -157,14 +155,15 @@ static int parse_value(struct parser *ps, const char *file, unsigned line,
 			return -1;
 		if (v->lo > v->hi) {
 			perror_at(ps, file, line, t->col, "empty range %s: %u is larger than %u",
-				  show(t, shown, sizeof(shown)), v->lo, v->hi);
+				  policy_token_show(t, shown, sizeof(shown)), v->lo, v->hi);
 			return -1;
 		}
 		return 0;
 	}
 	if (t->len > NAME_MAX_LEN) {
 		perror_at(ps, file, line, t->col, "%s name %s is longer than %d bytes",
-			  kind_name(kind), show(t, shown, sizeof(shown)), NAME_MAX_LEN);
+			  kind_name(kind), policy_token_show(t, shown, sizeof(shown)),
+			  NAME_MAX_LEN);
 		return -1;
 	}
 	for (size_t i = 0; i < t->len; i++) {
@@ -173,7 +172,7 @@ static int parse_value(struct parser *ps, const char *file, unsigned line,
 		if (!ok || (i == 0 && c == '-')) {
 			perror_at(ps, file, line, t->col + (unsigned)i,
 				  "invalid character '%c' in %s name %s", c, kind_name(kind),
-				  show(t, shown, sizeof(shown)));
+				  policy_token_show(t, shown, sizeof(shown)));
 			return -1;
 		}
 	}
@@ -216,12 +215,13 @@ static char *join_tokens(const struct policy_token *tok, size_t n)
 
 static int is_keyword(const struct policy_token *t)
 {
-	return tok_is(t, "allow") || tok_is(t, "deny") || tok_is(t, "include") || tok_is(t, "all");
+	return policy_token_is(t, "allow") || policy_token_is(t, "deny") ||
+	       policy_token_is(t, "include") || policy_token_is(t, "all");
 }
 
 static int is_selector(const struct policy_token *t)
 {
-	return tok_is(t, "user") || tok_is(t, "group");
+	return policy_token_is(t, "user") || policy_token_is(t, "group");
 }
 
 /*
@@ -233,12 +233,12 @@ static int parse_selector(struct parser *ps, const char *fname, unsigned line, s
 {
 	const struct policy_token *tok = ps->tok;
 	struct policy_ast_sel *sels, *sel;
-	char shown[SHOW_MAX + 8];
+	char shown[POLICY_SHOW_MAX + 8];
 	size_t start, end = *i + 1;
 
 	if (!is_selector(&tok[*i])) {
 		perror_at(ps, fname, line, tok[*i].col, "expected 'user' or 'group', found %s",
-			  show(&tok[*i], shown, sizeof(shown)));
+			  policy_token_show(&tok[*i], shown, sizeof(shown)));
 		return -1;
 	}
 	sels = realloc(r->sels, (r->nsels + 1) * sizeof(*sels));
@@ -249,16 +249,17 @@ static int parse_selector(struct parser *ps, const char *fname, unsigned line, s
 	r->sels = sels;
 	sel = &r->sels[r->nsels++];
 	*sel = (struct policy_ast_sel){
-		.kind = tok_is(&tok[*i], "user") ? POLICY_USER : POLICY_GROUP,
+		.kind = policy_token_is(&tok[*i], "user") ? POLICY_USER : POLICY_GROUP,
 		.col = tok[*i].col,
 	};
 	for (start = end; end < n && !is_selector(&tok[end]); end++) {
 		if (is_keyword(&tok[end])) {
 			perror_at(ps, fname, line, tok[end].col,
 				  "unexpected keyword %s in a list of %s names%s",
-				  show(&tok[end], shown, sizeof(shown)), kind_name(sel->kind),
-				  tok_is(&tok[end], "all") ? ": 'all' stands alone"
-							   : ": one rule per line");
+				  policy_token_show(&tok[end], shown, sizeof(shown)),
+				  kind_name(sel->kind),
+				  policy_token_is(&tok[end], "all") ? ": 'all' stands alone"
+								    : ": one rule per line");
 			return -1;
 		}
 	}
@@ -320,9 +321,11 @@ static void parse_rule(struct parser *ps, size_t file, unsigned line, size_t n)
 {
 	const char *fname = ps->ast->files[file];
 	const struct policy_token *tok = ps->tok;
-	struct policy_ast_rule r = {
-		.allow = tok_is(&tok[0], "allow"), .file = file, .line = line, .col = tok[0].col};
-	char shown[SHOW_MAX + 8];
+	struct policy_ast_rule r = {.allow = policy_token_is(&tok[0], "allow"),
+				    .file = file,
+				    .line = line,
+				    .col = tok[0].col};
+	char shown[POLICY_SHOW_MAX + 8];
 	size_t i = 1;
 
 	if (n == 1) {
@@ -331,11 +334,11 @@ static void parse_rule(struct parser *ps, size_t file, unsigned line, size_t n)
 			  tok[0].s);
 		return;
 	}
-	if (tok_is(&tok[1], "all")) {
+	if (policy_token_is(&tok[1], "all")) {
 		if (n > 2) {
 			perror_at(ps, fname, line, tok[2].col,
 				  "unexpected %s: 'all' takes no selectors",
-				  show(&tok[2], shown, sizeof(shown)));
+				  policy_token_show(&tok[2], shown, sizeof(shown)));
 			return;
 		}
 		i = n;
@@ -410,7 +413,7 @@ out:
 static void parse_include(struct parser *ps, const char *fname, unsigned line, size_t n)
 {
 	const struct policy_token *tok = ps->tok;
-	char shown[SHOW_MAX + 8];
+	char shown[POLICY_SHOW_MAX + 8];
 	char **paths = NULL, *why = NULL, *pattern;
 	size_t npaths = 0;
 	unsigned col;
@@ -423,7 +426,7 @@ static void parse_include(struct parser *ps, const char *fname, unsigned line, s
 	if (n > 2) {
 		perror_at(ps, fname, line, tok[2].col,
 			  "unexpected %s: one file name or pattern per include",
-			  show(&tok[2], shown, sizeof(shown)));
+			  policy_token_show(&tok[2], shown, sizeof(shown)));
 		return;
 	}
 	col = tok[1].col;
@@ -574,15 +577,16 @@ static int parse_buffer(struct parser *ps, const char *file, const char *text, s
 			perror_at(ps, fname, lx.line, err.col, "%s", err.message);
 		} else if (n == 0) {
 			continue;
-		} else if (tok_is(&ps->tok[0], "allow") || tok_is(&ps->tok[0], "deny")) {
+		} else if (policy_token_is(&ps->tok[0], "allow") ||
+			   policy_token_is(&ps->tok[0], "deny")) {
 			parse_rule(ps, fidx, lx.line, n);
-		} else if (tok_is(&ps->tok[0], "include")) {
+		} else if (policy_token_is(&ps->tok[0], "include")) {
 			parse_include(ps, fname, lx.line, n);
 		} else {
-			char shown[SHOW_MAX + 8];
+			char shown[POLICY_SHOW_MAX + 8];
 			perror_at(ps, fname, lx.line, ps->tok[0].col,
 				  "expected 'allow', 'deny' or 'include', found %s",
-				  show(&ps->tok[0], shown, sizeof(shown)));
+				  policy_token_show(&ps->tok[0], shown, sizeof(shown)));
 		}
 	}
 	return ps->fatal;

@@ -102,6 +102,14 @@ struct policy_token {
 	unsigned col;
 };
 
+/* policy_token_is - whether @t is @word. */
+int policy_token_is(const struct policy_token *t, const char *word);
+
+#define POLICY_SHOW_MAX 40 /* bytes of a token quoted in a message; @buf needs 8 more */
+
+/* policy_token_show - @t for a message, in @buf: quoted, cut at POLICY_SHOW_MAX bytes. */
+const char *policy_token_show(const struct policy_token *t, char *buf, size_t size);
+
 struct policy_lexer {
 	const char *text;
 	size_t len;

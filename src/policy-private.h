@@ -18,6 +18,9 @@ struct policy_range {
 	uint32_t lo, hi;
 };
 
+/* policy_ranges_normalise - sort and merge overlapping or adjacent ranges in place: the count. */
+size_t policy_ranges_normalise(struct policy_range *v, size_t n);
+
 struct policy_sel {
 	uint32_t kind;	/* enum policy_kind */
 	uint32_t first; /* index into ranges */

@@ -100,19 +100,28 @@ static void material_free(struct material *m)
 	free(m->held);
 }
 
+static int holds(const struct material *m, uint32_t id)
+{
+	for (size_t i = 0; i < m->nheld; i++)
+		if (m->held[i].lo <= id && id <= m->held[i].hi)
+			return 1;
+	return 0;
+}
+
 /*
- * The gid of uid=@id alone: @id itself, unless a group selector holds it; then the smallest gid
- * none holds (merged and sorted, the first range starts after 0 or ends before the first gap),
- * or @id again when they hold every id.
+ * The gid of uid=@id alone: @id itself, unless a group selector holds it; then the overflow gid
+ * 65534 (nogroup), unless one holds that too; then the smallest gid none holds (the ranges are
+ * merged and sorted: after the first one if it starts at 0); @id again when they hold them all.
  */
 static uint32_t alone_gid(const struct material *m, uint32_t id)
 {
 	uint64_t gap = m->nheld > 0 && m->held[0].lo == 0 ? (uint64_t)m->held[0].hi + 1 : 0;
-	int holds = 0;
 
-	for (size_t i = 0; i < m->nheld && !holds; i++)
-		holds = m->held[i].lo <= id && id <= m->held[i].hi;
-	return !holds || gap > POLICY_ID_MAX ? id : (uint32_t)gap;
+	if (!holds(m, id))
+		return id;
+	if (!holds(m, POLICY_OVERFLOW_ID))
+		return POLICY_OVERFLOW_ID;
+	return gap > POLICY_ID_MAX ? id : (uint32_t)gap;
 }
 
 typedef int (*diff_fn)(void *ctx, const struct peer_cred *cred);

@@ -6,8 +6,9 @@
  * The identities tried are the users the caller gives (every passwd entry with the groups
  * getgrouplist(3) lists), and every id that either policy names, with the first, last, first-1
  * and last+1 of each range: each as uid=ID alone, with each group id among them (the ids of
- * group selectors and their neighbours) and with all of those at once. "Alone" is gid=ID, or
- * the smallest gid that no group selector holds when ID is one they hold, and no group. Both
+ * group selectors and their neighbours) and with all of those at once. "Alone" is gid=ID and no
+ * group; when a group selector holds ID, gid 65534 (nogroup) instead, or the smallest gid that
+ * none holds if one holds 65534 too. Both
  * policies decide each identity with policy_eval(), the server's evaluator; an identity whose
  * decision, allow or deny, differs is a change. Pure: it allocates, nothing else.
  */

@@ -86,11 +86,11 @@ static void ranges_bounds_and_groups(void **state)
 		snprintf(id, sizeof(id), "%s %s 49,50,51", uids[i], uids[i]);
 		assert_true(tried(&s, id));
 	}
-	/* 49 and 51 are their own gids, so not also a group; 50 is held: alone, it gets gid 0. */
+	/* 49 and 51 are their own gids, so not also a group; 50 is held: alone, it gets 65534. */
 	assert_true(tried(&s, "49 49 50"));
 	assert_false(tried(&s, "49 49 49"));
-	assert_true(tried(&s, "50 0 "));
-	assert_true(tried(&s, "50 0 50"));
+	assert_true(tried(&s, "50 65534 "));
+	assert_true(tried(&s, "50 65534 50"));
 	assert_false(tried(&s, "50 50 "));
 	assert_false(tried(&s, "1001 1001 "));
 }
@@ -108,11 +108,17 @@ static void id_edges(void **state)
 	assert_true(tried(&s, "4294967290 4294967290 "));
 	assert_true(tried(&s, "4294967294 4294967294 "));
 	assert_false(tried(&s, "4294967295 4294967295 "));
-	/* Groups held from 0: alone is the first gid after them; all held: the id itself. */
+	/* A held id alone: gid 65534, else the first gid none holds; all held: the id itself. */
 	each("allow group 0-99\n", "deny all\n", NULL, 0, &s);
-	assert_true(tried(&s, "99 100 "));
-	assert_true(tried(&s, "0 100 "));
+	assert_true(tried(&s, "99 65534 "));
+	assert_true(tried(&s, "0 65534 "));
 	assert_true(tried(&s, "100 100 "));
+	each("allow group 0-99 65534\n", "deny all\n", NULL, 0, &s);
+	assert_true(tried(&s, "99 100 "));
+	assert_true(tried(&s, "65534 100 "));
+	assert_true(tried(&s, "65535 65535 "));
+	each("allow group 65534\n", "deny all\n", NULL, 0, &s);
+	assert_true(tried(&s, "65534 0 "));
 	each("allow group 0-4294967294\n", "deny all\n", NULL, 0, &s);
 	assert_true(tried(&s, "0 0 "));
 	assert_true(tried(&s, "4294967294 4294967294 "));
@@ -160,15 +166,15 @@ static void what_changes(void **state)
 	/* A rule that wants two groups against one that wants either. */
 	changes("allow group 10 group 20\n", "allow group 10\n", NULL, 0,
 		"9 9 10 -1d>0a\n"
-		"10 0 10 -1d>0a\n"
+		"10 65534 10 -1d>0a\n"
 		"11 11 10 -1d>0a\n"
 		"19 19 10 -1d>0a\n"
-		"20 0 10 -1d>0a\n"
+		"20 65534 10 -1d>0a\n"
 		"21 21 10 -1d>0a\n");
 	/* A deny that goes: allowed by group 3 now, where it is among the peer's groups. */
 	changes("deny user 3\nallow group 3\n", "allow group 3\n", NULL, 0,
-		"3 0 2,3,4 0d>0a\n"
-		"3 0 3 0d>0a\n");
+		"3 65534 2,3,4 0d>0a\n"
+		"3 65534 3 0d>0a\n");
 }
 
 int main(void)

@@ -254,16 +254,29 @@ static int test(const char *path, const char *cases_path)
 	return status;
 }
 
-/* "uid=1001(alice)": the number, and the name when there is one. */
-static void print_id(const char *key, uint32_t id, int (*name_of)(uint32_t, char *, size_t))
-{
-	char name[256], shown[4 * sizeof(name) + 1];
+/* The last id named, and how: the lines of a diff come sorted, so most repeat the one before. */
+struct id_name {
+	int (*lookup)(uint32_t, char *, size_t);
+	uint32_t id;
+	int known; /* id and shown are set */
+	char shown[4 * 256 + 1];
+};
 
-	printf("%s=%u", key, (unsigned)id);
-	if (name_of(id, name, sizeof(name))) {
-		escape(name, strlen(name), shown, sizeof(shown), 0);
-		printf("(%s)", shown);
+/* "uid=1001(alice)": the number, and the name when there is one, escaped. */
+static void print_id(const char *key, uint32_t id, struct id_name *n)
+{
+	char name[256];
+
+	if (!n->known || n->id != id) {
+		n->shown[0] = '\0';
+		if (n->lookup(id, name, sizeof(name)))
+			escape(name, strlen(name), n->shown, sizeof(n->shown), 0);
+		n->id = id;
+		n->known = 1;
 	}
+	printf("%s=%u", key, (unsigned)id);
+	if (n->shown[0])
+		printf("(%s)", n->shown);
 }
 
 /*
@@ -273,6 +286,7 @@ static void print_id(const char *key, uint32_t id, int (*name_of)(uint32_t, char
  */
 static int print_diff(const struct policy *old, const struct policy *new)
 {
+	struct id_name user = {.lookup = nss_user_name}, group = {.lookup = nss_group_name};
 	struct peer_cred *users;
 	struct policy_diff d;
 	size_t nusers;
@@ -290,8 +304,8 @@ static int print_diff(const struct policy *old, const struct policy *new)
 	for (size_t i = 0; i < d.n; i++) {
 		const struct peer_cred *c = &d.v[i].cred;
 
-		print_id("uid", c->uid, nss_user_name);
-		print_id(" gid", c->gid, nss_group_name);
+		print_id("uid", c->uid, &user);
+		print_id(" gid", c->gid, &group);
 		for (size_t g = 0; g < c->ngroups; g++)
 			printf("%s%u", g ? "," : " groups=", (unsigned)c->groups[g]);
 		printf(": ");

@@ -6,6 +6,8 @@
  * and a case is decided with policy_eval() or, for a peer known in part, policy_eval_partial():
  * the decision udsechod makes, never a copy of it. One line is one case or one error; the
  * parser goes on so that a run shows every bad line, and gives up after POLICY_ERRORS_MAX.
+ * Rules have no names and no time windows yet: rule=NAME is refused in parse_rule_ref() and
+ * at=TIME in parse_words(), each in one place, where they will be read once rules have them.
  */
 #include <errno.h>
 #include <stdarg.h>

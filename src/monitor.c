@@ -261,6 +261,51 @@ static int reload(struct monitor *m)
 	return r;
 }
 
+/*
+ * SIGUSR2: read, check and compile the file exactly as SIGHUP does, and send it to the worker as a
+ * preview, which it evaluates against the open connections and drops; nothing changes here.
+ */
+static void preview_policy(struct monitor *m)
+{
+	const char *path = m->cfg->source->path;
+	struct diag_list diags;
+	struct policy *next = NULL;
+	size_t len, plen = strlen(path);
+	char *payload = NULL;
+	void *blob = NULL;
+	int builtin, r;
+
+	diag_list_init(&diags);
+	r = policy_load_source(m->cfg->source, &diags, &next, &builtin);
+	log_diags(&diags);
+	diag_list_free(&diags);
+	if (r) {
+		log_err("event=preview-failed policy=%s reason=\"%s\" (nothing changes)", path,
+			r > 0 ? "invalid policy" : strerror(-r));
+		return;
+	}
+	if (!m->policy) {
+		log_notice("event=preview policy=%s rules=%zu open=0 would-revoke=0 (no policy is "
+			   "in force: no connection is open)",
+			   path, policy_rule_count(next));
+		policy_free(next);
+		return;
+	}
+	r = policy_encode(next, &blob, &len);
+	policy_free(next);
+	if (r == 0 && !(payload = malloc(plen + 1 + len)))
+		r = -ENOMEM;
+	if (r == 0) {
+		memcpy(payload, path, plen + 1);
+		memcpy(payload + plen + 1, blob, len);
+		r = channel_send(m->pair_fd, CHANNEL_MSG_PREVIEW, payload, plen + 1 + len);
+	}
+	if (r < 0)
+		log_err("event=preview-failed policy=%s reason=\"%s\"", path, strerror(-r));
+	free(blob);
+	free(payload);
+}
+
 /* SIGUSR1: the worker, which holds the counts, logs one status line with what we add here. */
 static void report_status(struct monitor *m)
 {
@@ -388,6 +433,9 @@ static int on_signal(struct monitor *m, const struct signalfd_siginfo *si)
 	case SIGUSR1:
 		report_status(m);
 		return GO_ON;
+	case SIGUSR2:
+		preview_policy(m);
+		return GO_ON;
 	case SIGHUP:
 		r = reload(m);
 		return r == GO_ON ? GO_ON : shut_down(m, r);
@@ -465,7 +513,7 @@ static int supervise(struct monitor *m)
 static void prepare_worker(const struct monitor_config *cfg, pid_t monitor, int pair_fd,
 			   int ready_wr, const sigset_t *old, struct worker_config *wc)
 {
-	static const int ignored[] = {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGUSR1};
+	static const int ignored[] = {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
 
 	*wc = (struct worker_config){
 		.listen_fd = cfg->node->fd,

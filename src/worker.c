@@ -49,6 +49,8 @@
 #define WORKER_FD_RESERVE  64	/* descriptors kept for refusing, logging and the loop itself */
 #define WORKER_PER_UID	   1024 /* default --max-per-uid, if the above leaves room for it */
 #define WORKER_LOG_BURST   20	/* deny and busy lines per second before they are counted */
+#define WORKER_LIST_MAX	   1000 /* connections the SIGUSR1 inventory lists, then a count */
+#define WORKER_LIST_SLICE  100	/* of them, per turn of the loop: the others are served between */
 
 struct conn {
 	int fd;
@@ -58,6 +60,8 @@ struct conn {
 	uint64_t echoed;
 	struct conn *prev, *next; /* every open connection, for re-checking at a policy change */
 	struct peer_cred cred;
+	long rule;	/* the rule that admitted it, in the policy in force (-1: none) */
+	uint32_t since; /* the loop's clock when it was admitted */
 };
 
 struct worker {
@@ -78,6 +82,8 @@ struct worker {
 	uint32_t now;		    /* monotonic seconds, read once per turn of the loop */
 	struct log_limit log_limit; /* deny and busy lines */
 	struct channel_reader pair; /* the message from the monitor being received */
+	struct conn *listing;	    /* the next connection the SIGUSR1 inventory lists, or NULL */
+	size_t listed;		    /* connections it has listed so far */
 	char scratch[WORKER_SCRATCH];
 };
 
@@ -161,6 +167,8 @@ static void conn_close(struct worker *w, struct conn *c, const char *why)
 		 (unsigned long long)c->echoed, why);
 	/* close(2) takes the fd out of the epoll set: the connection is its only holder. */
 	close(c->fd);
+	if (w->listing == c)
+		w->listing = c->next;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -297,23 +305,36 @@ static int log_limited(struct worker *w)
 	return log_limit_allow(&w->log_limit);
 }
 
-/* The decision and its rule: "FILE:LINE", the built-in policy's name, or "default deny". */
-static void log_decision(const struct worker *w, const char *event, const struct peer_cred *c,
-			 long rule)
+/* The rule @rule of @p as a log value: FILE and LINE, the built-in policy's name, "default deny".
+ */
+static void rule_origin(const struct policy *p, long rule, const char **file, unsigned int *line)
+{
+	if (rule < 0 || policy_rule_origin(p, rule, file, line) != 0) {
+		*file = "\"default deny\"";
+		*line = 0;
+	}
+}
+
+/* One line about one peer: @event, its ids and the rule of @p that decides for it. */
+static void log_peer(const struct policy *p, const char *event, const struct peer_cred *c,
+		     long rule)
 {
 	const char *file;
 	unsigned int line;
 
-	if (rule < 0 || policy_rule_origin(w->policy, rule, &file, &line) != 0) {
-		file = "\"default deny\"";
-		line = 0;
-	}
+	rule_origin(p, rule, &file, &line);
 	if (line)
 		log_info("event=%s pid=%d uid=%u gid=%u rule=%s:%u", event, (int)c->pid,
 			 (unsigned int)c->uid, (unsigned int)c->gid, file, line);
 	else
 		log_info("event=%s pid=%d uid=%u gid=%u rule=%s", event, (int)c->pid,
 			 (unsigned int)c->uid, (unsigned int)c->gid, file);
+}
+
+static void log_decision(const struct worker *w, const char *event, const struct peer_cred *c,
+			 long rule)
+{
+	log_peer(w->policy, event, c, rule);
 }
 
 /* No policy is in force: the peer is told, in one line, that the server cannot serve. */
@@ -390,6 +411,8 @@ static void admit(struct worker *w, int fd)
 	c->fd = fd;
 	c->events = EPOLLIN;
 	c->last_io = w->now;
+	c->since = w->now;
+	c->rule = v.rule;
 	if (uidcount_add(&w->per_uid, c->cred.uid) < 0) {
 		log_warn("event=refuse pid=%d uid=%u reason=out-of-memory", (int)c->cred.pid,
 			 (unsigned int)c->cred.uid);
@@ -487,6 +510,7 @@ static void apply_policy(struct worker *w, struct policy *p)
 			continue;
 		}
 		v = policy_eval(p, &c->cred);
+		c->rule = v.rule;
 		if (v.allow)
 			continue;
 		log_decision(w, "revoke", &c->cred, v.rule);
@@ -499,19 +523,100 @@ static void apply_policy(struct worker *w, struct policy *p)
 		 revoked, w->nconns);
 }
 
-/* SIGUSR1 at the monitor: one line with the counts, and what the monitor knows (its text). */
-static void log_status(const struct worker *w, const char *text, size_t len)
+/* Whether the @len bytes at @s are printable ASCII, as the monitor's texts must be. */
+static int printable(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
-		if (text[i] < 0x20 || text[i] > 0x7e) {
-			log_err("event=status-rejected reason=\"not printable\"");
+		if (s[i] < 0x20 || s[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/*
+ * SIGUSR2 at the monitor: the policy a reload would apply, evaluated against every open
+ * connection and dropped. A preview never closes, delays or re-decides a connection: it only
+ * says which ones the reload would revoke.
+ */
+static void preview(struct worker *w, const char *payload, size_t len)
+{
+	const char *nul = memchr(payload, '\0', len);
+	struct policy *p = NULL;
+	size_t would = 0, plen = nul ? (size_t)(nul - payload) : 0;
+	int r = nul && printable(payload, plen) ? policy_decode(nul + 1, len - plen - 1, &p)
+						: POLICY_E_WIRE;
+
+	if (r != 0) {
+		log_err("event=preview-failed reason=\"%s\"",
+			r == POLICY_E_WIRE ? "invalid encoding" : strerror(-r));
+		return;
+	}
+	for (struct conn *c = w->conns; c; c = c->next) {
+		struct policy_verdict v = {.allow = 0, .rule = -1};
+
+		/* As apply_policy() would: groups unknown to a group rule mean a revocation. */
+		if (!policy_uses_groups(p) || c->cred.groups_known ||
+		    peercred_read_groups(c->fd, &c->cred) == 0)
+			v = policy_eval(p, &c->cred);
+		if (v.allow)
+			continue;
+		log_peer(p, "would-revoke", &c->cred, v.rule);
+		would++;
+	}
+	log_info("event=preview policy=%.*s rules=%zu open=%zu would-revoke=%zu", (int)plen,
+		 payload, policy_rule_count(p), w->nconns, would);
+	policy_free(p);
+}
+
+/*
+ * After the SIGUSR1 status line, one line per open connection, WORKER_LIST_SLICE a turn so that
+ * a long list does not hold up the echo of the others, WORKER_LIST_MAX in all, then a count.
+ */
+static void list_some(struct worker *w)
+{
+	size_t more = 0;
+
+	for (int n = 0; w->listing && n < WORKER_LIST_SLICE; n++) {
+		struct conn *c = w->listing;
+		const char *file;
+		unsigned int line;
+
+		if (w->listed == WORKER_LIST_MAX) {
+			for (; c; c = c->next)
+				more++;
+			log_info("event=client-more count=%zu", more);
+			w->listing = NULL;
 			return;
 		}
+		rule_origin(w->policy, c->rule, &file, &line);
+		if (line)
+			log_info("event=client pid=%d uid=%u gid=%u rule=%s:%u age=%u bytes=%llu",
+				 (int)c->cred.pid, (unsigned int)c->cred.uid,
+				 (unsigned int)c->cred.gid, file, line, w->now - c->since,
+				 (unsigned long long)c->echoed);
+		else
+			log_info("event=client pid=%d uid=%u gid=%u rule=%s age=%u bytes=%llu",
+				 (int)c->cred.pid, (unsigned int)c->cred.uid,
+				 (unsigned int)c->cred.gid, file, w->now - c->since,
+				 (unsigned long long)c->echoed);
+		w->listed++;
+		w->listing = c->next;
+	}
+}
+
+/* SIGUSR1 at the monitor: one line with the counts, and what the monitor knows (its text). */
+static void log_status(struct worker *w, const char *text, size_t len)
+{
+	if (!printable(text, len)) {
+		log_err("event=status-rejected reason=\"not printable\"");
+		return;
+	}
 	log_info("event=status open=%zu allowed=%llu denied=%llu revoked=%llu busy=%llu rules=%zu "
 		 "%.*s",
 		 w->nconns, (unsigned long long)w->allowed, (unsigned long long)w->denied,
 		 (unsigned long long)w->revoked, (unsigned long long)w->busy,
 		 w->policy ? policy_rule_count(w->policy) : 0, (int)len, text);
+	w->listing = w->conns;
+	w->listed = 0;
 }
 
 /* A whole message from the monitor, of a type channel_read() knows. */
@@ -525,6 +630,11 @@ static int on_message(struct worker *w, const struct channel_msg *m)
 	if (m->type == CHANNEL_MSG_STATUS) {
 		if (w->policy || w->unavailable)
 			log_status(w, m->payload, m->len);
+		return 0;
+	}
+	if (m->type == CHANNEL_MSG_PREVIEW) {
+		if (w->policy)
+			preview(w, m->payload, m->len);
 		return 0;
 	}
 	if (m->type == CHANNEL_MSG_UNAVAILABLE) {
@@ -770,6 +880,7 @@ static int worker_turn(struct worker *w, const struct epoll_event *evs, int n)
 		on_timer(w);
 	if (pair_ready)
 		stop = on_pair(w);
+	list_some(w);
 	timer_update(w);
 	log_flush();
 	return stop;
@@ -800,7 +911,8 @@ int worker_run(const struct worker_config *cfg)
 	if (!stop)
 		announce_ready(cfg);
 	while (!stop) {
-		int n = epoll_wait(w->epfd, evs, WORKER_EVENTS, -1);
+		/* An inventory being listed goes on at once, between the turns that serve. */
+		int n = epoll_wait(w->epfd, evs, WORKER_EVENTS, w->listing ? 0 : -1);
 
 		if (n < 0 && errno == EINTR)
 			continue;

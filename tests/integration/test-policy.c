@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -193,6 +194,92 @@ static void broken_reload_changes_nothing(void **state)
 	assert_int_equal(client_as(&f, 4431, 4431, NULL, 0, out, sizeof(out), err, sizeof(err)),
 			 77);
 	stop(&f);
+}
+
+/*
+ * SIGUSR2 previews the file as a reload would apply it: one line per connection it would revoke
+ * and a summary, and nothing changes: the connection it names goes on, the policy in force
+ * still decides. A broken file is reported, and nothing changes either.
+ */
+static void preview_changes_nothing(void **state)
+{
+	struct run_as a = {.uid = 4440, .gid = 4440}, b = {.uid = 4441, .gid = 4441};
+	struct fixture f;
+	char out[64], err[512], line[256];
+	int fa, fb;
+
+	if (!harness_is_root("running peers as other uids"))
+		skip();
+	start_with(&f, "allow user 4440 4441\n");
+	fa = harness_connect_as(f.srv.path, &a);
+	fb = harness_connect_as(f.srv.path, &b);
+	assert_true(fa >= 0 && fb >= 0);
+	expect_echo(fa, "a");
+	expect_echo(fb, "b");
+
+	harness_write_file(f.policy, "allow user 4441\ndeny user 4440\n", 0600);
+	assert_int_equal(kill(f.srv.pid, SIGUSR2), 0);
+	snprintf(line, sizeof(line), "event=preview policy=%s rules=2 open=2 would-revoke=1",
+		 f.policy);
+	assert_true(harness_wait_log(&f.srv, line, 5000));
+	snprintf(line, sizeof(line), "uid=4440 gid=4440 rule=%s:2\n", f.policy);
+	assert_true(harness_wait_log(&f.srv, "event=would-revoke pid=", 0));
+	assert_true(harness_wait_log(&f.srv, line, 0));
+	assert_false(harness_wait_log(&f.srv, "event=revoke", 0));
+	assert_false(harness_wait_log(&f.srv, "event=policy-applied rules=2", 0));
+	expect_echo(fa, "still");
+	assert_int_equal(client_as(&f, 4440, 4440, NULL, 0, out, sizeof(out), err, sizeof(err)), 0);
+
+	harness_write_file(f.policy, "allow usr 4441\n", 0600);
+	assert_int_equal(kill(f.srv.pid, SIGUSR2), 0);
+	assert_true(harness_wait_log(&f.srv, "event=preview-failed policy=", 5000));
+	expect_echo(fa, "and still");
+	expect_echo(fb, "b too");
+	close(fa);
+	close(fb);
+	stop(&f);
+}
+
+/*
+ * SIGUSR1 lists the open connections after the status line, with the rule that admitted each,
+ * at most 1000, then a count of the others.
+ */
+static void status_lists_who_is_connected(void **state)
+{
+	enum { N = 1012 };
+	struct rlimit rl = {4096, 4096}, old;
+	static int fds[N];
+	struct fixture f;
+	char line[256], log[1 << 20];
+	ssize_t len;
+	size_t listed = 0;
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	if (old.rlim_max < 4096 && geteuid() != 0)
+		skip();
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	start_with(&f, "allow all\n");
+	for (int i = 0; i < N; i++) {
+		fds[i] = harness_connect(f.srv.path);
+		assert_true(fds[i] >= 0);
+	}
+	expect_echo(fds[N - 1], "last");
+	assert_int_equal(kill(f.srv.pid, SIGUSR1), 0);
+	assert_true(harness_wait_log(&f.srv, "event=client-more count=12", 5000));
+	snprintf(line, sizeof(line),
+		 "event=client pid=%d uid=%u gid=%u rule=%s:1 age=", (int)getpid(),
+		 (unsigned int)geteuid(), (unsigned int)getegid(), f.policy);
+	assert_true(harness_wait_log(&f.srv, line, 0));
+	assert_true(harness_wait_log(&f.srv, " bytes=4\n", 0));
+	len = harness_read_file(f.srv.log, log, sizeof(log));
+	assert_true(len > 0);
+	for (const char *p = log; (p = strstr(p, "event=client pid=")); p++)
+		listed++;
+	assert_int_equal(listed, 1000);
+	for (int i = 0; i < N; i++)
+		close(fds[i]);
+	stop(&f);
+	setrlimit(RLIMIT_NOFILE, &old);
 }
 
 /*
@@ -433,6 +520,8 @@ int main(void)
 		cmocka_unit_test_teardown(decisions_follow_the_policy, harness_teardown),
 		cmocka_unit_test_teardown(reload_revokes_and_admits, harness_teardown),
 		cmocka_unit_test_teardown(broken_reload_changes_nothing, harness_teardown),
+		cmocka_unit_test_teardown(preview_changes_nothing, harness_teardown),
+		cmocka_unit_test_teardown(status_lists_who_is_connected, harness_teardown),
 		cmocka_unit_test_teardown(group_rule_at_reload_sees_supplementary_groups,
 					  harness_teardown),
 		cmocka_unit_test_teardown(many_groups_do_not_kill_the_worker, harness_teardown),

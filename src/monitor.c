@@ -214,32 +214,43 @@ static void remove_node(const struct monitor *m)
  * Wait for the worker to exit on its own after the pair closed, for a bounded time; then kill
  * it (a stopped or hijacked worker) and reap it.
  */
-static void reap_worker(struct monitor *m)
+/* Wait up to MONITOR_STOP_TIMEOUT_MS for the worker to be gone; 1 once it is (and reaped). */
+static int worker_gone(struct monitor *m)
 {
 	struct pollfd pfd = {.fd = m->sig_fd, .events = POLLIN};
-	int waited = 0, status;
+	int status;
 
-	while (waited < MONITOR_STOP_TIMEOUT_MS) {
+	for (int waited = 0; waited < MONITOR_STOP_TIMEOUT_MS; waited += 100) {
 		struct signalfd_siginfo si;
-		pid_t p = waitpid(m->worker, &status, WNOHANG);
-		if (p == m->worker) {
+
+		if (waitpid(m->worker, &status, WNOHANG) == m->worker) {
 			m->worker = -1;
-			return;
+			return 1;
 		}
 		if (poll(&pfd, 1, 100) > 0)
 			(void)!read(m->sig_fd, &si, sizeof(si));
-		waited += 100;
 	}
+	return 0;
+}
+
+static void reap_worker(struct monitor *m)
+{
+	if (worker_gone(m))
+		return;
 	log_warn("event=stop-kill worker=%d reason=\"worker did not exit\"", (int)m->worker);
 	if (kill(m->worker, SIGKILL) < 0) {
 		log_err("event=stop-kill-failed worker=%d reason=\"%s\"", (int)m->worker,
 			strerror(errno));
 		return;
 	}
-	/* SIGKILL ends even a stopped process: this wait is short. */
-	while (waitpid(m->worker, &status, 0) < 0 && errno == EINTR)
-		;
-	m->worker = -1;
+	/*
+	 * SIGKILL ends even a stopped process, but not one in a frozen cgroup (v1) until it is
+	 * thawed: the wait is bounded too, so the node is removed and the server exits anyway.
+	 */
+	if (!worker_gone(m))
+		log_err("event=stop-kill-failed worker=%d reason=\"still there after SIGKILL "
+			"(frozen?)\"",
+			(int)m->worker);
 }
 
 static int reload(struct monitor *m)

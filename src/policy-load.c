@@ -9,7 +9,8 @@
  * and writable by no one else, with no exception for sticky directories (/tmp); so is every
  * symlink's owner. The path is looked up one name at a time (pathtrust_open), and the file read
  * is the one checked: reopened from the O_PATH descriptor, never by name. An include pattern's
- * fixed directory passes the same check before it is expanded, even when it matches nothing.
+ * directory passes the same check before it is expanded, even when it matches nothing; wildcards
+ * are allowed in the file's name only, and a backslash is no escape.
  * Names are resolved through NSS (nss.c).
  */
 #include <errno.h>
@@ -318,13 +319,28 @@ static int reader_expand(void *ctx, const char *pattern, char ***paths, size_t *
 	*npaths = 0;
 	*why = NULL;
 	if (strpbrk(pattern, "*?[")) {
+		/*
+		 * Wildcards in the last name only: the directories a wildcard matched would not be
+		 * checked before glob(3) read them, and one of another user's could fail every
+		 * load.
+		 */
+		const char *slash = strrchr(pattern, '/');
+
+		if (slash && strcspn(pattern, "*?[") < (size_t)(slash - pattern)) {
+			*why = strdup(
+				"a wildcard may only be in the file's name, not in a directory");
+			return -EIO;
+		}
 		r = check_pattern_dir(pattern, l->trusted, why);
 		if (r)
 			return r < 0 ? r : -EIO;
 	}
 	glob_errno = 0;
-	/* Sorted by glob(3); the programs never call setlocale(), so the order is bytewise. */
-	r = glob(pattern, 0, glob_error, &g);
+	/*
+	 * Sorted by glob(3); the programs never call setlocale(), so the order is bytewise. No
+	 * escapes: a backslash is itself, as in the directory checked above.
+	 */
+	r = glob(pattern, GLOB_NOESCAPE, glob_error, &g);
 	if (r == GLOB_NOMATCH)
 		return 0;
 	if (r != 0) {

@@ -460,38 +460,70 @@ static void parse_include(struct parser *ps, const char *fname, unsigned line, s
 }
 
 /*
+ * The UTF-8 character at @s (@len bytes left, s[0] >= 0x80), shortest form only, into *@cp.
+ * Returns its length, or 0 when the bytes are no such character (a lone or 8-bit control such
+ * as 0x9b, an overlong form, a surrogate, beyond U+10FFFF, cut short).
+ */
+static size_t utf8_char(const unsigned char *s, size_t len, unsigned *cp)
+{
+	static const unsigned min[] = {0, 0, 0x80, 0x800, 0x10000};
+	size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc0 ? 2 : 0;
+
+	if (n == 0 || n > len || s[0] > 0xf4)
+		return 0;
+	*cp = s[0] & (0x7f >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		*cp = (*cp << 6) | (s[i] & 0x3f);
+	}
+	if (*cp < min[n] || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* A character that reorders or breaks what a terminal or an editor shows of a line. */
+static int reorders(unsigned cp)
+{
+	return cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029;
+}
+
+/*
  * Refuse a byte that could make a terminal (cat, less, an editor) show the line otherwise than
  * it is read, comments included: a control character but tab, a carriage return but the one
- * ending a CRLF line ("allow all\r# a note" shows as the note), a C1 control and a Unicode
- * bidirectional control in UTF-8. Returns 0, or the byte's column with the reason in @err.
+ * ending a CRLF line ("allow all\r# a note" shows as the note), anything above 0x7f that is not
+ * UTF-8 (an 8-bit control such as 0x9b is a CSI to some terminals), a C1 control, and a Unicode
+ * bidirectional control or line separator. Returns 0, or the byte's column with the reason in
+ * @err.
  */
 static unsigned check_line(const char *s, size_t len, struct policy_lex_error *err)
 {
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i], c1, c2;
+	const unsigned char *u = (const unsigned char *)s;
 
-		if (c == '\t' || (c == '\r' && i + 1 == len))
+	for (size_t i = 0, n; i < len; i += n) {
+		unsigned cp = u[i];
+
+		n = 1;
+		if (cp >= 0x80 && (n = utf8_char(u + i, len - i, &cp)) == 0)
+			snprintf(err->message, sizeof(err->message),
+				 "unexpected byte 0x%02x: not UTF-8", (unsigned)u[i]);
+		else if (cp == '\t' || (cp == '\r' && i + 1 == len))
 			continue;
-		if (c < 0x20 || c == 0x7f) {
+		else if (cp < 0x20 || cp == 0x7f)
 			snprintf(err->message, sizeof(err->message),
-				 "unexpected control character 0x%02x", c);
-			return (unsigned)i + 1;
-		}
-		c1 = i + 1 < len ? (unsigned char)s[i + 1] : 0;
-		c2 = i + 2 < len ? (unsigned char)s[i + 2] : 0;
-		if (c == 0xc2 && c1 >= 0x80 && c1 <= 0x9f) {
+				 "unexpected control character 0x%02x", cp);
+		else if (cp >= 0x80 && cp <= 0x9f)
 			snprintf(err->message, sizeof(err->message),
-				 "unexpected control character U+%04X", (unsigned)c1);
-			return (unsigned)i + 1;
-		}
-		if (c == 0xe2 && ((c1 == 0x80 && c2 >= 0xaa && c2 <= 0xae) ||
-				  (c1 == 0x81 && c2 >= 0xa6 && c2 <= 0xa9))) {
+				 "unexpected control character U+%04X", cp);
+		else if (reorders(cp))
 			snprintf(err->message, sizeof(err->message),
 				 "unexpected bidirectional control U+%04X: the line would not show "
 				 "in the order it is read",
-				 (unsigned)(((c1 & 0x3f) << 6) | (c2 & 0x3f)) | 0x2000u);
-			return (unsigned)i + 1;
-		}
+				 cp);
+		else
+			continue;
+		return (unsigned)i + 1;
 	}
 	return 0;
 }

@@ -86,6 +86,10 @@ static void expect(const char *path, uid_t uid, int result, const char *want)
 	diag_list_init(&d);
 	assert_int_equal(policy_load_file(path, uid, &d, &p), result);
 	if (want) {
+		for (size_t i = 0; d.count != 1 && i < d.count; i++) {
+			diag_format(&d.items[i], line, sizeof(line));
+			fprintf(stderr, "diagnostic: %s\n", line);
+		}
 		assert_int_equal(d.count, 1);
 		diag_format(&d.items[0], line, sizeof(line));
 		assert_string_equal(line, want);
@@ -331,6 +335,24 @@ static void include_pattern_directory_checked(void **state)
 	assert_int_equal(chmod(sub("drop"), 0755), 0);
 	snprintf(want, sizeof(want), "%s:1:9: warning: include pattern %s/*.policy matches no file",
 		 sub("inc.policy"), sub("drop"));
+	expect(sub("inc.policy"), geteuid(), 0, want);
+
+	/* The directories a wildcard would match are not checked before glob(3) reads them. */
+	snprintf(text, sizeof(text), "include %s/*/x.policy\n", dir);
+	put("inc.policy", text, 0644);
+	snprintf(want, sizeof(want),
+		 "%s:1:9: error: cannot include %s/*/x.policy: a wildcard may only be in the "
+		 "file's name, not in a directory",
+		 sub("inc.policy"), dir);
+	expect(sub("inc.policy"), geteuid(), POLICY_E_INVALID, want);
+	/* A backslash escapes nothing: the directory checked is the one glob(3) reads. */
+	assert_int_equal(chmod(sub("drop"), 0777), 0);
+	put("drop/z.policy", "allow all\n", 0644);
+	snprintf(text, sizeof(text), "include %s/dr\\op/*.policy\nallow user root\n", dir);
+	put("inc.policy", text, 0644);
+	snprintf(want, sizeof(want),
+		 "%s:1:9: warning: include pattern %s/dr\\\\op/*.policy matches no file",
+		 sub("inc.policy"), dir);
 	expect(sub("inc.policy"), geteuid(), 0, want);
 }
 

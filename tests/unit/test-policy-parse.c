@@ -145,6 +145,17 @@ static void lines_show_as_they_are_read(void **state)
 	expect_error("allow user root # \xe2\x81\xa6\n",
 		     "test.policy:1:19: error: unexpected bidirectional control U+2066: the line "
 		     "would not show in the order it is read");
+	/* Not UTF-8: a raw 8-bit CSI, an overlong form of one, a lone continuation byte. */
+	expect_error("allow all #\x9b"
+		     "11D# disabled:\n",
+		     "test.policy:1:12: error: unexpected byte 0x9b: not UTF-8");
+	expect_error("allow all # \xc0\x9b\n",
+		     "test.policy:1:13: error: unexpected byte 0xc0: not UTF-8");
+	expect_error("allow user root\xa9\n",
+		     "test.policy:1:16: error: unexpected byte 0xa9: not UTF-8");
+	expect_error("deny all # \xe2\x80\xa8\n",
+		     "test.policy:1:12: error: unexpected bidirectional control U+2028: the line "
+		     "would not show in the order it is read");
 	diag_list_init(&d);
 	assert_int_equal(parse(crlf, NULL, &d, &n), 0);
 	assert_int_equal(n, 2);

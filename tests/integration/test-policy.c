@@ -203,31 +203,37 @@ static void broken_reload_changes_nothing(void **state)
  */
 static void preview_changes_nothing(void **state)
 {
-	struct run_as a = {.uid = 4440, .gid = 4440}, b = {.uid = 4441, .gid = 4441};
+	struct run_as a = {.uid = 4440, .gid = 4440}, b = {.uid = 4441, .gid = 4441},
+		      c = {.uid = 4442, .gid = 4442};
 	struct fixture f;
 	char out[64], err[512], line[256];
-	int fa, fb;
+	int fa, fb, fc;
 
 	if (!harness_is_root("running peers as other uids"))
 		skip();
-	start_with(&f, "allow user 4440 4441\n");
+	start_with(&f, "allow user 4440-4442\n");
 	fa = harness_connect_as(f.srv.path, &a);
 	fb = harness_connect_as(f.srv.path, &b);
-	assert_true(fa >= 0 && fb >= 0);
+	fc = harness_connect_as(f.srv.path, &c);
+	assert_true(fa >= 0 && fb >= 0 && fc >= 0);
 	expect_echo(fa, "a");
 	expect_echo(fb, "b");
+	expect_echo(fc, "c");
 
 	harness_write_file(f.policy, "allow user 4441\ndeny user 4440\n", 0600);
 	assert_int_equal(kill(f.srv.pid, SIGUSR2), 0);
-	snprintf(line, sizeof(line), "event=preview policy=%s rules=2 open=2 would-revoke=1",
+	snprintf(line, sizeof(line), "event=preview policy=%s rules=2 open=3 would-revoke=2",
 		 f.policy);
 	assert_true(harness_wait_log(&f.srv, line, 5000));
 	snprintf(line, sizeof(line), "uid=4440 gid=4440 rule=%s:2\n", f.policy);
 	assert_true(harness_wait_log(&f.srv, "event=would-revoke pid=", 0));
 	assert_true(harness_wait_log(&f.srv, line, 0));
+	assert_true(harness_wait_log(&f.srv, "uid=4442 gid=4442 rule=\"default deny\"", 0));
 	assert_false(harness_wait_log(&f.srv, "event=revoke", 0));
 	assert_false(harness_wait_log(&f.srv, "event=policy-applied rules=2", 0));
 	expect_echo(fa, "still");
+	expect_echo(fb, "still");
+	expect_echo(fc, "still");
 	assert_int_equal(client_as(&f, 4440, 4440, NULL, 0, out, sizeof(out), err, sizeof(err)), 0);
 
 	harness_write_file(f.policy, "allow usr 4441\n", 0600);
@@ -237,6 +243,7 @@ static void preview_changes_nothing(void **state)
 	expect_echo(fb, "b too");
 	close(fa);
 	close(fb);
+	close(fc);
 	stop(&f);
 }
 

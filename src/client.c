@@ -6,10 +6,10 @@
  * send_off are sent and wait for their echo, those after it wait to be sent. Every byte that
  * comes back is compared with the queue before it is written out. Where what comes back stops
  * being the echo, the next bytes are kept, so that a server's refusal line ("udsechod:
- * permission denied...", also when access is revoked mid-stream, or "udsechod: busy...") is
- * recognised as a refusal rather than reported as a wrong echo. connect(2)'s EACCES
- * is explained from the permission bits of the directories and the node, as the kernel applies
- * them.
+ * permission denied...", also when access is revoked mid-stream, "udsechod: busy..." or
+ * "udsechod: unavailable...") is recognised as a refusal rather than reported as a wrong echo.
+ * connect(2)'s EACCES is explained from the permission bits of the directories and the node, as the
+ * kernel applies them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +36,7 @@
 
 static const char refusal_denied[] = "udsechod: permission denied";
 static const char refusal_busy[] = "udsechod: busy";
+static const char refusal_unavailable[] = "udsechod: unavailable";
 
 struct session {
 	const struct client_options *o;
@@ -302,6 +303,13 @@ static int classify(struct session *s, int eof)
 			return set_result(s->res, CLIENT_BUSY,
 					  "%s: the server is busy (%s); try again later", path,
 					  said);
+		if (strncmp(said, refusal_unavailable, sizeof(refusal_unavailable) - 1) == 0) {
+			const char *tail = said + sizeof(refusal_unavailable) - 1;
+			tail += strspn(tail, ": ");
+			return set_result(s->res, CLIENT_UNAVAILABLE,
+					  "%s: the server is unavailable: %s", path,
+					  *tail ? tail : "it gave no reason");
+		}
 	}
 	if (s->diverged)
 		return set_result(s->res, CLIENT_MISMATCH,
@@ -309,6 +317,10 @@ static int classify(struct session *s, int eof)
 				  path, (unsigned long long)s->diverged_at);
 	if (!eof)
 		return 0;
+	if (s->verified == 0)
+		return set_result(s->res, CLIENT_MISMATCH,
+				  "%s: the server closed the connection before echoing anything",
+				  path);
 	return set_result(s->res, CLIENT_MISMATCH,
 			  "%s: the server closed the connection after echoing %llu of %llu bytes",
 			  path, (unsigned long long)s->verified,

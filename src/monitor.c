@@ -50,8 +50,9 @@ struct monitor {
 	double unread_since; /* since when bytes sent have stayed unread, or 0 */
 	int pair_fd;
 	int sig_fd;
-	struct policy *policy; /* the policy in force */
+	struct policy *policy; /* the policy in force; NULL while none could be loaded */
 	int builtin;	       /* it is the built-in one */
+	char failed[256];      /* with no policy: why the last try failed (its first line) */
 	char loaded[32];       /* when it was loaded, UTC, for the status line */
 	int ready_rd;	       /* the worker says "serving" here, once; then closed */
 };
@@ -99,39 +100,86 @@ static int send_policy(struct monitor *m)
 	return r;
 }
 
-/*
- * SIGHUP: load the policy again; on any error keep the one in force and say why. Returns GO_ON;
- * -errno when the worker could not be sent the new policy (the channel is then out of step, so
- * the server stops rather than serve on with a policy nobody can tell).
- */
-static int reload_policy(struct monitor *m)
+/* With no policy in force, the service manager's status line says why (systemctl status). */
+static void notify_status(const struct monitor *m, const char *ready)
 {
+	char state[400];
+
+	if (m->policy)
+		snprintf(state, sizeof(state), "%sSTATUS=serving, worker %d", ready,
+			 (int)m->worker);
+	else
+		snprintf(state, sizeof(state),
+			 "%sSTATUS=unavailable, every client is turned away: %s", ready,
+			 m->failed[0] ? m->failed : "the policy could not be loaded");
+	notify(state);
+}
+
+/*
+ * Why loading failed, in one line: the first diagnostic, or the error. Returns whether it
+ * differs from the last one recorded in m->failed (and records it).
+ */
+static int failure_changed(struct monitor *m, const struct diag_list *diags, int r)
+{
+	char why[sizeof(m->failed)];
+
+	if (diags->count)
+		diag_format(&diags->items[0], why, sizeof(why));
+	else
+		snprintf(why, sizeof(why), "%s: %s", m->cfg->source->path,
+			 r > 0 ? "invalid policy" : strerror(-r));
+	if (strcmp(why, m->failed) == 0)
+		return 0;
+	memcpy(m->failed, why, sizeof(why));
+	return 1;
+}
+
+/*
+ * Load the policy again: on SIGHUP (@retry 0), and, while none is in force, once a second
+ * (@retry 1; logged only when the failure changes, so fixing the file is all it takes). On any
+ * error the policy in force, if any, stays and the log says why. Returns GO_ON; -errno when the
+ * worker could not be sent the new policy (the channel is then out of step, so the server stops
+ * rather than serve on with a policy nobody can tell).
+ */
+static int reload_policy(struct monitor *m, int retry)
+{
+	const char *event = retry ? "retry" : "reload";
 	struct diag_list diags;
 	struct policy *next = NULL;
 	int builtin, r;
 
 	diag_list_init(&diags);
 	r = policy_load_source(m->cfg->source, &diags, &next, &builtin);
-	log_diags(&diags);
-	diag_list_free(&diags);
-	if (r) {
-		log_err("event=reload result=failed policy=%s reason=\"%s\" (the policy in force is "
-			"unchanged)",
-			m->cfg->source->path, r > 0 ? "invalid policy" : strerror(-r));
-		return GO_ON;
+	if (r && (failure_changed(m, &diags, r) || !retry)) {
+		log_diags(&diags);
+		log_err("event=%s result=failed policy=%s reason=\"%s\" (%s)", event,
+			m->cfg->source->path, r > 0 ? "invalid policy" : strerror(-r),
+			m->policy ? "the policy in force is unchanged"
+				  : "no policy is in force: every client is turned away; it is "
+				    "tried again every second");
+		if (!m->policy)
+			notify_status(m, "");
+	} else if (r == 0) {
+		log_diags(&diags); /* warnings */
 	}
+	diag_list_free(&diags);
+	if (r)
+		return GO_ON;
 	policy_free(m->policy);
 	m->policy = next;
+	m->failed[0] = '\0';
 	r = send_policy(m);
 	if (r < 0) {
-		log_err("event=reload result=failed reason=\"cannot send the policy to the worker: "
+		log_err("event=%s result=failed reason=\"cannot send the policy to the worker: "
 			"%s\"",
-			strerror(-r));
+			event, strerror(-r));
 		return r;
 	}
 	m->builtin = builtin;
 	stamp_loaded(m);
-	log_policy("reload", m);
+	log_policy(retry ? "policy" : "reload", m);
+	if (retry)
+		notify_status(m, "");
 	return GO_ON;
 }
 
@@ -205,9 +253,11 @@ static int reload(struct monitor *m)
 		 (unsigned long long)ts.tv_sec * 1000000ULL +
 			 (unsigned long long)ts.tv_nsec / 1000);
 	notify(state);
-	r = reload_policy(m);
-	notify(r == GO_ON ? "READY=1\nSTATUS=serving"
-			  : "STATUS=stopping: the worker missed a policy");
+	r = reload_policy(m, 0);
+	if (r == GO_ON)
+		notify_status(m, "READY=1\n");
+	else
+		notify("STATUS=stopping: the worker missed a policy");
 	return r;
 }
 
@@ -217,8 +267,11 @@ static void report_status(struct monitor *m)
 	char text[512];
 	int r;
 
-	snprintf(text, sizeof(text), "policy=%s loaded=%s",
-		 m->builtin ? "built-in" : m->cfg->source->path, m->loaded);
+	if (!m->policy)
+		snprintf(text, sizeof(text), "policy=none unavailable=yes");
+	else
+		snprintf(text, sizeof(text), "policy=%s loaded=%s",
+			 m->builtin ? "built-in" : m->cfg->source->path, m->loaded);
 	r = channel_send(m->pair_fd, CHANNEL_MSG_STATUS, text, strlen(text));
 	if (r < 0)
 		log_warn("event=status-failed reason=\"%s\"", strerror(-r));
@@ -289,9 +342,11 @@ static int on_child(struct monitor *m)
 static int probe(struct monitor *m)
 {
 	double now = monotonic();
-	int unread;
+	int unread, r;
 
 	m->next_probe = now + MONITOR_PROBE_S;
+	if (!m->policy && (r = reload_policy(m, 1)) != GO_ON)
+		return shut_down(m, r);
 	if (m->stopped_at || ioctl(m->pair_fd, SIOCOUTQ, &unread) < 0)
 		return GO_ON; /* stopped: on_child() keeps that time */
 	if (unread == 0) {
@@ -349,7 +404,7 @@ static int on_signal(struct monitor *m, const struct signalfd_siginfo *si)
  */
 static void on_ready(struct monitor *m)
 {
-	char c, state[160];
+	char c;
 	ssize_t n = read(m->ready_rd, &c, 1);
 
 	close(m->ready_rd);
@@ -361,8 +416,7 @@ static void on_ready(struct monitor *m)
 			;
 		close(m->cfg->ready_fd);
 	}
-	snprintf(state, sizeof(state), "READY=1\nSTATUS=serving, worker %d", (int)m->worker);
-	notify(state);
+	notify_status(m, "READY=1\n");
 }
 
 static int supervise(struct monitor *m)
@@ -515,8 +569,12 @@ static int monitor_serve(struct monitor *m)
 		return shut_down(m, r);
 	}
 	log_info("event=start worker=%d", (int)m->worker);
-	log_policy("policy", m);
-	r = send_policy(m);
+	if (m->policy) {
+		log_policy("policy", m);
+		r = send_policy(m);
+	} else {
+		r = channel_send(m->pair_fd, CHANNEL_MSG_UNAVAILABLE, "", 0);
+	}
 	if (r < 0) {
 		log_err("monitor: cannot send the policy to the worker: %s", strerror(-r));
 		return shut_down(m, r);

@@ -22,3 +22,8 @@ size_t refusal_busy(char *buf, size_t len, const char *reason)
 {
 	return finish(snprintf(buf, len, "udsechod: busy: %.200s\n", reason), len);
 }
+
+size_t refusal_unavailable(char *buf, size_t len)
+{
+	return finish(snprintf(buf, len, "%s\n", REFUSAL_UNAVAILABLE), len);
+}

@@ -16,6 +16,7 @@ static int exit_status(enum client_outcome outcome)
 	case CLIENT_OK:
 		return 0;
 	case CLIENT_NO_SERVER:
+	case CLIENT_UNAVAILABLE:
 		return EX_UNAVAILABLE;
 	case CLIENT_DENIED_FS:
 	case CLIENT_DENIED_POLICY:

@@ -136,9 +136,20 @@ static int resolve_worker(const struct server_options *o, struct privdrop_ids *i
 	return 0;
 }
 
-/* Load the policy for start or --check; returns 0 or an exit status after saying why. */
-static int load_policy(const struct policy_source *src, struct policy **policy, int *builtin)
+/*
+ * Load the policy for start or --check; returns 0 or an exit status after saying why. Started
+ * with a socket the service manager passed (@activated), a policy that cannot be loaded does not
+ * stop the server: it starts with none, turns every client away with a line that says so and
+ * tries the file again every second (the monitor), so that the socket stays and a fixed file is
+ * enough; *@policy is then NULL and 0 returned.
+ */
+static int load_policy(const struct policy_source *src, int check, int activated,
+		       struct policy **policy, int *builtin)
 {
+	const char *then = check       ? ""
+			   : activated ? ": every client is turned away until it loads (it is "
+					 "tried again every second)"
+				       : ", not starting";
 	struct diag_list diags;
 	int r;
 
@@ -147,9 +158,11 @@ static int load_policy(const struct policy_source *src, struct policy **policy, 
 	log_diags(&diags);
 	diag_list_free(&diags);
 	if (r < 0)
-		log_err("%s: cannot load the policy: %s", src->path, strerror(-r));
+		log_err("%s: cannot load the policy: %s%s", src->path, strerror(-r), then);
 	else if (r > 0)
-		log_err("%s: invalid policy, not starting", src->path);
+		log_err("%s: invalid policy%s", src->path, then);
+	if (r && !check && activated)
+		return 0;
 	return r ? EX_CONFIG : 0;
 }
 
@@ -276,7 +289,8 @@ static int monitor_status(int outcome, int worker_status)
  *     manager passed, if any; close_inherited(): every other descriptor the starting process
  *     left open is closed.
  *  2. resolve_node(), resolve_worker(): --owner, --group and --user to numbers (nss.c).
- *  3. load_policy(): read, check and compile the policy file (policy_load_source()).
+ *  3. load_policy(): read, check and compile the policy file (policy_load_source()); with
+ *     socket activation, a file that fails leaves the server up, turning clients away.
  *  4. take_socket(): the socket the service manager passed, or our node
  *     (sockpath_listen(): bound under a umask in a pinned, trusted directory; owner, group and
  *     mode set through an O_PATH descriptor; only then listen(2)).
@@ -333,7 +347,7 @@ int main(int argc, char **argv)
 	if (r)
 		return r;
 	source = (struct policy_source){o.policy_path, o.policy_explicit, geteuid()};
-	r = load_policy(&source, &policy, &builtin);
+	r = load_policy(&source, o.check, activated == 0, &policy, &builtin);
 	if (r || o.check) {
 		policy_free(policy);
 		if (!r)

@@ -69,6 +69,7 @@ struct worker {
 	struct conn *conns;
 	struct policy *policy;
 	int need_groups; /* the policy has group rules: read every peer's groups */
+	int unavailable; /* no policy could be loaded: every peer is told so, until one comes */
 	int edge;	 /* connections are edge-triggered (see conn_watch) */
 	uint64_t allowed, denied, revoked, busy; /* since start, for the status line */
 	struct worker_limits limits;		 /* the configured ones, defaults filled in */
@@ -315,6 +316,20 @@ static void log_decision(const struct worker *w, const char *event, const struct
 			 (unsigned int)c->uid, (unsigned int)c->gid, file);
 }
 
+/* No policy is in force: the peer is told, in one line, that the server cannot serve. */
+static void refuse_unavailable(struct worker *w, int fd, const struct peer_cred *c)
+{
+	char line[REFUSAL_MAX];
+	size_t len = refusal_unavailable(line, sizeof(line));
+
+	w->denied++;
+	if (log_limited(w))
+		log_notice("event=unavailable pid=%d uid=%u gid=%u reason=\"no policy\"",
+			   (int)c->pid, (unsigned int)c->uid, (unsigned int)c->gid);
+	while (send(fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno == EINTR)
+		;
+}
+
 /* A limit is reached: tell the peer to come back later, in one line. */
 static void refuse_busy(struct worker *w, int fd, const struct peer_cred *c, const char *why)
 {
@@ -342,6 +357,10 @@ static void admit(struct worker *w, int fd)
 		return;
 	}
 	r = peercred_read_ids(fd, &c->cred);
+	if (r == 0 && !w->policy) {
+		refuse_unavailable(w, fd, &c->cred);
+		goto drop;
+	}
 	if (r == 0 && w->need_groups)
 		r = peercred_read_groups(fd, &c->cred);
 	if (r < 0) {
@@ -454,6 +473,7 @@ static void apply_policy(struct worker *w, struct policy *p)
 
 	policy_free(w->policy);
 	w->policy = p;
+	w->unavailable = 0;
 	w->need_groups = policy_uses_groups(p);
 	for (struct conn *c = w->conns, *next; c; c = next) {
 		struct policy_verdict v;
@@ -491,7 +511,7 @@ static void log_status(const struct worker *w, const char *text, size_t len)
 		 "%.*s",
 		 w->nconns, (unsigned long long)w->allowed, (unsigned long long)w->denied,
 		 (unsigned long long)w->revoked, (unsigned long long)w->busy,
-		 policy_rule_count(w->policy), (int)len, text);
+		 w->policy ? policy_rule_count(w->policy) : 0, (int)len, text);
 }
 
 /* A whole message from the monitor, of a type channel_read() knows. */
@@ -503,8 +523,12 @@ static int on_message(struct worker *w, const struct channel_msg *m)
 	if (m->type == CHANNEL_MSG_PROBE)
 		return 0; /* reading it was the point: the monitor watches its end drain */
 	if (m->type == CHANNEL_MSG_STATUS) {
-		if (w->policy)
+		if (w->policy || w->unavailable)
 			log_status(w, m->payload, m->len);
+		return 0;
+	}
+	if (m->type == CHANNEL_MSG_UNAVAILABLE) {
+		w->unavailable = !w->policy;
 		return 0;
 	}
 	r = policy_decode(m->payload, m->len, &p);
@@ -767,8 +791,11 @@ int worker_run(const struct worker_config *cfg)
 	if (r < 0)
 		return r;
 	w->now = clock_seconds();
-	/* Nothing is accepted before the first policy is in: until then every peer would wait. */
-	while (!w->policy && !stop)
+	/*
+	 * Nothing is accepted before the first policy is in, or word that none can be: until then
+	 * every peer would wait.
+	 */
+	while (!w->policy && !w->unavailable && !stop)
 		stop = on_pair(w);
 	if (!stop)
 		announce_ready(cfg);

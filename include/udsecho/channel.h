@@ -18,6 +18,7 @@ enum channel_msg_type {
 	CHANNEL_MSG_POLICY = 1, /* payload: policy_encode()'s bytes */
 	CHANNEL_MSG_STATUS = 2, /* payload: printable text to add to the worker's status line */
 	CHANNEL_MSG_PROBE = 3,	/* no payload: read to show the worker still turns its loop */
+	CHANNEL_MSG_UNAVAILABLE = 4, /* no payload: no policy could be loaded; turn everyone away */
 };
 
 #define CHANNEL_MSG_MAX (64u << 20) /* more than any policy of POLICY_RULES_MAX rules takes */

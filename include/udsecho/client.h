@@ -15,6 +15,7 @@
 enum client_outcome {
 	CLIENT_OK = 0,
 	CLIENT_NO_SERVER,     /* ENOENT or ECONNREFUSED: nobody listens at PATH */
+	CLIENT_UNAVAILABLE,   /* the server is up but cannot serve (it has no policy) */
 	CLIENT_DENIED_FS,     /* connect(2) said EACCES: the filesystem refused */
 	CLIENT_DENIED_POLICY, /* the server's policy refused us */
 	CLIENT_BUSY,	      /* the server is at a limit; try again later */

@@ -21,7 +21,9 @@ struct monitor_config {
 	struct sockpath *node; /* the node and listening socket sockpath_listen() made */
 	int ready_fd;	       /* handed to the worker; -1 for none */
 	const struct policy_source *source;
-	struct policy *policy;		/* the policy loaded at start; the monitor owns it now */
+	struct policy *policy;		/* the policy loaded at start; the monitor owns it now;
+					 * NULL: none could be, every client is turned away until
+					 * one loads (tried every second, and on SIGHUP) */
 	int builtin;			/* it is the built-in one */
 	struct privdrop_ids worker_ids; /* who the worker runs as */
 	const char *worker_user;	/* that user's name, for the log */

@@ -91,12 +91,13 @@ static void worker_holds_nothing_and_monitor_cap_kill(void **state)
 	/* Root with supplementary groups, root's among them, which the worker must not keep. */
 	static const gid_t groups[] = {0, 4, 27};
 	const struct run_as as = {.uid = 0, .gid = 0, .ngroups = 3, .groups = groups};
+	const char *args[] = {"--user", "nobody", NULL}; /* whether or not udsecho exists here */
 	struct server s;
 	pid_t worker;
 
 	if (!harness_is_root("checking the privilege drop from root"))
 		skip();
-	worker = start_as(&s, NULL, &as);
+	worker = start_as(&s, args, &as);
 	field_is(worker, "Uid", "65534\t65534\t65534\t65534");
 	field_is(worker, "Gid", "65534\t65534\t65534\t65534");
 	field_is(worker, "Groups", "");

@@ -209,6 +209,103 @@ static void expect_notify(int fd, const char *want)
 	assert_non_null(strstr(buf, want));
 }
 
+/* Read notifications until one holds @want (bounded); the others are what came before it. */
+static void expect_notify_soon(int fd, const char *want)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	char buf[512];
+
+	while (poll(&p, 1, HARNESS_TIMEOUT_MS) == 1) {
+		ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+
+		assert_true(n > 0);
+		buf[n] = '\0';
+		if (strstr(buf, want))
+			return;
+	}
+	fprintf(stderr, "notify: no '%s' within %d ms\n", want, HARNESS_TIMEOUT_MS);
+	fail();
+}
+
+static void put_policy(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, 0644), 0);
+}
+
+/*
+ * Activated with a policy that cannot be loaded, the server stays up rather than exit 78 (which
+ * a service manager would restart until it gave up and took the socket down): every client is
+ * told, in words, that the server is unavailable (69); the status the service manager shows
+ * carries the file's error; fixing the file is enough, with no restart.
+ */
+static void broken_policy_at_start_turns_clients_away(void **state)
+{
+	char nsock[100], policy[128], out[64], err[512], want[256];
+	const char *args[] = {"-p", policy, NULL};
+	const char *hello[] = {"-s", NULL, "hello", NULL};
+	struct server s;
+	int lfd, nfd, status;
+
+	harness_tmpdir(s.dir, sizeof(s.dir));
+	snprintf(s.path, sizeof(s.path), "%s/unit.sock", s.dir);
+	snprintf(policy, sizeof(policy), "%s/policy", s.dir);
+	snprintf(nsock, sizeof(nsock), "%s/notify", s.dir);
+	put_policy(policy, "allow user no-such-user-udsecho\n");
+	nfd = notify_socket(nsock);
+	lfd = unit_socket(s.path, 0666, 1);
+	setenv("NOTIFY_SOCKET", nsock, 1);
+	assert_int_equal(start_activated(&s, lfd, args), 0);
+	unsetenv("NOTIFY_SOCKET");
+	close(lfd);
+	snprintf(want, sizeof(want),
+		 "READY=1\nSTATUS=unavailable, every client is turned away: %s:1:12: error: "
+		 "unknown user 'no-such-user-udsecho'",
+		 policy);
+	expect_notify_soon(nfd, want);
+	hello[1] = s.path;
+	assert_int_equal(harness_client(hello, NULL, NULL, 0, out, sizeof(out), err, sizeof(err)),
+			 69);
+	snprintf(
+		want, sizeof(want),
+		"udsecho: %s: the server is unavailable: the server could not load its policy; its "
+		"log says why\n",
+		s.path);
+	assert_string_equal(err, want);
+	assert_true(harness_wait_log(&s, "invalid policy: every client is turned away", 0));
+	assert_true(harness_wait_log(&s, "event=unavailable pid=", 1000));
+
+	put_policy(policy, "allow all\n");
+	expect_notify_soon(nfd, "STATUS=serving, worker ");
+	assert_true(harness_wait_log(&s, "event=policy policy=", 1000));
+	assert_int_equal(harness_client(hello, NULL, NULL, 0, out, sizeof(out), NULL, 0), 0);
+	assert_string_equal(out, "hello\n");
+	status = harness_server_stop(&s);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(nfd);
+	harness_rmtree(s.dir);
+}
+
+/* Started by hand, the same policy stops the server at once: the admin is there to see it. */
+static void broken_policy_by_hand_stops_the_server(void **state)
+{
+	char policy[128];
+	const char *args[] = {"-p", policy, NULL};
+	struct server s;
+
+	harness_tmpdir(s.dir, sizeof(s.dir));
+	snprintf(s.path, sizeof(s.path), "%s/sock", s.dir);
+	snprintf(policy, sizeof(policy), "%s/policy", s.dir);
+	put_policy(policy, "allow user no-such-user-udsecho\n");
+	assert_int_equal(harness_server_start_in(&s, args, NULL), 78);
+	assert_true(harness_wait_log(&s, "invalid policy, not starting", 0));
+	harness_rmtree(s.dir);
+}
+
 static void readiness_reload_and_stop_are_notified(void **state)
 {
 	char nsock[100];
@@ -297,6 +394,9 @@ int main(void)
 		cmocka_unit_test_teardown(passed_credentials_do_not_split_reads, harness_teardown),
 		cmocka_unit_test_teardown(a_socket_that_does_not_listen_is_refused,
 					  harness_teardown),
+		cmocka_unit_test_teardown(broken_policy_at_start_turns_clients_away,
+					  harness_teardown),
+		cmocka_unit_test_teardown(broken_policy_by_hand_stops_the_server, harness_teardown),
 		cmocka_unit_test_teardown(readiness_reload_and_stop_are_notified, harness_teardown),
 		cmocka_unit_test_teardown(journal_stream_gets_priorities, harness_teardown),
 		cmocka_unit_test_teardown(sigusr1_logs_a_status_line, harness_teardown),

@@ -526,7 +526,9 @@ check_journal_decisions() {
 	info=$(journal_count "event=(allow|deny)" -p info..info)
 	[ "$all" -eq 4 ] && [ "$info" -eq 4 ] ||
 		fail "of the decision lines ($all), $info are at priority info (6), expected all 4"
-	ok "all 4 decision lines are at priority info (journalctl -p info..info)"
+	n=$(journal_count "event=(allow|deny)" -p notice)
+	[ "$n" -eq 0 ] || fail "$n decision lines at priority notice or above, expected none"
+	ok "all 4 decision lines are at priority info (journalctl -p info..info), none above"
 }
 
 # An open connection of alice: udsecho reading a FIFO this script holds open.
@@ -620,6 +622,58 @@ fresh_start_limit() {
 	ct systemctl reset-failed udsechod.service
 }
 
+# served_or_unavailable USER: true when USER is served, false when the server says it is
+# unavailable (exit 69); anything else fails the check.
+served_or_unavailable() {
+	client "$1"
+	[ "$rc" -eq 0 ] && [ "$out" = "live check" ] && return 0
+	[ "$rc" -eq 69 ] && return 1
+	fail "$1: exit $rc, expected 0 (served) or 69 (unavailable); error '$err'"
+}
+
+check_broken_policy_at_start() {
+	check "a broken policy at start: the service stays up, clients are told it is unavailable"
+	fresh_start_limit
+	ct systemctl stop udsechod.service 2>/dev/null
+	journal_mark
+	printf 'allow user root\nallow frobnicate\n' | write_policy
+	local u
+	for u in root alice; do
+		client "$u"
+		[ "$rc" -eq 69 ] || fail "$u: exit $rc with a broken policy, expected 69; error '$err'"
+		case $err in
+		*"$sock: the server is unavailable: "*"could not load its policy"*) ;;
+		*) fail "$u: exit 69 but not the words for an unavailable server: '$err'" ;;
+		esac
+		ok "$u: exit 69, $err"
+	done
+	wait_for 10 "udsechod.service active (running)" service_running
+	[ "$(ct systemctl is-failed udsechod.socket || true)" != failed ] || fail "udsechod.socket failed"
+	[ "$(prop udsechod.socket ActiveState)" = active ] || fail "udsechod.socket is not active"
+	ok "udsechod.socket $(prop udsechod.socket ActiveState), udsechod.service active (running)"
+	local diag="$policy:2:7: error: "
+	wait_for 10 "the diagnostic in the journal" journal_has "^$diag"
+	ok "journal: $(journal | grep -m1 "^$diag")"
+	ct systemctl status --no-pager --lines=0 udsechod.service >"$run/status" || true
+	grep -qF "$diag" "$run/status" ||
+		{ cat "$run/status"; fail "systemctl status udsechod does not show '$diag'"; }
+	ok "systemctl status: $(grep -m1 -F "$diag" "$run/status" | sed 's/^ *//')"
+	wait_for 10 "event=unavailable for alice" journal_has "event=unavailable .*uid=$alice "
+	# Fixed, it serves within about a second (the server reads the file again every
+	# second), with no restart and no reset-failed.
+	local main restarts fixed=$SECONDS
+	main=$(prop udsechod.service MainPID) restarts=$(prop udsechod.service NRestarts)
+	policy_v1 | write_policy
+	wait_for 3 "alice to be served once the policy is fixed" served_or_unavailable alice
+	ok "alice is served $((SECONDS - fixed)) s after the fix"
+	[ "$(prop udsechod.service MainPID)/$(prop udsechod.service NRestarts)" = "$main/$restarts" ] ||
+		fail "the service was restarted to recover"
+	case $(prop udsechod.service StatusText) in serving*) ;; *)
+		fail "StatusText is '$(prop udsechod.service StatusText)' once fixed, expected 'serving...'" ;;
+	esac
+	ok "same server (pid $main), StatusText=$(prop udsechod.service StatusText)"
+}
+
 # crash PID: SIGSEGV to PID; systemd restarts the service, the next client is served.
 crash() {
 	local pid=$1 restarts main
@@ -694,10 +748,10 @@ exercise() {
 	printf 'allow frobnicate\n' | write_policy
 	! ct systemctl reload udsechod.service 2>/dev/null || fail "systemctl reload succeeded with a broken policy"
 	policy_v1 | write_policy
-	ct systemctl kill -s USR1 --kill-who=main udsechod.service
+	ct systemctl kill -s USR1 --kill-whom=main udsechod.service
 	wait_for 10 "event=status" journal_has "event=status "
 	expect_served alice
-	ct systemctl stop udsechod.service
+	ct systemctl stop udsechod.service 2>/dev/null
 }
 
 check_filter_kill() {
@@ -780,6 +834,7 @@ main() {
 	check_reload_revokes
 	check_reload_broken
 	check_stop_reactivation
+	check_broken_policy_at_start
 	check_worker_crash
 	check_monitor_crash
 	check_security

@@ -238,7 +238,7 @@ ensure_tree() {
 		rm -rf "$tree" "$tree.stamp"
 		tree_new=$(mktemp -d "$cache/new.XXXXXX")
 		# In the background, so that a signal is handled at once (the trap kills it).
-		debootstrap --variant=minbase --include="$packages" "$codename" "$tree_new" "$mirror" \
+		timeout 900 debootstrap --variant=minbase --include="$packages" "$codename" "$tree_new" "$mirror" \
 			>"$tree_new.log" 2>&1 &
 		debootstrap_pid=$!
 		if ! wait "$debootstrap_pid"; then

@@ -7,9 +7,11 @@
 #   activation and readiness; root, an allowed member of group udsecho, a member the policy
 #   refuses and a non-member; the decisions in the journal and their priority; reload with a
 #   valid policy (revoking an open connection) and with a broken one; stop and
-#   re-activation; restarts after SIGSEGV to the worker and to the monitor; the live
-#   exposure score; the unit's system call filter with SystemCallErrorNumber=kill, and a
-#   negative control that a missing call is seen; a second boot of the same image.
+#   re-activation; a broken policy at start (clients told the server is unavailable, the
+#   socket stays up, fixing the file is enough); restarts after SIGSEGV to the worker and to
+#   the monitor; the live exposure score; the unit's system call filter with
+#   SystemCallErrorNumber=kill, and a negative control that a missing call is seen; a second
+#   boot of the same image.
 # Each check prints what it checks; the first that fails stops the test with FAIL: and the
 # state of the units.
 #

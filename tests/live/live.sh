@@ -21,8 +21,8 @@
 #   THRESHOLD    the highest exposure score allowed (the one tests/units uses)
 # Environment:
 #   UDSECHO_LIVE_CACHE   the Debian tree, made by debootstrap when missing and kept between
-#                        runs, and each run's overlay, removed at the end
-#                        (default /var/cache/udsecho-live)
+#                        runs (remove it to have it made anew), and each run's overlay,
+#                        removed at the end (default /var/cache/udsecho-live)
 #   UDSECHO_LIVE_MIRROR  the Debian mirror for debootstrap (default: the one apt uses for
 #                        this machine's release)
 # Exits 77 (skip), saying why, where it cannot run: not root, no systemd-nspawn

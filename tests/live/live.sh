@@ -457,6 +457,9 @@ check_activation() {
 	local status
 	status=$(prop udsechod.service StatusText)
 	case $status in serving*) ;; *) fail "StatusText is '$status', expected 'serving...'" ;; esac
+	# README: "Check: systemctl status udsechod.socket udsechod.service" (0: both active).
+	ct systemctl status --no-pager udsechod.socket udsechod.service >/dev/null ||
+		fail "systemctl status udsechod.socket udsechod.service exits non-zero"
 	ok "active (running), StatusText=$status"
 }
 
@@ -531,6 +534,46 @@ check_journal_decisions() {
 	n=$(journal_count "event=(allow|deny)" -p notice)
 	[ "$n" -eq 0 ] || fail "$n decision lines at priority notice or above, expected none"
 	ok "all 4 decision lines are at priority info (journalctl -p info..info), none above"
+}
+
+# journal_entries FIELD=VALUE...: how many of the service's entries since the mark have
+# those fields (journalctl matches), one MESSAGE a line.
+journal_entries() {
+	journal "$@" | grep -c . || true
+}
+
+check_journal_native() {
+	check "journald-native fields: UDSECHO_EVENT=deny UDSECHO_PEER_UID= selects one uid's denials"
+	journal_mark
+	{ echo 'deny user alice'; policy_v1; } | write_policy
+	ct systemctl reload udsechod.service || fail "systemctl reload failed on a valid policy"
+	wait_policy_applied
+	local i
+	for i in 1 2 3; do expect_policy_refusal bob "$bob" >/dev/null; done
+	expect_policy_refusal alice "$alice" >/dev/null
+	wait_for 10 "four deny entries" journal_at_least 4 "event=deny "
+	local n
+	n=$(journal_entries UDSECHO_EVENT=deny UDSECHO_PEER_UID="$bob")
+	[ "$n" -eq 3 ] || fail "UDSECHO_EVENT=deny UDSECHO_PEER_UID=$bob selects $n entries, expected 3 (bob's)"
+	journal UDSECHO_EVENT=deny UDSECHO_PEER_UID="$bob" | grep -q "uid=$alice " &&
+		fail "alice's denial is among bob's"
+	n=$(journal_entries UDSECHO_EVENT=deny UDSECHO_PEER_UID="$alice")
+	[ "$n" -eq 1 ] || fail "UDSECHO_EVENT=deny UDSECHO_PEER_UID=$alice selects $n entries, expected 1"
+	n=$(journal_entries UDSECHO_EVENT=deny)
+	[ "$n" -eq 4 ] || fail "UDSECHO_EVENT=deny selects $n entries, expected 4"
+	ok "bob's 3 denials selected by uid, alice's 1 apart, 4 in all"
+	ct journalctl -q --no-pager -o verbose -u udsechod.service --after-cursor="$mark" \
+		UDSECHO_EVENT=deny UDSECHO_PEER_UID="$bob" -n 1 >"$run/verbose"
+	local field
+	for field in "UDSECHO_EVENT=deny" "UDSECHO_PEER_UID=$bob" "UDSECHO_PEER_GID=$bob" \
+		"UDSECHO_PEER_PID=[0-9]+" "UDSECHO_RULE=$policy:3" "PRIORITY=6" \
+		"MESSAGE_ID=[0-9a-f]{32}"; do
+		grep -Eq "^ +$field\$" "$run/verbose" ||
+			{ cat "$run/verbose"; fail "journalctl -o verbose has no $field"; }
+	done
+	ok "journalctl -o verbose: $(grep -E '^ +(UDSECHO_[A-Z_]+|PRIORITY|MESSAGE_ID)=' "$run/verbose" | tr -s ' \n' ' ')"
+	policy_v1 | write_policy
+	ct systemctl reload udsechod.service || fail "systemctl reload failed on a valid policy"
 }
 
 # An open connection of alice: udsecho reading a FIFO this script holds open.

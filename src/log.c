@@ -8,23 +8,29 @@
  * than once per line.
  * When the service manager connected standard error to the journal (JOURNAL_STREAM matches it),
  * each line starts with its syslog priority, "<3>" to "<7>", as sd-daemon(3) describes, and the
- * program name is left to the journal.
+ * program name is left to the journal; once log_journal_connect() has connected journald's
+ * native socket, each line goes there instead, as one datagram with fields (journal.h), and
+ * back to standard error whenever a datagram cannot be sent (journald gone, its queue full).
  * Lines are formatted without stdio for the conversions they use (see format()), since every
  * connection writes two; anything else goes to vsnprintf().
  * The rate limiter (struct log_limit) only counts; what it holds back, and the line that says so,
  * are the caller's.
  * Runs in every process, inside the worker's sandbox too: it only formats into a stack buffer and
- * writes to fd 2. It never opens, allocates or resolves anything.
+ * writes to fd 2 or to the journal's socket, connected before. It never opens, allocates or
+ * resolves anything after log_journal_connect().
  */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "udsecho/fdio.h"
+#include "udsecho/journal.h"
 #include "udsecho/log.h"
 
 #define LOG_LINE_MAX 1024
@@ -32,6 +38,7 @@
 static const char *log_ident = "udsecho";
 static enum log_level log_level_max = LOG_LEVEL_INFO;
 static int log_journal; /* stderr is the journal: "<N>" priorities, and it names us itself */
+static int log_journal_fd = -1; /* journald's native socket, connected, or -1 */
 
 /* Lines held by log_hold() until log_flush(): at most PIPE_BUF bytes, so one write is atomic. */
 static char log_batch[PIPE_BUF];
@@ -57,6 +64,48 @@ void log_init(const char *ident)
 {
 	log_ident = ident;
 	log_journal = stderr_is_journal();
+}
+
+int log_journal_connect(void)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	const char *path = getenv("UDSECHO_JOURNAL_SOCKET");
+	int fd, r;
+
+	if (!log_journal || log_journal_fd >= 0)
+		return 0;
+	if (!path || !*path)
+		path = "/run/systemd/journal/socket";
+	if (strlen(path) >= sizeof(a.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	log_journal_fd = fd;
+	return 0;
+}
+
+/* One line, without its newline, as a journal record: 0 once sent, -1 to write it to stderr. */
+static int send_journal(enum log_level level, const char *msg, size_t len)
+{
+	char rec[LOG_LINE_MAX + 512];
+	size_t n;
+
+	if (log_journal_fd < 0)
+		return -1;
+	n = journal_record(rec, sizeof(rec), (int)level, log_ident, msg, len);
+	if (n == 0)
+		return -1;
+	while (send(log_journal_fd, rec, n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		if (errno != EINTR)
+			return -1;
+	return 0;
 }
 
 void log_set_level(enum log_level level)
@@ -271,6 +320,10 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 			line.len = line.cap;
 	}
 	va_end(copy);
+	if (send_journal(level, buf + start, line.len - start) == 0) {
+		errno = saved_errno;
+		return;
+	}
 	buf[line.len++] = '\n';
 	if (!log_held) {
 		(void)fdio_write_all(STDERR_FILENO, buf, line.len);

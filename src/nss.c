@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "udsecho/ids.h"
+#include "udsecho/idsort.h"
 #include "udsecho/nss.h"
 
 /* LOGIN_NAME_MAX counts the terminating NUL; group names get the same limit. */
@@ -181,24 +182,100 @@ const char *nss_strerror(int r)
 				    : strerror(-r);
 }
 
-void nss_user_name(uid_t uid, char *out, size_t len)
+int nss_user_name(uid_t uid, char *out, size_t len)
 {
 	struct passwd pw, *res = NULL;
 	char buf[4096];
 
-	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res)
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res) {
 		snprintf(out, len, "%s", res->pw_name);
-	else
-		snprintf(out, len, "%u", (unsigned int)uid);
+		return 1;
+	}
+	snprintf(out, len, "%u", (unsigned int)uid);
+	return 0;
 }
 
-void nss_group_name(gid_t gid, char *out, size_t len)
+int nss_group_name(gid_t gid, char *out, size_t len)
 {
 	struct group gr, *res = NULL;
 	char buf[16384];
 
-	if (getgrgid_r(gid, &gr, buf, sizeof(buf), &res) == 0 && res)
+	if (getgrgid_r(gid, &gr, buf, sizeof(buf), &res) == 0 && res) {
 		snprintf(out, len, "%s", res->gr_name);
-	else
-		snprintf(out, len, "%u", (unsigned int)gid);
+		return 1;
+	}
+	snprintf(out, len, "%u", (unsigned int)gid);
+	return 0;
+}
+
+/* The next passwd entry into *@buf, grown until it fits: 0, NSS_E_UNKNOWN at the end, -errno. */
+static int next_passwd(struct passwd *pw, char **buf, size_t *size)
+{
+	struct passwd *res = NULL;
+	int r;
+
+	for (;;) {
+		r = getpwent_r(pw, *buf, *size, &res);
+		if (r != ERANGE)
+			break;
+		free(*buf);
+		*size *= 2;
+		*buf = malloc(*size);
+		if (!*buf)
+			return -ENOMEM;
+	}
+	if (r == ENOENT || (r == 0 && !res))
+		return NSS_E_UNKNOWN;
+	return r ? -r : 0;
+}
+
+/* Append the login credentials of @pw to *@creds. */
+static int add_login(const struct passwd *pw, struct peer_cred **creds, size_t *n, size_t *cap)
+{
+	struct peer_cred c = {.uid = pw->pw_uid, .gid = pw->pw_gid, .groups_known = 1};
+	int r;
+
+	if (*n == *cap) {
+		size_t more = *cap ? *cap * 2 : 64;
+		struct peer_cred *v = realloc(*creds, more * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		*creds = v;
+		*cap = more;
+	}
+	r = group_list(pw->pw_name, pw->pw_gid, &c.groups, &c.ngroups);
+	if (r < 0)
+		return r;
+	c.ngroups = idsort_unique(c.groups, c.ngroups);
+	(*creds)[(*n)++] = c;
+	return 0;
+}
+
+int nss_logins(struct peer_cred **creds, size_t *n)
+{
+	size_t size = bufsize(_SC_GETPW_R_SIZE_MAX), cap = 0;
+	char *buf = malloc(size);
+	struct passwd pw;
+	int r = buf ? 0 : -ENOMEM;
+
+	*creds = NULL;
+	*n = 0;
+	setpwent();
+	while (r == 0 && (r = next_passwd(&pw, &buf, &size)) == 0)
+		r = add_login(&pw, creds, n, &cap);
+	endpwent();
+	free(buf);
+	if (r == NSS_E_UNKNOWN)
+		return 0;
+	nss_logins_free(*creds, *n);
+	*creds = NULL;
+	*n = 0;
+	return r;
+}
+
+void nss_logins_free(struct peer_cred *creds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(creds[i].groups);
+	free(creds);
 }

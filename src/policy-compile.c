@@ -29,8 +29,7 @@ static int cmp_range(const void *a, const void *b)
 	return (x->lo > y->lo) - (x->lo < y->lo);
 }
 
-/* Sort and merge overlapping or adjacent ranges in place; returns the new count. */
-static size_t normalise(struct policy_range *v, size_t n)
+size_t policy_ranges_normalise(struct policy_range *v, size_t n)
 {
 	size_t out = 0;
 
@@ -283,10 +282,10 @@ static int compile_rule(struct policy *p, const struct policy_ast *ast,
 			return r;
 		if (r < 0 && !*sys)
 			*sys = r;
-		p->sels[p->nsels++] =
-			(struct policy_sel){.kind = sel->kind,
-					    .first = (uint32_t)p->nranges,
-					    .count = (uint32_t)normalise(rg, sel->nvalues)};
+		p->sels[p->nsels++] = (struct policy_sel){
+			.kind = sel->kind,
+			.first = (uint32_t)p->nranges,
+			.count = (uint32_t)policy_ranges_normalise(rg, sel->nvalues)};
 		p->nranges += p->sels[p->nsels - 1].count;
 	}
 	return 0;

@@ -6,13 +6,16 @@
  * nothing and touches only the policy and the credentials the kernel gave. First matching rule
  * wins; no match is a deny verdict (rule -1), never an error. The ranges of a selector are
  * sorted and disjoint, so a uid is found by binary search; the uid and gid index
- * (policy-index.c) narrows the rules to try without changing which one decides.
+ * (policy-index.c) narrows the rules to try without changing which one decides. For the tools,
+ * policy_eval_partial() decides for a peer whose gid or groups are unknown, on the same ranges
+ * and with the same first-match rule.
  */
 #include <stdint.h>
 
 #include "policy-private.h"
 
-static int ranges_hold(const struct policy_range *v, size_t n, uint32_t id)
+/* The first of @n sorted, disjoint ranges that ends at or above @id; @n when none does. */
+static size_t first_ending_from(const struct policy_range *v, size_t n, uint32_t id)
 {
 	size_t lo = 0, hi = n;
 
@@ -23,7 +26,14 @@ static int ranges_hold(const struct policy_range *v, size_t n, uint32_t id)
 		else
 			hi = mid;
 	}
-	return lo < n && v[lo].lo <= id;
+	return lo;
+}
+
+static int ranges_hold(const struct policy_range *v, size_t n, uint32_t id)
+{
+	size_t i = first_ending_from(v, n, id);
+
+	return i < n && v[i].lo <= id;
 }
 
 /* Whether a supplementary group (sorted, unique) lies in [lo, hi]. */
@@ -174,6 +184,114 @@ struct policy_verdict policy_eval(const struct policy *p, const struct peer_cred
 	}
 	if (best < p->nrules)
 		return decided(p, best);
+	return (struct policy_verdict){.allow = 0, .rule = -1};
+}
+
+/* What a rule does for a peer known in part: it matches, it cannot, or the unknown parts decide. */
+enum { RULE_NO, RULE_YES, RULE_MAYBE };
+
+/* Whether the known parts of @cred, its gid or its groups, meet group selector @sel. */
+static int known_meets(const struct policy *p, const struct policy_sel *sel,
+		       const struct peer_cred *cred, unsigned unknown)
+{
+	const struct policy_range *v = &p->ranges[sel->first];
+
+	for (size_t i = 0; i < sel->count; i++) {
+		if (!(unknown & POLICY_UNKNOWN_GID) && cred->gid >= v[i].lo && cred->gid <= v[i].hi)
+			return 1;
+		if (!(unknown & POLICY_UNKNOWN_GROUPS) && groups_meet(cred, v[i].lo, v[i].hi))
+			return 1;
+	}
+	return 0;
+}
+
+/* Whether @sel holds every id: then any gid meets it. Ranges are merged, so one range. */
+static int holds_all(const struct policy *p, const struct policy_sel *sel)
+{
+	return sel->count == 1 && p->ranges[sel->first].lo == 0 &&
+	       p->ranges[sel->first].hi == POLICY_ID_MAX;
+}
+
+/* The first id at or above @x that @sel holds, in *@at; -1 when there is none. */
+static int next_held(const struct policy *p, const struct policy_sel *sel, uint32_t x, uint32_t *at)
+{
+	const struct policy_range *v = &p->ranges[sel->first];
+	size_t i = first_ending_from(v, sel->count, x);
+
+	if (i == sel->count)
+		return -1;
+	*at = v[i].lo > x ? v[i].lo : x;
+	return 0;
+}
+
+/*
+ * Whether one gid lies in every group selector of @rule that the known parts do not meet. The
+ * candidate starts at 0 and rises to the next id each selector holds until all hold it; each
+ * rise lands on the start of a range above it, so there are at most as many as ranges.
+ */
+static int one_gid_meets_rest(const struct policy *p, const struct policy_rule *rule,
+			      const struct peer_cred *cred, unsigned unknown)
+{
+	uint32_t x = 0, at;
+	int moved = 1;
+
+	while (moved) {
+		moved = 0;
+		for (uint32_t k = 0; k < rule->count; k++) {
+			const struct policy_sel *sel = &p->sels[rule->first + k];
+
+			if (sel->kind != POLICY_GROUP || known_meets(p, sel, cred, unknown))
+				continue;
+			if (next_held(p, sel, x, &at) < 0)
+				return 0;
+			if (at != x) {
+				x = at;
+				moved = 1;
+			}
+		}
+	}
+	return 1;
+}
+
+static int rule_state(const struct policy *p, const struct policy_rule *rule,
+		      const struct peer_cred *cred, unsigned unknown)
+{
+	int open = 0, all_held = 1;
+
+	for (uint32_t k = 0; k < rule->count; k++) {
+		const struct policy_sel *sel = &p->sels[rule->first + k];
+
+		if (sel->kind == POLICY_USER) {
+			if (!ranges_hold(&p->ranges[sel->first], sel->count, cred->uid))
+				return RULE_NO;
+		} else if (!known_meets(p, sel, cred, unknown)) {
+			open = 1;
+			all_held = all_held && holds_all(p, sel);
+		}
+	}
+	if (!open || ((unknown & POLICY_UNKNOWN_GID) && all_held))
+		return RULE_YES;
+	/* Unknown groups can hold one id of each open selector; an unknown gid, one id of all. */
+	if ((unknown & POLICY_UNKNOWN_GROUPS) ||
+	    ((unknown & POLICY_UNKNOWN_GID) && one_gid_meets_rest(p, rule, cred, unknown)))
+		return RULE_MAYBE;
+	return RULE_NO;
+}
+
+struct policy_verdict policy_eval_partial(const struct policy *p, const struct peer_cred *cred,
+					  unsigned unknown, long *needs)
+{
+	*needs = -1;
+	if (!(unknown & (POLICY_UNKNOWN_GID | POLICY_UNKNOWN_GROUPS)))
+		return policy_eval(p, cred);
+	for (size_t i = 0; i < p->nrules; i++) {
+		int state = rule_state(p, &p->rules[i], cred, unknown);
+
+		if (state == RULE_MAYBE && *needs < 0)
+			*needs = (long)i;
+		if (state == RULE_YES)
+			return decided(p, i);
+	}
 	return (struct policy_verdict){.allow = 0, .rule = -1};
 }
 

@@ -19,20 +19,12 @@
 
 /* LOGIN_NAME_MAX counts the terminating NUL; group names get the same limit (as nss.c). */
 #define NAME_MAX_LEN (LOGIN_NAME_MAX - 1)
-#define TOKENS_MAX   (POLICY_LINE_MAX / 2 + 1)
-#define SHOW_MAX     40
-
-struct token {
-	const char *s;
-	size_t len;
-	unsigned col;
-};
 
 struct parser {
 	const struct policy_reader *reader;
 	struct diag_list *diags;
 	struct policy_ast *ast;
-	struct token *tok;
+	struct policy_token *tok;
 	char *stack[POLICY_DEPTH_MAX + 1]; /* ids of the files being read, for loops */
 	size_t depth;
 	size_t files; /* files read, the top one included: at most POLICY_FILES_MAX */
@@ -45,16 +37,15 @@ static const char *kind_name(enum policy_kind kind)
 	return kind == POLICY_USER ? "user" : "group";
 }
 
-static int tok_is(const struct token *t, const char *word)
+int policy_token_is(const struct policy_token *t, const char *word)
 {
 	return t->len == strlen(word) && memcmp(t->s, word, t->len) == 0;
 }
 
-/* A token for a message: quoted, and cut at SHOW_MAX bytes so one line stays readable. */
-static const char *show(const struct token *t, char *buf, size_t size)
+const char *policy_token_show(const struct policy_token *t, char *buf, size_t size)
 {
-	if (t->len > SHOW_MAX)
-		snprintf(buf, size, "'%.*s...'", SHOW_MAX, t->s);
+	if (t->len > POLICY_SHOW_MAX)
+		snprintf(buf, size, "'%.*s...'", POLICY_SHOW_MAX, t->s);
 	else
 		snprintf(buf, size, "'%.*s'", (int)t->len, t->s);
 	return buf;
@@ -116,8 +107,8 @@ static int all_digits(const char *s, size_t len)
 }
 
 /* Parse one decimal id of a number or range (digits only); reports its own error. */
-static int parse_id(struct parser *ps, const char *file, unsigned line, const struct token *t,
-		    enum policy_kind kind, uint32_t *id)
+static int parse_id(struct parser *ps, const char *file, unsigned line,
+		    const struct policy_token *t, enum policy_kind kind, uint32_t *id)
 {
 	char buf[16] = "";
 	uint32_t v;
@@ -135,24 +126,26 @@ static int parse_id(struct parser *ps, const char *file, unsigned line, const st
 	return 0;
 }
 
-static int parse_value(struct parser *ps, const char *file, unsigned line, const struct token *t,
-		       enum policy_kind kind, struct policy_ast_value *v)
+static int parse_value(struct parser *ps, const char *file, unsigned line,
+		       const struct policy_token *t, enum policy_kind kind,
+		       struct policy_ast_value *v)
 {
-	char shown[SHOW_MAX + 8];
+	char shown[POLICY_SHOW_MAX + 8];
 
 	*v = (struct policy_ast_value){.col = t->col};
 	if (t->s[0] >= '0' && t->s[0] <= '9') {
-		struct token a = *t, b;
+		struct policy_token a = *t, b;
 		const char *dash = memchr(t->s, '-', t->len);
 
 		a.len = dash ? (size_t)(dash - t->s) : t->len;
-		b = (struct token){.s = a.s + a.len + 1, .col = t->col + (unsigned)a.len + 1};
+		b = (struct policy_token){.s = a.s + a.len + 1,
+					  .col = t->col + (unsigned)a.len + 1};
 		b.len = dash ? t->len - a.len - 1 : 0;
 		if (!all_digits(a.s, a.len) || (dash && (b.len == 0 || !all_digits(b.s, b.len)))) {
 			perror_at(ps, file, line, t->col,
 				  "invalid %s %s: expected a number or a range such as 1000-1999",
 				  kind == POLICY_USER ? "uid" : "gid",
-				  show(t, shown, sizeof(shown)));
+				  policy_token_show(t, shown, sizeof(shown)));
 			return -1;
 		}
 		if (parse_id(ps, file, line, &a, kind, &v->lo) < 0)
@@ -162,14 +155,15 @@ static int parse_value(struct parser *ps, const char *file, unsigned line, const
 			return -1;
 		if (v->lo > v->hi) {
 			perror_at(ps, file, line, t->col, "empty range %s: %u is larger than %u",
-				  show(t, shown, sizeof(shown)), v->lo, v->hi);
+				  policy_token_show(t, shown, sizeof(shown)), v->lo, v->hi);
 			return -1;
 		}
 		return 0;
 	}
 	if (t->len > NAME_MAX_LEN) {
 		perror_at(ps, file, line, t->col, "%s name %s is longer than %d bytes",
-			  kind_name(kind), show(t, shown, sizeof(shown)), NAME_MAX_LEN);
+			  kind_name(kind), policy_token_show(t, shown, sizeof(shown)),
+			  NAME_MAX_LEN);
 		return -1;
 	}
 	for (size_t i = 0; i < t->len; i++) {
@@ -178,7 +172,7 @@ static int parse_value(struct parser *ps, const char *file, unsigned line, const
 		if (!ok || (i == 0 && c == '-')) {
 			perror_at(ps, file, line, t->col + (unsigned)i,
 				  "invalid character '%c' in %s name %s", c, kind_name(kind),
-				  show(t, shown, sizeof(shown)));
+				  policy_token_show(t, shown, sizeof(shown)));
 			return -1;
 		}
 	}
@@ -201,7 +195,7 @@ static void free_rule(struct policy_ast_rule *r)
 	free(r->text);
 }
 
-static char *join_tokens(const struct token *tok, size_t n)
+static char *join_tokens(const struct policy_token *tok, size_t n)
 {
 	size_t len = 0;
 	char *s, *p;
@@ -219,14 +213,15 @@ static char *join_tokens(const struct token *tok, size_t n)
 	return s;
 }
 
-static int is_keyword(const struct token *t)
+static int is_keyword(const struct policy_token *t)
 {
-	return tok_is(t, "allow") || tok_is(t, "deny") || tok_is(t, "include") || tok_is(t, "all");
+	return policy_token_is(t, "allow") || policy_token_is(t, "deny") ||
+	       policy_token_is(t, "include") || policy_token_is(t, "all");
 }
 
-static int is_selector(const struct token *t)
+static int is_selector(const struct policy_token *t)
 {
-	return tok_is(t, "user") || tok_is(t, "group");
+	return policy_token_is(t, "user") || policy_token_is(t, "group");
 }
 
 /*
@@ -236,14 +231,14 @@ static int is_selector(const struct token *t)
 static int parse_selector(struct parser *ps, const char *fname, unsigned line, size_t n, size_t *i,
 			  struct policy_ast_rule *r)
 {
-	const struct token *tok = ps->tok;
+	const struct policy_token *tok = ps->tok;
 	struct policy_ast_sel *sels, *sel;
-	char shown[SHOW_MAX + 8];
+	char shown[POLICY_SHOW_MAX + 8];
 	size_t start, end = *i + 1;
 
 	if (!is_selector(&tok[*i])) {
 		perror_at(ps, fname, line, tok[*i].col, "expected 'user' or 'group', found %s",
-			  show(&tok[*i], shown, sizeof(shown)));
+			  policy_token_show(&tok[*i], shown, sizeof(shown)));
 		return -1;
 	}
 	sels = realloc(r->sels, (r->nsels + 1) * sizeof(*sels));
@@ -254,22 +249,23 @@ static int parse_selector(struct parser *ps, const char *fname, unsigned line, s
 	r->sels = sels;
 	sel = &r->sels[r->nsels++];
 	*sel = (struct policy_ast_sel){
-		.kind = tok_is(&tok[*i], "user") ? POLICY_USER : POLICY_GROUP,
+		.kind = policy_token_is(&tok[*i], "user") ? POLICY_USER : POLICY_GROUP,
 		.col = tok[*i].col,
 	};
 	for (start = end; end < n && !is_selector(&tok[end]); end++) {
 		if (is_keyword(&tok[end])) {
 			perror_at(ps, fname, line, tok[end].col,
 				  "unexpected keyword %s in a list of %s names%s",
-				  show(&tok[end], shown, sizeof(shown)), kind_name(sel->kind),
-				  tok_is(&tok[end], "all") ? ": 'all' stands alone"
-							   : ": one rule per line");
+				  policy_token_show(&tok[end], shown, sizeof(shown)),
+				  kind_name(sel->kind),
+				  policy_token_is(&tok[end], "all") ? ": 'all' stands alone"
+								    : ": one rule per line");
 			return -1;
 		}
 	}
 	*i = end;
 	if (end == start) {
-		const struct token *prev = &tok[start - 1];
+		const struct policy_token *prev = &tok[start - 1];
 		perror_at(ps, fname, line,
 			  end < n ? tok[end].col : prev->col + (unsigned)prev->len + 1,
 			  "expected a %s name, %s or range after '%s'", kind_name(sel->kind),
@@ -324,10 +320,12 @@ static int add_rule(struct parser *ps, const char *fname, unsigned line, size_t 
 static void parse_rule(struct parser *ps, size_t file, unsigned line, size_t n)
 {
 	const char *fname = ps->ast->files[file];
-	const struct token *tok = ps->tok;
-	struct policy_ast_rule r = {
-		.allow = tok_is(&tok[0], "allow"), .file = file, .line = line, .col = tok[0].col};
-	char shown[SHOW_MAX + 8];
+	const struct policy_token *tok = ps->tok;
+	struct policy_ast_rule r = {.allow = policy_token_is(&tok[0], "allow"),
+				    .file = file,
+				    .line = line,
+				    .col = tok[0].col};
+	char shown[POLICY_SHOW_MAX + 8];
 	size_t i = 1;
 
 	if (n == 1) {
@@ -336,11 +334,11 @@ static void parse_rule(struct parser *ps, size_t file, unsigned line, size_t n)
 			  tok[0].s);
 		return;
 	}
-	if (tok_is(&tok[1], "all")) {
+	if (policy_token_is(&tok[1], "all")) {
 		if (n > 2) {
 			perror_at(ps, fname, line, tok[2].col,
 				  "unexpected %s: 'all' takes no selectors",
-				  show(&tok[2], shown, sizeof(shown)));
+				  policy_token_show(&tok[2], shown, sizeof(shown)));
 			return;
 		}
 		i = n;
@@ -358,7 +356,7 @@ static void parse_rule(struct parser *ps, size_t file, unsigned line, size_t n)
 static int parse_buffer(struct parser *ps, const char *file, const char *text, size_t len);
 
 /* The pattern as the reader should see it: relative to the including file's directory. */
-static char *include_pattern(const char *file, const struct token *t)
+static char *include_pattern(const char *file, const struct policy_token *t)
 {
 	const char *slash = strrchr(file, '/');
 	char *s;
@@ -414,8 +412,8 @@ out:
 
 static void parse_include(struct parser *ps, const char *fname, unsigned line, size_t n)
 {
-	const struct token *tok = ps->tok;
-	char shown[SHOW_MAX + 8];
+	const struct policy_token *tok = ps->tok;
+	char shown[POLICY_SHOW_MAX + 8];
 	char **paths = NULL, *why = NULL, *pattern;
 	size_t npaths = 0;
 	unsigned col;
@@ -428,7 +426,7 @@ static void parse_include(struct parser *ps, const char *fname, unsigned line, s
 	if (n > 2) {
 		perror_at(ps, fname, line, tok[2].col,
 			  "unexpected %s: one file name or pattern per include",
-			  show(&tok[2], shown, sizeof(shown)));
+			  policy_token_show(&tok[2], shown, sizeof(shown)));
 		return;
 	}
 	col = tok[1].col;
@@ -465,10 +463,9 @@ static void parse_include(struct parser *ps, const char *fname, unsigned line, s
  * Refuse a byte that could make a terminal (cat, less, an editor) show the line otherwise than
  * it is read, comments included: a control character but tab, a carriage return but the one
  * ending a CRLF line ("allow all\r# a note" shows as the note), a C1 control and a Unicode
- * bidirectional control in UTF-8. Returns 0, or -1 after the error.
+ * bidirectional control in UTF-8. Returns 0, or the byte's column with the reason in @err.
  */
-static int check_line(struct parser *ps, const char *fname, unsigned line, const char *s,
-		      size_t len)
+static unsigned check_line(const char *s, size_t len, struct policy_lex_error *err)
 {
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i], c1, c2;
@@ -476,32 +473,31 @@ static int check_line(struct parser *ps, const char *fname, unsigned line, const
 		if (c == '\t' || (c == '\r' && i + 1 == len))
 			continue;
 		if (c < 0x20 || c == 0x7f) {
-			perror_at(ps, fname, line, (unsigned)i + 1,
-				  "unexpected control character 0x%02x", c);
-			return -1;
+			snprintf(err->message, sizeof(err->message),
+				 "unexpected control character 0x%02x", c);
+			return (unsigned)i + 1;
 		}
 		c1 = i + 1 < len ? (unsigned char)s[i + 1] : 0;
 		c2 = i + 2 < len ? (unsigned char)s[i + 2] : 0;
 		if (c == 0xc2 && c1 >= 0x80 && c1 <= 0x9f) {
-			perror_at(ps, fname, line, (unsigned)i + 1,
-				  "unexpected control character U+%04X", (unsigned)c1);
-			return -1;
+			snprintf(err->message, sizeof(err->message),
+				 "unexpected control character U+%04X", (unsigned)c1);
+			return (unsigned)i + 1;
 		}
 		if (c == 0xe2 && ((c1 == 0x80 && c2 >= 0xaa && c2 <= 0xae) ||
 				  (c1 == 0x81 && c2 >= 0xa6 && c2 <= 0xa9))) {
-			perror_at(
-				ps, fname, line, (unsigned)i + 1,
-				"unexpected bidirectional control U+%04X: the line would not show "
-				"in the order it is read",
-				(unsigned)(((c1 & 0x3f) << 6) | (c2 & 0x3f)) | 0x2000u);
-			return -1;
+			snprintf(err->message, sizeof(err->message),
+				 "unexpected bidirectional control U+%04X: the line would not show "
+				 "in the order it is read",
+				 (unsigned)(((c1 & 0x3f) << 6) | (c2 & 0x3f)) | 0x2000u);
+			return (unsigned)i + 1;
 		}
 	}
 	return 0;
 }
 
 /* Split one line, checked by check_line(), into tokens; # starts a comment. Returns the count. */
-static long tokenize(struct parser *ps, const char *fname, unsigned line, const char *s, size_t len)
+static size_t tokenize(const char *s, size_t len, struct policy_token *tok)
 {
 	size_t n = 0, i = 0;
 
@@ -522,19 +518,44 @@ static long tokenize(struct parser *ps, const char *fname, unsigned line, const 
 				break;
 			i++;
 		}
-		ps->tok[n++] = (struct token){
+		tok[n++] = (struct policy_token){
 			.s = s + start, .len = i - start, .col = (unsigned)start + 1};
 	}
-	return (long)n;
+	return n;
+}
+
+int policy_lex_line(struct policy_lexer *lx, struct policy_token *tok, size_t *n,
+		    struct policy_lex_error *err)
+{
+	const char *s = lx->text + lx->pos, *nl;
+	size_t llen;
+
+	if (lx->pos >= lx->len)
+		return POLICY_LEX_END;
+	nl = memchr(s, '\n', lx->len - lx->pos);
+	llen = nl ? (size_t)(nl - s) : lx->len - lx->pos;
+	lx->pos += llen + 1;
+	lx->line++;
+	*n = 0;
+	if (llen > POLICY_LINE_MAX) {
+		err->col = POLICY_LINE_MAX + 1;
+		snprintf(err->message, sizeof(err->message), "line is longer than %d bytes",
+			 POLICY_LINE_MAX);
+		return POLICY_LEX_BAD;
+	}
+	err->col = check_line(s, llen, err);
+	if (err->col)
+		return POLICY_LEX_BAD;
+	*n = tokenize(s, llen, tok);
+	return 0;
 }
 
 static int parse_buffer(struct parser *ps, const char *file, const char *text, size_t len)
 {
 	char **files;
 	size_t fidx = ps->ast->nfiles;
+	struct policy_lexer lx = {.text = text, .len = len};
 	const char *fname;
-	unsigned line = 0;
-	size_t pos = 0;
 
 	files = realloc(ps->ast->files, (fidx + 1) * sizeof(*files));
 	if (!files)
@@ -545,32 +566,27 @@ static int parse_buffer(struct parser *ps, const char *file, const char *text, s
 		return ps->fatal = -ENOMEM;
 	ps->ast->nfiles++;
 	fname = files[fidx];
+	for (;;) {
+		struct policy_lex_error err;
+		size_t n;
+		int r = ps->fatal ? POLICY_LEX_END : policy_lex_line(&lx, ps->tok, &n, &err);
 
-	while (pos < len && !ps->fatal) {
-		const char *s = text + pos, *nl = memchr(s, '\n', len - pos);
-		size_t llen = nl ? (size_t)(nl - s) : len - pos;
-		long n;
-
-		pos += llen + 1;
-		line++;
-		if (llen > POLICY_LINE_MAX) {
-			perror_at(ps, fname, line, POLICY_LINE_MAX + 1,
-				  "line is longer than %d bytes", POLICY_LINE_MAX);
+		if (r == POLICY_LEX_END)
+			break;
+		if (r == POLICY_LEX_BAD) {
+			perror_at(ps, fname, lx.line, err.col, "%s", err.message);
+		} else if (n == 0) {
 			continue;
-		}
-		n = check_line(ps, fname, line, s, llen) < 0 ? -1
-							     : tokenize(ps, fname, line, s, llen);
-		if (n <= 0)
-			continue;
-		if (tok_is(&ps->tok[0], "allow") || tok_is(&ps->tok[0], "deny")) {
-			parse_rule(ps, fidx, line, (size_t)n);
-		} else if (tok_is(&ps->tok[0], "include")) {
-			parse_include(ps, fname, line, (size_t)n);
+		} else if (policy_token_is(&ps->tok[0], "allow") ||
+			   policy_token_is(&ps->tok[0], "deny")) {
+			parse_rule(ps, fidx, lx.line, n);
+		} else if (policy_token_is(&ps->tok[0], "include")) {
+			parse_include(ps, fname, lx.line, n);
 		} else {
-			char shown[SHOW_MAX + 8];
-			perror_at(ps, fname, line, ps->tok[0].col,
+			char shown[POLICY_SHOW_MAX + 8];
+			perror_at(ps, fname, lx.line, ps->tok[0].col,
 				  "expected 'allow', 'deny' or 'include', found %s",
-				  show(&ps->tok[0], shown, sizeof(shown)));
+				  policy_token_show(&ps->tok[0], shown, sizeof(shown)));
 		}
 	}
 	return ps->fatal;
@@ -585,7 +601,7 @@ int policy_parse(const char *file, const char *text, size_t len, const struct po
 
 	*out = NULL;
 	ps.ast = calloc(1, sizeof(*ps.ast));
-	ps.tok = calloc(TOKENS_MAX, sizeof(*ps.tok));
+	ps.tok = calloc(POLICY_TOKENS_MAX, sizeof(*ps.tok));
 	ps.stack[0] = strdup(reader && reader->root_id ? reader->root_id : file);
 	if (!ps.ast || !ps.tok || !ps.stack[0]) {
 		r = -ENOMEM;

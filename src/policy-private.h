@@ -18,6 +18,9 @@ struct policy_range {
 	uint32_t lo, hi;
 };
 
+/* policy_ranges_normalise - sort and merge overlapping or adjacent ranges in place: the count. */
+size_t policy_ranges_normalise(struct policy_range *v, size_t n);
+
 struct policy_sel {
 	uint32_t kind;	/* enum policy_kind */
 	uint32_t first; /* index into ranges */
@@ -87,6 +90,54 @@ int policy_index_build_budget(struct policy *p, uint64_t uid_budget, uint64_t gi
  * non-NULL answers are the same address exactly when they are the same piece.
  */
 const uint32_t *policy_index_list(const struct policy_ix *ix, uint32_t id, size_t *n);
+
+/*
+ * The lexer of policy-parse.c, which the cases file (policy-cases.c) shares: one line at a time,
+ * each refused if longer than POLICY_LINE_MAX or holding a byte that would make a terminal show
+ * it otherwise than it is read, then split on blanks into tokens; '#' starts a comment.
+ */
+#define POLICY_TOKENS_MAX (POLICY_LINE_MAX / 2 + 1) /* tokens one line can hold */
+
+/* One word of a line: it points into the text, with no terminating NUL; col is 1-based. */
+struct policy_token {
+	const char *s;
+	size_t len;
+	unsigned col;
+};
+
+/* policy_token_is - whether @t is @word. */
+int policy_token_is(const struct policy_token *t, const char *word);
+
+#define POLICY_SHOW_MAX 40 /* bytes of a token quoted in a message; @buf needs 8 more */
+
+/* policy_token_show - @t for a message, in @buf: quoted, cut at POLICY_SHOW_MAX bytes. */
+const char *policy_token_show(const struct policy_token *t, char *buf, size_t size);
+
+struct policy_lexer {
+	const char *text;
+	size_t len;
+	size_t pos;    /* where the next line starts */
+	unsigned line; /* of the line last read, 1-based */
+};
+
+struct policy_lex_error {
+	unsigned col;
+	char message[160];
+};
+
+/* Positive outcomes of policy_lex_line(). */
+enum {
+	POLICY_LEX_END = 1, /* no line is left */
+	POLICY_LEX_BAD,	    /* the line is refused: the error says where and why */
+};
+
+/*
+ * policy_lex_line - the next line of @lx, split into *@n tokens at @tok (room for
+ * POLICY_TOKENS_MAX); a blank or comment line has none. Returns 0, POLICY_LEX_END, or
+ * POLICY_LEX_BAD with @err set. Pure.
+ */
+int policy_lex_line(struct policy_lexer *lx, struct policy_token *tok, size_t *n,
+		    struct policy_lex_error *err);
 
 struct policy_ast_value {
 	char *name; /* NULL for a number or a range */

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
  * udsecho-policy: the admin's tool. `check` loads a policy exactly as udsechod does and prints
- * its diagnostics; `explain` says which rule decides for a given user and why; `edit` edits the
- * policy like visudo: locked, on a copy, checked before it is installed.
+ * its diagnostics; `explain` says which rule decides for a given user and why; `test` checks a
+ * policy against a file of cases; `diff` lists whom a change of policy lets in or shuts out;
+ * `edit` edits the policy like visudo: locked, on a copy, checked, its changes listed, before
+ * it is installed.
  *
- * A thin main: it parses argv, calls the policy, policy-edit and nss modules, prints, asks, and
- * chooses the exit status (0, 1 editor failed, 64 bad usage, 71 system failure, 75 locked,
- * 78 invalid or refused policy). Only `edit` changes a file, through policy-edit.
+ * A thin main: it parses argv, calls the policy, policy-who, policy-cases, policy-diff,
+ * policy-edit and nss modules, prints, asks, and chooses the exit status (0; 1 a case failed, a
+ * decision changed, or the editor failed; 64 bad usage or an incomplete WHO; 71 system failure;
+ * 75 locked; 78 invalid or refused policy or cases). Only `edit` changes a file, through
+ * policy-edit.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -16,14 +21,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include "config.h"
-#include "udsecho/idsort.h"
+#include "udsecho/escape.h"
 #include "udsecho/nss.h"
 #include "udsecho/policy.h"
+#include "udsecho/policy-cases.h"
+#include "udsecho/policy-diff.h"
 #include "udsecho/policy-edit.h"
+#include "udsecho/policy-who.h"
 
 static const char *prog = "udsecho-policy";
 
@@ -32,14 +41,17 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: %s check [FILE]\n"
 		"       %s explain [FILE] WHO\n"
+		"       %s test [FILE] CASES\n"
+		"       %s diff OLD NEW\n"
 		"       %s edit [--pid PID] [FILE]\n"
 		"WHO is a user name, or uid=ID [gid=ID] [groups=ID,ID,...] (names or numbers)\n"
+		"CASES holds one case a line: allow|deny WHO [rule=FILE:LINE|rule=default]\n"
 		"FILE defaults to %s\n"
 		"  -h, --help     show this help\n"
 		"  -V, --version  show the version\n"
 		"  --pid PID      edit: send SIGHUP to the udsechod monitor PID once installed\n"
 		"                 (checked before the editor runs; held by a pidfd)\n",
-		prog, prog, prog, UDSECHO_POLICY_PATH);
+		prog, prog, prog, prog, prog, UDSECHO_POLICY_PATH);
 }
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -56,19 +68,28 @@ static int usage_error(const char *fmt, ...)
 	return EX_USAGE;
 }
 
-/* Load @path as udsechod would, trusting the caller's euid; print the diagnostics. */
-static int load(const char *path, struct policy **p)
+/*
+ * Load @path as udsechod would, trusting the caller's euid, and print the diagnostics unless
+ * @quiet. Returns EX_OK or EX_CONFIG.
+ */
+static int load_policy(const char *path, int quiet, struct policy **p)
 {
 	struct diag_list diags;
 	int r;
 
 	diag_list_init(&diags);
 	r = policy_load_file(path, geteuid(), &diags, p);
-	diag_print(&diags, stderr);
+	if (!quiet)
+		diag_print(&diags, stderr);
 	diag_list_free(&diags);
-	if (r < 0)
+	if (r < 0 && !quiet)
 		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(-r));
 	return r == 0 ? EX_OK : EX_CONFIG;
+}
+
+static int load(const char *path, struct policy **p)
+{
+	return load_policy(path, 0, p);
 }
 
 static int check(const char *path)
@@ -80,115 +101,235 @@ static int check(const char *path)
 	return status;
 }
 
-static int lookup_failed(int r, const char *what, const char *name)
+/* "allow by FILE:LINE", with " (rule text)" when @text, or "deny by default deny". */
+static void print_by(FILE *out, const struct policy *p, struct policy_verdict v, int text)
 {
-	if (r < 0)
-		fprintf(stderr, "%s: cannot look up %s '%s': %s\n", prog, what, name,
-			nss_strerror(r));
+	const char *file;
+	unsigned line;
+
+	if (policy_rule_origin(p, v.rule, &file, &line) != 0)
+		fprintf(out, "deny by default deny");
+	else if (text)
+		fprintf(out, "%s by %s:%u (%s)", v.allow ? "allow" : "deny", file, line,
+			policy_rule_text(p, v.rule));
 	else
-		fprintf(stderr, "%s: %s %s '%s'\n", prog,
-			r == NSS_E_UNKNOWN ? "unknown" : "invalid", what, name);
-	return EX_USAGE;
+		fprintf(out, "%s by %s:%u", v.allow ? "allow" : "deny", file, line);
 }
 
-/* A user name: uid and primary gid from passwd, supplementary groups from the group database. */
-static int who_user(const char *name, struct peer_cred *cred)
+/* WHO on the command line, or the reason it is not one (status 64, or 71). */
+static int who_parse(char **words, int n, struct policy_who *who)
 {
-	int r;
+	struct policy_who_error err;
+	int r = policy_who_parse(words, (size_t)n, &policy_who_nss, who, &err);
 
-	r = nss_user(name, &cred->uid, &cred->gid);
+	if (r == POLICY_WHO_E_USAGE)
+		return usage_error("%s", err.message);
 	if (r != 0)
-		return lookup_failed(r, "user", name);
-	if (cred->gid == (gid_t)-1) {
-		fprintf(stderr, "%s: uid %s has no passwd entry; give uid=%s gid=ID\n", prog, name,
-			name);
-		return EX_USAGE;
-	}
-	if (nss_user_groups(cred->uid, &cred->groups, &cred->ngroups) != 0) {
-		fprintf(stderr, "%s: cannot list the groups of '%s'\n", prog, name);
-		return EX_OSERR;
-	}
-	return EX_OK;
+		fprintf(stderr, "%s: %s\n", prog, err.message);
+	return r == 0 ? EX_OK : r < 0 ? EX_OSERR : EX_USAGE;
 }
 
-/* uid=ID [gid=ID] [groups=ID,...]: exactly the credentials given. */
-static int who_ids(char **argv, int argc, struct peer_cred *cred)
+static int explain(const char *path, char **words, int nwords)
 {
-	const char *uid = NULL, *gid = NULL, *groups = NULL;
-	char *list, *save = NULL;
-	int r;
-
-	for (int i = 0; i < argc; i++) {
-		const char **slot = strncmp(argv[i], "uid=", 4) == 0	  ? &uid
-				    : strncmp(argv[i], "gid=", 4) == 0	  ? &gid
-				    : strncmp(argv[i], "groups=", 7) == 0 ? &groups
-									  : NULL;
-		if (!slot || *slot)
-			return usage_error("unexpected '%s': WHO is a user name or "
-					   "uid=ID [gid=ID] [groups=ID,...]",
-					   argv[i]);
-		*slot = strchr(argv[i], '=') + 1;
-	}
-	if (!uid)
-		return usage_error("'%s' has no uid=ID", argv[0]);
-	r = nss_user(uid, &cred->uid, &cred->gid);
-	if (r != 0)
-		return lookup_failed(r, "user", uid);
-	if (gid) {
-		r = nss_group(gid, &cred->gid);
-		if (r != 0)
-			return lookup_failed(r, "group", gid);
-	} else if (cred->gid == (gid_t)-1) {
-		return usage_error("uid %s has no passwd entry; add gid=ID", uid);
-	}
-	cred->groups = calloc(strlen(groups ? groups : "") / 2 + 1, sizeof(gid_t));
-	if (!cred->groups)
-		return EX_OSERR;
-	list = strdup(groups ? groups : "");
-	if (!list)
-		return EX_OSERR;
-	for (char *g = strtok_r(list, ",", &save); g; g = strtok_r(NULL, ",", &save)) {
-		r = nss_group(g, &cred->groups[cred->ngroups]);
-		if (r != 0) {
-			int status = lookup_failed(r, "group", g);
-			free(list);
-			return status;
-		}
-		cred->ngroups++;
-	}
-	free(list);
-	return EX_OK;
-}
-
-static int explain(const char *path, char **who, int nwho)
-{
-	struct peer_cred cred = {0};
 	struct policy *p = NULL;
+	struct policy_who who;
 	struct policy_verdict v;
 	const char *file;
 	unsigned line;
-	int status;
+	long needs;
+	int status = load(path, &p);
 
-	status = load(path, &p);
+	if (status == EX_OK)
+		status = who_parse(words, nwords, &who);
+	if (status != EX_OK) {
+		policy_free(p);
+		return status;
+	}
+	v = policy_eval_partial(p, &who.cred, who.unknown, &needs);
+	if (needs >= 0) {
+		policy_rule_origin(p, needs, &file, &line);
+		fprintf(stderr, "%s: %s:%u needs %s\n", prog, file, line,
+			policy_who_missing(who.unknown));
+		status = EX_USAGE;
+	} else if (policy_rule_origin(p, v.rule, &file, &line) == 0) {
+		printf("%s (%s:%u: %s)\n", v.allow ? "allow" : "deny", file, line,
+		       policy_rule_text(p, v.rule));
+	} else {
+		printf("deny (no rule matched: default deny)\n");
+	}
+	policy_who_release(&who);
+	policy_free(p);
+	return status;
+}
+
+/* The whole of the file @path into *@text: 0, or -errno. */
+static int read_text(const char *path, char **text, size_t *len)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), r;
+
+	if (fd < 0)
+		return -errno;
+	r = fstat(fd, &st) < 0 ? -errno : policy_read_fd(fd, &st, text, len);
+	close(fd);
+	return r;
+}
+
+/* "CASES:LINE: expected allow[ by RULE], got deny by FILE:LINE (rule text)" */
+static void print_failed(const struct policy *p, const struct policy_cases *cs, size_t i,
+			 struct policy_verdict v)
+{
+	const struct policy_case *c = &cs->v[i];
+	char name[4 * PATH_MAX + 1], rule[4 * POLICY_LINE_MAX + 1] = "default deny";
+
+	escape(cs->file, strlen(cs->file), name, sizeof(name), 0);
+	if (c->rule == POLICY_CASE_ORIGIN)
+		escape(c->rule_text, strlen(c->rule_text), rule, sizeof(rule), 0);
+	printf("%s:%u: expected %s%s%s, got ", name, c->line, c->allow ? "allow" : "deny",
+	       c->rule == POLICY_CASE_ANY ? "" : " by ", c->rule == POLICY_CASE_ANY ? "" : rule);
+	print_by(stdout, p, v, 1);
+	putchar('\n');
+}
+
+/*
+ * Run every case of @cs against @p: first to find those that cannot be decided (their errors
+ * printed, status 78), then, when all can, to print the failed ones and the count.
+ */
+static int run_cases(const struct policy *p, const struct policy_cases *cs)
+{
+	struct diag_list diags;
+	struct policy_verdict v;
+	size_t failed = 0;
+	int r = 0, passed, invalid;
+
+	diag_list_init(&diags);
+	for (size_t i = 0; i < cs->n && r >= 0; i++)
+		r = policy_case_run(p, cs, i, &diags, &v, &passed);
+	diag_print(&diags, stderr);
+	invalid = diag_has_errors(&diags);
+	if (r < 0)
+		fprintf(stderr, "%s: %s: %s\n", prog, cs->file, strerror(-r));
+	for (size_t i = 0; i < cs->n && !invalid && r >= 0; i++) {
+		policy_case_run(p, cs, i, &diags, &v, &passed);
+		if (!passed) {
+			print_failed(p, cs, i, v);
+			failed++;
+		}
+	}
+	diag_list_free(&diags);
+	if (r < 0)
+		return EX_OSERR;
+	if (invalid)
+		return EX_CONFIG;
+	printf("%zu cases: %zu passed, %zu failed\n", cs->n, cs->n - failed, failed);
+	return failed ? 1 : EX_OK;
+}
+
+static int test(const char *path, const char *cases_path)
+{
+	struct policy_cases cs;
+	struct diag_list diags;
+	struct policy *p = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	int r, status = load(path, &p);
+
 	if (status != EX_OK)
 		return status;
-	if (strchr(who[0], '='))
-		status = who_ids(who, nwho, &cred);
-	else if (nwho == 1)
-		status = who_user(who[0], &cred);
-	else
-		status = usage_error("unexpected '%s' after the user name", who[1]);
-	if (status == EX_OK) {
-		cred.ngroups = idsort_unique(cred.groups, cred.ngroups);
-		v = policy_eval(p, &cred);
-		if (policy_rule_origin(p, v.rule, &file, &line) == 0)
-			printf("%s (%s:%u: %s)\n", v.allow ? "allow" : "deny", file, line,
-			       policy_rule_text(p, v.rule));
-		else
-			printf("deny (no rule matched: default deny)\n");
+	r = read_text(cases_path, &text, &len);
+	if (r < 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, cases_path, strerror(-r));
+		policy_free(p);
+		return EX_CONFIG;
 	}
-	free(cred.groups);
+	diag_list_init(&diags);
+	r = policy_cases_parse(cases_path, text, len, &policy_who_nss, &diags, &cs);
+	diag_print(&diags, stderr);
+	diag_list_free(&diags);
+	free(text);
+	status = r == 0 ? run_cases(p, &cs) : r == POLICY_E_INVALID ? EX_CONFIG : EX_OSERR;
+	if (r == 0)
+		policy_cases_free(&cs);
 	policy_free(p);
+	return status;
+}
+
+/* The last id named, and how: the lines of a diff come sorted, so most repeat the one before. */
+struct id_name {
+	int (*lookup)(uint32_t, char *, size_t);
+	uint32_t id;
+	int known; /* id and shown are set */
+	char shown[4 * 256 + 1];
+};
+
+/* "uid=1001(alice)": the number, and the name when there is one, escaped. */
+static void print_id(const char *key, uint32_t id, struct id_name *n)
+{
+	char name[256];
+
+	if (!n->known || n->id != id) {
+		n->shown[0] = '\0';
+		if (n->lookup(id, name, sizeof(name)))
+			escape(name, strlen(name), n->shown, sizeof(n->shown), 0);
+		n->id = id;
+		n->known = 1;
+	}
+	printf("%s=%u", key, (unsigned)id);
+	if (n->shown[0])
+		printf("(%s)", n->shown);
+}
+
+/*
+ * Every identity whose decision differs between @old and @new, one line each:
+ * "uid=1001(alice) gid=100(users) groups=27,100: allow by OLD:3 -> deny by default deny".
+ * Returns EX_OK when none does, 1 when one does, EX_OSERR when they cannot be listed.
+ */
+static int print_diff(const struct policy *old, const struct policy *new)
+{
+	struct id_name user = {.lookup = nss_user_name}, group = {.lookup = nss_group_name};
+	struct peer_cred *users;
+	struct policy_diff d;
+	size_t nusers;
+	int r = nss_logins(&users, &nusers);
+
+	if (r == 0) {
+		r = policy_diff(old, new, users, nusers, &d);
+		nss_logins_free(users, nusers);
+	}
+	if (r < 0) {
+		fprintf(stderr, "%s: cannot list whom the change affects: %s\n", prog,
+			strerror(-r));
+		return EX_OSERR;
+	}
+	for (size_t i = 0; i < d.n; i++) {
+		const struct peer_cred *c = &d.v[i].cred;
+
+		print_id("uid", c->uid, &user);
+		print_id(" gid", c->gid, &group);
+		for (size_t g = 0; g < c->ngroups; g++)
+			printf("%s%u", g ? "," : " groups=", (unsigned)c->groups[g]);
+		printf(": ");
+		print_by(stdout, old, d.v[i].old, 0);
+		printf(" -> ");
+		print_by(stdout, new, d.v[i].new, 0);
+		putchar('\n');
+	}
+	r = d.n ? 1 : EX_OK;
+	policy_diff_free(&d);
+	return r;
+}
+
+static int diff(const char *old_path, const char *new_path)
+{
+	struct policy *old = NULL, *new = NULL;
+	int status = load(old_path, &old);
+
+	if (status == EX_OK)
+		status = load(new_path, &new);
+	if (status == EX_OK)
+		status = print_diff(old, new);
+	policy_free(old);
+	policy_free(new);
 	return status;
 }
 
@@ -271,6 +412,22 @@ static int edit_oserr(const char *what, const char *obj, const char *path, int r
 	fprintf(stderr, "%s: cannot %s %s: %s; %s is unchanged\n", prog, what, obj, strerror(-r),
 		path);
 	return EX_OSERR;
+}
+
+/* Before the install: whom the edited copy lets in or shuts out, as `diff` prints it. */
+static void edit_diff(const struct policy_edit *e)
+{
+	struct policy *old = NULL, *new = NULL;
+
+	if (!e->exists)
+		return;
+	if (load_policy(e->path, 1, &old) != EX_OK || load_policy(e->tmp, 1, &new) != EX_OK)
+		fprintf(stderr, "%s: %s: the policy in place does not load: no list of changes\n",
+			prog, e->path);
+	else
+		print_diff(old, new);
+	policy_free(old);
+	policy_free(new);
 }
 
 #define EDIT_UNCHANGED (-1) /* edit_session(): nothing to install */
@@ -405,6 +562,7 @@ static int edit(const char *path, pid_t reload_pid, int pidfd)
 	}
 	if (status != EX_OK)
 		goto out;
+	edit_diff(&e);
 	r = policy_edit_install(&e);
 	if (r < 0 && !e.tmp) {
 		/* Renamed into place; only the directory's fsync failed. */
@@ -511,7 +669,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind == argc)
-		return usage_error("missing command: check, explain or edit");
+		return usage_error("missing command: check, explain, test, diff or edit");
 	cmd = argv[optind++];
 	argc -= optind;
 	argv += optind;
@@ -528,7 +686,25 @@ int main(int argc, char **argv)
 			return explain(argv[0], argv + 1, argc - 1);
 		return explain(UDSECHO_POLICY_PATH, argv, argc);
 	}
+	if (strcmp(cmd, "test") == 0) {
+		if (argc == 0)
+			return usage_error("test needs CASES, a file of cases");
+		if (argc > 2)
+			return usage_error("unexpected '%s': test takes [FILE] CASES", argv[2]);
+		return test(argc == 2 ? argv[0] : UDSECHO_POLICY_PATH, argv[argc - 1]);
+	}
+	if (strcmp(cmd, "diff") == 0) {
+		if (argc > 2 && strncmp(argv[2], "at=", 3) == 0)
+			return usage_error("%s: at= needs rules with time windows, which this "
+					   "policy cannot have",
+					   argv[2]);
+		if (argc != 2)
+			return usage_error(argc < 2 ? "diff needs two policies, OLD and NEW"
+						    : "unexpected '%s': diff takes OLD and NEW",
+					   argv[argc - 1]);
+		return diff(argv[0], argv[1]);
+	}
 	if (strcmp(cmd, "edit") == 0)
 		return edit_main(argc + 1, argv - 1);
-	return usage_error("unknown command '%s': use check, explain or edit", cmd);
+	return usage_error("unknown command '%s': use check, explain, test, diff or edit", cmd);
 }

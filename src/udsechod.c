@@ -337,6 +337,9 @@ int main(int argc, char **argv)
 	}
 	activated = sdlisten_take(&node.fd, sderr, sizeof(sderr));
 	close_inherited(o.ready_fd, activated == 0 ? node.fd : -1);
+	if ((r = log_journal_connect()) < 0)
+		log_warn("journald's native socket: %s; logging to standard error alone",
+			 strerror(-r));
 	if (!o.allow_userns && (r = userns_check(err, sizeof(err)))) {
 		log_err("%s", err);
 		return EX_CONFIG;

@@ -28,6 +28,16 @@ enum log_level {
  */
 void log_init(const char *ident);
 
+/*
+ * log_journal_connect - when log_init() found standard error to be the journal, connect
+ * journald's native socket ($UDSECHO_JOURNAL_SOCKET, else /run/systemd/journal/socket), so that
+ * every later line is sent there as a record with fields (journal.h), and still written to
+ * standard error when a record cannot be sent. Call once the descriptors a process inherited are
+ * closed, before the fork: both processes then share it, the worker inside its sandbox. Returns
+ * 0 (also when there is no journal), or -errno: lines then go to standard error, as before.
+ */
+int log_journal_connect(void);
+
 /* log_set_level - lines above @level are not written. The default is LOG_LEVEL_INFO. */
 void log_set_level(enum log_level level);
 

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "udsecho/peercred.h"
+
 /* Positive outcomes the caller must handle; negative values are -errno from the lookup. */
 enum {
 	NSS_E_UNKNOWN = 1, /* no such user or group */
@@ -40,11 +42,25 @@ int nss_group(const char *name, gid_t *gid);
 int nss_user_groups(uid_t uid, gid_t **groups, size_t *ngroups);
 
 /*
+ * nss_logins - every passwd entry (getpwent(3)) as the credentials its user gets at login: uid,
+ * primary gid, and the groups getgrouplist(3) lists (the primary among them), sorted, without
+ * duplicates. *@creds is a malloc'ed array of *@n, each with its own malloc'ed groups; release
+ * it with nss_logins_free(). Returns 0, -E2BIG past NSS_GROUPS_MAX groups, or -errno.
+ */
+int nss_logins(struct peer_cred **creds, size_t *n);
+
+/* nss_logins_free - release what nss_logins() returned. */
+void nss_logins_free(struct peer_cred *creds, size_t n);
+
+/*
  * nss_strerror - the text for a failed lookup: "no such name" for NSS_E_UNKNOWN, "not a valid
  * name" for NSS_E_INVALID, strerror(3)'s for -errno. Pure.
  */
 const char *nss_strerror(int r);
 
-/* nss_user_name, nss_group_name - write the name of @uid/@gid, or its number, into @buf. */
-void nss_user_name(uid_t uid, char *buf, size_t len);
-void nss_group_name(gid_t gid, char *buf, size_t len);
+/*
+ * nss_user_name, nss_group_name - write the name of @uid/@gid, or its number, into @buf.
+ * Return 1 when it is a name, 0 when the number.
+ */
+int nss_user_name(uid_t uid, char *buf, size_t len);
+int nss_group_name(gid_t gid, char *buf, size_t len);

@@ -55,6 +55,26 @@ struct policy_verdict {
  */
 struct policy_verdict policy_eval(const struct policy *p, const struct peer_cred *cred);
 
+/* Parts of a peer's credentials that policy_eval_partial() may be told are unknown. */
+enum {
+	POLICY_UNKNOWN_GID = 1u << 0,	 /* the primary gid */
+	POLICY_UNKNOWN_GROUPS = 1u << 1, /* the supplementary groups */
+};
+
+/*
+ * policy_eval_partial - the decision for a peer of whom only part is known: its uid always, its
+ * gid and its supplementary groups unless @unknown has POLICY_UNKNOWN_GID or _GROUPS (what @cred
+ * holds for an unknown part is ignored). The verdict is the first rule that matches whatever the
+ * unknown parts are, or default deny. *@needs is -1 when that verdict, rule included, is what
+ * policy_eval() decides for every peer that has @cred's known parts; otherwise it is the first
+ * rule before the verdict's that the unknown parts could make match: the rule a caller names
+ * when it asks for them. Exact, neither more nor less cautious: a rule needs the gid only when
+ * some gid lies in every group selector of it that the known groups do not meet. With @unknown 0
+ * this is policy_eval(). Pure; it scans the rules, for the tools (not the worker's hot path).
+ */
+struct policy_verdict policy_eval_partial(const struct policy *p, const struct peer_cred *cred,
+					  unsigned unknown, long *needs);
+
 /* policy_rule_count - the number of rules. */
 size_t policy_rule_count(const struct policy *p);
 

@@ -358,6 +358,78 @@ static void journal_stream_gets_priorities(void **state)
 	harness_rmtree(s.dir);
 }
 
+/* The next datagram on the journal socket @fd that holds @a and @b, within the harness bound. */
+static int journal_has(int fd, const char *a, const char *b)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	char rec[4096];
+
+	while (poll(&p, 1, HARNESS_TIMEOUT_MS) == 1) {
+		ssize_t n = recv(fd, rec, sizeof(rec) - 1, 0);
+
+		if (n <= 0)
+			return 0;
+		rec[n] = '\0';
+		if (strstr(rec, a) && strstr(rec, b))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Under a service manager, with journald's native socket there (played by a datagram socket of
+ * the test), records carry fields a query can use: the decisions with the peer's ids. When the
+ * socket goes away, lines go back to standard error.
+ */
+static void journal_socket_gets_records_with_fields(void **state)
+{
+	const char *hello[] = {"-s", NULL, "hi", NULL};
+	struct run_as other = {.uid = 4471, .gid = 4471};
+	char v[64], jsock[128], out[16];
+	struct server s;
+	struct stat st;
+	int fd, jfd;
+
+	harness_tmpdir(s.dir, sizeof(s.dir));
+	snprintf(s.path, sizeof(s.path), "%s/sock", s.dir);
+	snprintf(s.log, sizeof(s.log), "%s/server.log", s.dir);
+	snprintf(jsock, sizeof(jsock), "%s/journal", s.dir);
+	jfd = notify_socket(jsock);
+	fd = open(s.log, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	close(fd);
+	snprintf(v, sizeof(v), "%llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
+	setenv("JOURNAL_STREAM", v, 1);
+	setenv("UDSECHO_JOURNAL_SOCKET", jsock, 1);
+	assert_int_equal(harness_server_start_in(&s, NULL, NULL), 0);
+	unsetenv("JOURNAL_STREAM");
+	unsetenv("UDSECHO_JOURNAL_SOCKET");
+	assert_true(journal_has(jfd, "MESSAGE=event=start worker=", "\nPRIORITY=6\n"));
+	hello[1] = s.path;
+	assert_int_equal(harness_client(hello, NULL, NULL, 0, out, sizeof(out), NULL, 0), 0);
+	assert_true(journal_has(
+		jfd, "\nUDSECHO_EVENT=allow\nMESSAGE_ID=50c9fe34133a4b33ab8c10efa7956b68\n",
+		"\nUDSECHO_PEER_UID=0\nUDSECHO_PEER_GID=0\nUDSECHO_RULE=built-in"));
+	if (geteuid() == 0) {
+		assert_int_equal(chmod(s.dir, 0711), 0);
+		assert_int_equal(chmod(s.path, 0666), 0);
+		assert_int_equal(harness_client(hello, &other, NULL, 0, NULL, 0, NULL, 0), 77);
+		assert_true(journal_has(
+			jfd, "\nUDSECHO_EVENT=deny\nMESSAGE_ID=24d7dd0307b94968a87783bb9e5d644b\n",
+			"\nUDSECHO_PEER_UID=4471\nUDSECHO_PEER_GID=4471\n"));
+	}
+	assert_false(harness_wait_log(&s, "event=allow", 0));
+
+	/* journald gone: the same lines, on standard error, with their priority. */
+	close(jfd);
+	assert_int_equal(harness_client(hello, NULL, NULL, 0, out, sizeof(out), NULL, 0), 0);
+	assert_true(harness_wait_log(&s, "<6>event=allow pid=", 1000));
+	harness_server_stop(&s);
+	harness_rmtree(s.dir);
+}
+
 static void sigusr1_logs_a_status_line(void **state)
 {
 	const char *hello[] = {"-s", NULL, "hi", NULL};
@@ -399,6 +471,8 @@ int main(void)
 		cmocka_unit_test_teardown(broken_policy_by_hand_stops_the_server, harness_teardown),
 		cmocka_unit_test_teardown(readiness_reload_and_stop_are_notified, harness_teardown),
 		cmocka_unit_test_teardown(journal_stream_gets_priorities, harness_teardown),
+		cmocka_unit_test_teardown(journal_socket_gets_records_with_fields,
+					  harness_teardown),
 		cmocka_unit_test_teardown(sigusr1_logs_a_status_line, harness_teardown),
 	};
 	signal(SIGPIPE, SIG_IGN);

@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# udsecho-policy as the admin runs it: check and explain outputs and exit statuses, usage
-# errors, refused and missing files, and the shipped default policy.
+# udsecho-policy as the admin runs it: check, explain (for a whole peer and for one known in
+# part), test against a cases file, diff of two policies and the changes edit lists before it
+# installs: their outputs and exit statuses, usage errors, refused and missing files, and the
+# shipped default policy.
 # Usage: udsecho-policy.sh UDSECHO_POLICY SOURCE_ROOT
 set -eu
 tool=$1
@@ -60,9 +62,9 @@ deny_line=$(grep -n '^deny all' "$work/default" | cut -d: -f1)
 # Usage.
 expect_match 0 '^usage: udsecho-policy check' --help
 expect_match 0 '^udsecho-policy [0-9]' --version
-expect 64 '' "udsecho-policy: missing command: check, explain or edit (see udsecho-policy --help)
+expect 64 '' "udsecho-policy: missing command: check, explain, test, diff or edit (see udsecho-policy --help)
 "
-expect 64 '' "udsecho-policy: unknown command 'frobnicate': use check, explain or edit (see udsecho-policy --help)
+expect 64 '' "udsecho-policy: unknown command 'frobnicate': use check, explain, test, diff or edit (see udsecho-policy --help)
 " frobnicate
 expect 64 '' "udsecho-policy: unknown option '--bogus' (see udsecho-policy --help)
 " --bogus
@@ -110,10 +112,148 @@ expect 64 '' "udsecho-policy: unknown user 'no-such-user-udsecho'
 " explain "$p" no-such-user-udsecho
 expect 64 '' "udsecho-policy: unknown group 'no-such-group-udsecho'
 " explain "$p" uid=1 gid=1 groups=0,no-such-group-udsecho
-expect 64 '' "udsecho-policy: uid 4242 has no passwd entry; add gid=ID (see udsecho-policy --help)
-" explain "$p" uid=4242
+expect 64 '' "udsecho-policy: uid 4242 has no passwd entry; give uid=4242 gid=ID
+" explain "$p" 4242
 expect 64 '' "udsecho-policy: unexpected 'pid=3': WHO is a user name or uid=ID [gid=ID] [groups=ID,...] (see udsecho-policy --help)
 " explain "$p" uid=1 pid=3
+
+# explain for a uid without a passwd entry and no gid=: decided when no rule that could decide
+# needs the gid or groups; otherwise that rule is named, and the status is 64.
+expect 64 '' "udsecho-policy: $p:3 needs the peer's gid and groups: add gid=ID groups=ID,...
+" explain "$p" uid=4242
+expect 64 '' "udsecho-policy: $p:3 needs the peer's gid: add gid=ID
+" explain "$p" uid=4242 groups=5
+expect 0 "allow ($p:3: allow group root)
+" '' explain "$p" uid=4242 groups=5,0
+expect 0 "deny ($work/default:$deny_line: deny all)
+" '' explain "$work/default" uid=4242
+users_first="$work/users-first"
+printf 'allow user 4242\ndeny user 4243-4250\nallow group root\n' >"$users_first"
+chmod 644 "$users_first"
+expect 0 "allow ($users_first:1: allow user 4242)
+" '' explain "$users_first" uid=4242
+expect 0 "deny ($users_first:2: deny user 4243-4250)
+" '' explain "$users_first" uid=4250
+expect 64 '' "udsecho-policy: $users_first:3 needs the peer's gid and groups: add gid=ID groups=ID,...
+" explain "$users_first" uid=4251
+
+# test: one line per failed case on standard output, then the count; 0 all pass, 1 one fails,
+# 78 a bad case line, a case that cannot be decided, or a bad or missing file.
+cases="$work/cases"
+cat >"$cases" <<CASES
+# cases for the explain test policy
+allow     root
+allow     uid=4242 gid=4242 groups=0     rule=policy:3
+deny      uid=4243 gid=4243              rule=policy:4
+deny      uid=4242 gid=4242              rule=default
+allow     uid=0                          rule=$p:2
+CASES
+expect 0 "5 cases: 5 passed, 0 failed
+" '' test "$p" "$cases"
+cat >"$work/failing" <<'CASES'
+allow uid=4242 gid=4242
+deny root
+allow uid=4242 gid=0 rule=policy:2
+deny uid=4243 gid=4243 rule=default
+allow root rule=policy:2
+CASES
+expect 1 "$work/failing:1: expected allow, got deny by default deny
+$work/failing:2: expected deny, got allow by $p:2 (allow user root)
+$work/failing:3: expected allow by policy:2, got allow by $p:3 (allow group root)
+$work/failing:4: expected deny by default deny, got deny by $p:4 (deny user 4243)
+5 cases: 1 passed, 4 failed
+" '' test "$p" "$work/failing"
+cat >"$work/bad-cases" <<'CASES'
+allow
+permit root
+deny no-such-user-udsecho
+allow root rule=policy:9
+deny uid=4242 at=2027-01-01T00:00:00Z
+allow uid=1 gid=1 groups=0,no-such-group-udsecho
+CASES
+expect 78 '' "$work/bad-cases:1:7: error: expected WHO after 'allow': a user name or uid=ID
+$work/bad-cases:2:1: error: expected 'allow' or 'deny', found 'permit'
+$work/bad-cases:3:6: error: unknown user 'no-such-user-udsecho'
+$work/bad-cases:5:15: error: at= needs rules with time windows, which this policy cannot have
+$work/bad-cases:6:28: error: unknown group 'no-such-group-udsecho'
+" test "$p" "$work/bad-cases"
+printf 'allow root rule=policy:9\ndeny uid=4242\ndeny uid=4243 gid=4243\n' >"$work/undecided"
+expect 78 '' "$work/undecided:1:17: error: rule=policy:9 names no rule of the policy
+$work/undecided:2:6: error: $p:3 needs the peer's gid and groups: add gid=ID groups=ID,...
+" test "$p" "$work/undecided"
+expect 78 '' "udsecho-policy: $work/no-cases: No such file or directory
+" test "$p" "$work/no-cases"
+expect 78 '' "$work/broken:2:7: error: expected 'user' or 'group', found 'usr'
+" test "$work/broken" "$cases"
+: >"$work/empty-cases"
+expect 0 "0 cases: 0 passed, 0 failed
+" "$work/empty-cases: warning: no cases: nothing is tested
+" test "$p" "$work/empty-cases"
+expect 64 '' "udsecho-policy: test needs CASES, a file of cases (see udsecho-policy --help)
+" test
+expect 64 '' "udsecho-policy: unexpected 'c': test takes [FILE] CASES (see udsecho-policy --help)
+" test a b c
+default_policy=$("$tool" --help | sed -n 's/^FILE defaults to //p')
+if [ ! -e "$default_policy" ]; then
+	expect 78 '' "udsecho-policy: $default_policy: No such file or directory
+" test "$cases"
+fi
+
+# diff: every identity whose decision changes, sorted, with both deciding rules; 0 none, 1 some.
+named() { # named uid|gid ID: "uid=ID(name)", or "uid=ID" without a name
+	db=passwd
+	[ "$1" = gid ] && db=group
+	name=$(getent "$db" "$2" | cut -d: -f1)
+	printf '%s=%s%s' "$1" "$2" "${name:+($name)}"
+}
+new="$work/new"
+printf 'allow user root\nallow user 4243\n' >"$new"
+chmod 644 "$new"
+one="$(named uid 1) $(named gid 1)"
+expect 1 "$one groups=0: allow by $p:3 -> deny by default deny
+$one groups=0,1: allow by $p:3 -> deny by default deny
+uid=4242 gid=4242 groups=0: allow by $p:3 -> deny by default deny
+uid=4242 gid=4242 groups=0,1: allow by $p:3 -> deny by default deny
+uid=4243 gid=4243: deny by $p:4 -> allow by $new:2
+uid=4243 gid=4243 groups=1: deny by $p:4 -> allow by $new:2
+uid=4244 gid=4244 groups=0: allow by $p:3 -> deny by default deny
+uid=4244 gid=4244 groups=0,1: allow by $p:3 -> deny by default deny
+" '' diff "$p" "$new"
+expect 0 '' '' diff "$p" "$p"
+expect 78 '' "$work/broken:2:7: error: expected 'user' or 'group', found 'usr'
+" diff "$p" "$work/broken"
+expect 78 '' "udsecho-policy: $work/missing: No such file or directory
+" diff "$work/missing" "$p"
+expect 64 '' "udsecho-policy: diff needs two policies, OLD and NEW (see udsecho-policy --help)
+" diff "$p"
+expect 64 '' "udsecho-policy: unexpected 'c': diff takes OLD and NEW (see udsecho-policy --help)
+" diff a b c
+expect 64 '' "udsecho-policy: at=2027-01-01T00:00:00Z: at= needs rules with time windows, which this policy cannot have (see udsecho-policy --help)
+" diff "$p" "$new" at=2027-01-01T00:00:00Z
+
+# edit lists the changes, as diff does, before it installs: the new rules are named by the
+# edited copy, .NAME.XXXXXX beside FILE, as the check's diagnostics name them.
+edited="$work/edited"
+cp "$p" "$edited"
+chmod 644 "$edited"
+edit_expect() { # edit_expect EDITOR WANT: the lines before "installed", and that line
+	status=0
+	EDITOR=$1 VISUAL='' "$tool" edit "$edited" </dev/null >"$work/out" 2>"$work/err" || status=$?
+	sed 's/\.edited\.[A-Za-z0-9]\{6\}:/.edited.XXXXXX:/' "$work/out" | grep -v ' installed' \
+		>"$work/got" || true
+	printf '%s' "$2" >"$work/want"
+	if [ "$status" -ne 0 ] || [ -s "$work/err" ] || ! cmp -s "$work/got" "$work/want" ||
+		! tail -n 1 "$work/out" | grep -q "^$edited installed"; then
+		echo "FAIL: EDITOR='$1' udsecho-policy edit: status $status" >&2
+		diff -u "$work/want" "$work/got" >&2 || true
+		cat "$work/out" "$work/err" >&2
+		failures=$((failures + 1))
+	fi
+}
+edit_expect 'sed -i 4s/deny/allow/' "uid=4243 gid=4243: deny by $edited:4 -> allow by $work/.edited.XXXXXX:4
+uid=4243 gid=4243 groups=1: deny by $edited:4 -> allow by $work/.edited.XXXXXX:4
+"
+edit_expect 'sed -i 1s/explain/edited/' ''
 
 if [ "$failures" -ne 0 ]; then
 	echo "$failures case(s) failed" >&2

@@ -59,6 +59,53 @@ static int table_group(void *ctx, const char *name, gid_t *gid)
 
 const struct policy_resolver test_resolver = {.user = table_user, .group = table_group};
 
+/* Primary gids of the users above, in the same order: uid 4242 and others have no entry. */
+static const unsigned int primary[] = {0, 1, 100, 100, 100, 1666, 65534};
+
+static int who_user(void *ctx, const char *name, uid_t *uid, gid_t *gid)
+{
+	int r;
+
+	if (strcmp(name, "broken") == 0)
+		return -EIO;
+	r = lookup(users, name, uid);
+	*gid = (gid_t)-1;
+	for (size_t i = 0; r == 0 && users[i].name; i++)
+		if (users[i].id == *uid)
+			*gid = primary[i];
+	return r;
+}
+
+static int who_group(void *ctx, const char *name, gid_t *gid)
+{
+	return lookup(groups, name, gid);
+}
+
+/* alice is also in wheel; bob in staff; the others in their primary group alone. */
+static int who_groups(void *ctx, uid_t uid, gid_t **list, size_t *n)
+{
+	gid_t extra = uid == 1000 ? 10 : uid == 1001 ? 50 : (gid_t)-1;
+	gid_t gid;
+	size_t i = 0;
+
+	for (; users[i].name && users[i].id != uid; i++)
+		;
+	if (!users[i].name)
+		return NSS_E_UNKNOWN;
+	gid = primary[i];
+	*list = calloc(2, sizeof(**list));
+	if (!*list)
+		return -ENOMEM;
+	(*list)[0] = gid;
+	*n = 1;
+	if (extra != (gid_t)-1)
+		(*list)[(*n)++] = extra;
+	return 0;
+}
+
+const struct policy_who_lookup test_who_lookup = {
+	.user = who_user, .group = who_group, .groups = who_groups};
+
 static int mem_expand(void *ctx, const char *pattern, char ***paths, size_t *npaths, char **why)
 {
 	const struct memfile *f = ctx;

@@ -9,6 +9,7 @@
 
 #include "udsecho/diag.h"
 #include "udsecho/policy.h"
+#include "udsecho/policy-who.h"
 
 /*
  * Users: root 0, daemon 1, alice 1000, bob 1001, carol 1002, mallory 1666, nobody 65534.
@@ -16,6 +17,13 @@
  * refused: a resolver answering (gid_t)-1 is treated as invalid).
  */
 extern const struct policy_resolver test_resolver;
+
+/*
+ * WHO's lookups over the same users and groups: primary gids root 0, daemon 1, alice, bob and
+ * carol 100 (users), mallory 1666, nobody 65534; getgrouplist adds wheel for alice and staff
+ * for bob. Any other uid has no passwd entry; the user name "broken" fails with -EIO.
+ */
+extern const struct policy_who_lookup test_who_lookup;
 
 /* An in-memory tree for includes: NULL-terminated {path, text} pairs, id = path. */
 struct memfile {

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,12 +60,44 @@ static void names_of_ids(void **state)
 {
 	char buf[64];
 
-	nss_user_name(0, buf, sizeof(buf));
+	assert_int_equal(nss_user_name(0, buf, sizeof(buf)), 1);
 	assert_string_equal(buf, "root");
-	nss_group_name(0, buf, sizeof(buf));
+	assert_int_equal(nss_group_name(0, buf, sizeof(buf)), 1);
 	assert_string_equal(buf, "root");
-	nss_user_name(4242424, buf, sizeof(buf));
+	assert_int_equal(nss_user_name(4242424, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "4242424");
+	assert_int_equal(nss_group_name(4242424, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "4242424");
+}
+
+/* Every passwd entry, as getpwent(3) lists them, with the groups getgrouplist(3) gives it. */
+static void every_login(void **state)
+{
+	struct peer_cred *creds = NULL;
+	struct passwd *pw;
+	size_t n = 0, i = 0;
+
+	assert_int_equal(nss_logins(&creds, &n), 0);
+	setpwent();
+	for (; (pw = getpwent()) != NULL; i++) {
+		gid_t *groups = NULL;
+		size_t ngroups = 0;
+
+		assert_true(i < n);
+		assert_int_equal(creds[i].uid, pw->pw_uid);
+		assert_int_equal(creds[i].gid, pw->pw_gid);
+		assert_true(peercred_in_group(&creds[i], pw->pw_gid));
+		for (size_t k = 1; k < creds[i].ngroups; k++)
+			assert_true(creds[i].groups[k - 1] < creds[i].groups[k]);
+		if (nss_user_groups(pw->pw_uid, &groups, &ngroups) == 0 &&
+		    strcmp(pw->pw_name, "root") == 0)
+			assert_int_equal(creds[i].ngroups, ngroups);
+		free(groups);
+	}
+	endpwent();
+	assert_int_equal(i, n);
+	assert_true(n > 0 && creds[0].uid == 0);
+	nss_logins_free(creds, n);
 }
 
 /* The same list as getgrouplist(3) with room to spare gives for root's entry. */
@@ -107,7 +140,7 @@ int main(void)
 		cmocka_unit_test(root_resolves),       cmocka_unit_test(numeric_without_entry),
 		cmocka_unit_test(unknown_and_invalid), cmocka_unit_test(names_of_ids),
 		cmocka_unit_test(groups_of_root),      cmocka_unit_test(groups_without_entry),
-		cmocka_unit_test(failure_texts),
+		cmocka_unit_test(failure_texts),       cmocka_unit_test(every_login),
 	};
 	return cmocka_run_group_tests_name("nss", tests, NULL, NULL);
 }

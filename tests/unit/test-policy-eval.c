@@ -4,7 +4,9 @@
  * selectors (all), groups through the primary and through a supplementary group, ranges and
  * the id edges 0 and 4294967294; and random policies, mostly of group rules, against a plain
  * model of the semantics for peers with up to hundreds of groups: indexed, through the wire,
- * with either part of the index not cut, and scanned; and a 10,000-rule mixed policy.
+ * with either part of the index not cut, and scanned; and a 10,000-rule mixed policy. For a
+ * peer known in part (policy_eval_partial()), what could decide and what is needed, and small
+ * random policies against every completion of the unknown gid and groups.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -476,6 +478,157 @@ static void ten_thousand_mixed_rules(void **state)
 	free(text);
 }
 
+static void partial(const struct policy *p, struct peer_cred c, unsigned unknown, int allow,
+		    long rule, long needs)
+{
+	long got_needs = -2;
+	struct policy_verdict v = policy_eval_partial(p, &c, unknown, &got_needs);
+
+	assert_int_equal(v.rule, rule);
+	assert_int_equal(v.allow, allow);
+	assert_int_equal(got_needs, needs);
+}
+
+enum { GID = POLICY_UNKNOWN_GID, GROUPS = POLICY_UNKNOWN_GROUPS };
+
+/* A user rule decides without the gid; a group rule before it needs the gid, or the groups. */
+static void partial_needs_only_what_could_decide(void **state)
+{
+	static const gid_t wheel[] = {10}, other[] = {7};
+	struct policy *p = test_compile_ok("allow user root\n"
+					   "allow user 1000 group wheel\n"
+					   "deny user 4243\n"
+					   "allow group wheel\n"
+					   "deny user 4000-4999\n");
+
+	partial(p, test_cred(0, 0, NULL, 0), GID | GROUPS, 1, 0, -1);
+	/* Rule 1 wants uid 1000: its group selector never matters for 4243. */
+	partial(p, test_cred(4243, 0, NULL, 0), GID | GROUPS, 0, 2, -1);
+	/* 4242: `allow group wheel` comes before the deny and could match. */
+	partial(p, test_cred(4242, 0, NULL, 0), GID | GROUPS, 0, 4, 3);
+	partial(p, test_cred(4242, 0, other, 1), GID, 0, 4, 3);
+	partial(p, test_cred(4242, 7, NULL, 0), GROUPS, 0, 4, 3);
+	/* Known groups that meet it decide at once, whatever the gid. */
+	partial(p, test_cred(4242, 0, wheel, 1), GID, 1, 3, -1);
+	partial(p, test_cred(4242, 10, NULL, 0), GROUPS, 1, 3, -1);
+	/* 5000: nothing but rule 3 could match; default deny unless it does. */
+	partial(p, test_cred(5000, 0, NULL, 0), GID | GROUPS, 0, -1, 3);
+	/* Nothing unknown: policy_eval() itself. */
+	partial(p, test_cred(4242, 7, NULL, 0), 0, 0, 4, -1);
+	policy_free(p);
+}
+
+/* An unknown gid is one id: it meets two group selectors only where they share an id. */
+static void partial_one_gid_for_every_open_selector(void **state)
+{
+	static const gid_t ten[] = {10};
+	struct policy *p = test_compile_ok("allow group 10 group 20\n"
+					   "allow group 30-40 group 35-50 group 38-60 70\n"
+					   "deny all\n");
+
+	partial(p, test_cred(1, 0, NULL, 0), GID, 0, 2, 1);
+	partial(p, test_cred(1, 0, NULL, 0), GID | GROUPS, 0, 2, 0);
+	/* The known group meets the first selector; the gid could meet the second. */
+	partial(p, test_cred(1, 0, ten, 1), GID, 0, 2, 0);
+	policy_free(p);
+	p = test_compile_ok("allow group 30-37 group 38-60\n"
+			    "allow group 5 group 4 6\n"
+			    "deny all\n");
+	partial(p, test_cred(1, 0, NULL, 0), GID, 0, 2, -1);
+	/* Groups are many ids: they can meet what one gid cannot. */
+	partial(p, test_cred(1, 0, NULL, 0), GROUPS, 0, 2, 0);
+	policy_free(p);
+}
+
+/* A selector that holds every id is met by any gid: no need to know which. */
+static void partial_every_id(void **state)
+{
+	struct policy *p = test_compile_ok("allow group 0-4294967294 user 4242\n"
+					   "allow group 0-10 11-4294967294\n");
+
+	partial(p, test_cred(4242, 0, NULL, 0), GID | GROUPS, 1, 0, -1);
+	partial(p, test_cred(1, 0, NULL, 0), GID, 1, 1, -1);
+	/* Known gid, unknown groups: the gid already meets it. */
+	partial(p, test_cred(1, 3, NULL, 0), GROUPS, 1, 1, -1);
+	policy_free(p);
+}
+
+enum { SMALL_IDS = 11 }; /* the ids a small model uses, 0..9, and one past them */
+
+/* Every rule the completions of a partial peer decide by, as a bit set (bit n: default deny). */
+static uint64_t completions(const struct model_rule *rules, int n, const struct peer_cred *c,
+			    unsigned unknown)
+{
+	uint64_t seen = 0;
+	gid_t g[SMALL_IDS];
+
+	for (unsigned gid = 0; gid < SMALL_IDS; gid++) {
+		if (!(unknown & GID) && gid != c->gid)
+			continue;
+		for (unsigned set = 0; set < (1u << SMALL_IDS); set++) {
+			size_t ng = 0;
+			long r;
+
+			if (!(unknown & GROUPS) && set != 0)
+				break;
+			for (unsigned b = 0; b < SMALL_IDS; b++)
+				if (set & (1u << b))
+					g[ng++] = b;
+			r = !(unknown & GROUPS)
+				    ? model_eval(rules, n, c->uid, gid, c->groups, c->ngroups)
+				    : model_eval(rules, n, c->uid, gid, g, ng);
+			seen |= 1ull << (r < 0 ? n : r);
+		}
+	}
+	return seen;
+}
+
+/*
+ * Random small policies and peers with an unknown gid, unknown groups or both, against every
+ * completion: the verdict is the last rule any completion decides by (it matches them all), and
+ * needs is the first, when there is more than one; exact, as policy.h says.
+ */
+static void partial_matches_every_completion(void **state)
+{
+	enum { RULES = 10 };
+	static const unsigned masks[] = {GID, GROUPS, GID | GROUPS};
+	struct model_rule rules[RULES];
+	char text[RULES * 200];
+	gid_t g[4];
+
+	for (int round = 0; round < 300; round++) {
+		int n = 1 + (int)rnd(RULES);
+		struct policy *p;
+		char *s = text;
+
+		for (int i = 0; i < n; i++) {
+			model_random(&rules[i], random_shape(), 8);
+			s = model_text(s, &rules[i]);
+		}
+		p = test_compile_ok(text);
+		for (int t = 0; t < 6; t++) {
+			struct peer_cred c = {
+				.uid = rnd(SMALL_IDS), .gid = rnd(SMALL_IDS), .groups = g};
+			unsigned unknown = masks[rnd(3)];
+			uint64_t seen;
+			long needs, first, last;
+			struct policy_verdict v;
+
+			for (size_t k = rnd(3); k-- > 0;)
+				g[c.ngroups++] = rnd(SMALL_IDS);
+			c.ngroups = idsort_unique(g, c.ngroups);
+			seen = completions(rules, n, &c, unknown);
+			first = __builtin_ctzll(seen);
+			last = 63 - __builtin_clzll(seen);
+			v = policy_eval_partial(p, &c, unknown, &needs);
+			assert_int_equal(v.rule < 0 ? n : v.rule, last);
+			assert_int_equal(v.allow, v.rule >= 0 && rules[v.rule].allow);
+			assert_int_equal(needs, first == last ? -1 : first);
+		}
+		policy_free(p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -489,6 +642,10 @@ int main(void)
 		cmocka_unit_test(nested_group_ranges_fall_back_for_the_gid_part),
 		cmocka_unit_test(nested_ranges_fall_back_to_a_scan),
 		cmocka_unit_test(ten_thousand_mixed_rules),
+		cmocka_unit_test(partial_needs_only_what_could_decide),
+		cmocka_unit_test(partial_one_gid_for_every_open_selector),
+		cmocka_unit_test(partial_every_id),
+		cmocka_unit_test(partial_matches_every_completion),
 	};
 	return cmocka_run_group_tests_name("policy-eval", tests, NULL, NULL);
 }

@@ -3,10 +3,10 @@
 # meson install into a scratch DESTDIR: every file lands where it should, the units name the
 # installed server, systemd-sysusers accepts the sysusers.d entry, and a second install keeps
 # a policy the admin has edited.
-# Usage: install.sh BUILDDIR BINDIR SBINDIR SYSCONFDIR MANDIR UNITDIR SYSUSERSDIR
+# Usage: install.sh BUILDDIR BINDIR SBINDIR SYSCONFDIR MANDIR UNITDIR SYSUSERSDIR CATALOGDIR
 # (all absolute, as meson uses them). Uses --no-rebuild: the test depends on every target.
 set -eu
-builddir=$1 bindir=$2 sbindir=$3 sysconfdir=$4 mandir=$5 unitdir=$6 sysusersdir=$7
+builddir=$1 bindir=$2 sbindir=$3 sysconfdir=$4 mandir=$5 unitdir=$6 sysusersdir=$7 catalogdir=$8
 
 dest=$(mktemp -d)
 trap 'rm -rf "$dest"' EXIT
@@ -33,6 +33,21 @@ check f "$mandir/man8/udsecho-policy.8"
 check f "$unitdir/udsechod.socket"
 check f "$unitdir/udsechod.service"
 check f "$sysusersdir/udsecho.conf"
+check f "$catalogdir/udsecho.catalog"
+
+# The catalog, compiled into the scratch tree: journalctl must read every entry.
+if command -v journalctl >/dev/null 2>&1 && [ -f "$dest$catalogdir/udsecho.catalog" ]; then
+	mkdir -p "$dest/usr/lib/systemd/catalog"
+	cp "$dest$catalogdir/udsecho.catalog" "$dest/usr/lib/systemd/catalog/"
+	journalctl --root="$dest" --update-catalog
+	n=$(journalctl --root="$dest" --list-catalog | grep -c ' udsecho: ' || true)
+	if [ "$n" -eq 3 ]; then
+		echo "ok: journalctl reads the catalog's 3 entries"
+	else
+		echo "FAIL: journalctl reads $n of the catalog's 3 entries"
+		fail=1
+	fi
+fi
 
 if [ -f "$dest$unitdir/udsechod.service" ]; then
 	if grep -q "^ExecStart=$sbindir/udsechod " "$dest$unitdir/udsechod.service"; then

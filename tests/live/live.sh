@@ -142,15 +142,25 @@ expect_fs_refusal() {
 
 # --- the journal ------------------------------------------------------------------------------
 
-# journal_mark: later journal queries see only what is logged from now on.
+# journal_mark: later journal queries see only what is logged from now on. The mark is an
+# entry of its own, which no query matches: journalctl --after-cursor with matches skips the
+# first matching entry when the cursor's own entry does not match (systemd 252), so the
+# queries start at the mark itself (--cursor).
+marks=0
 journal_mark() {
-	mark=$(ct journalctl -q -n 1 -o export | sed -n 's/^__CURSOR=//p')
-	[ -n "$mark" ] || fail "no journal cursor (is journald running?)"
+	marks=$((marks + 1))
+	ct systemd-cat -t udsecho-live echo "mark $$ $marks"
+	wait_for 10 "the journal mark" mark_logged "mark $$ $marks"
+}
+
+mark_logged() {
+	ct journalctl -q -t udsecho-live -n 1 -o export >"$run/mark"
+	grep -qxF "MESSAGE=$1" "$run/mark" && mark=$(sed -n 's/^__CURSOR=//p' "$run/mark")
 }
 
 # journal [OPTIONS...]: udsechod.service's messages since the mark, one a line.
 journal() {
-	ct journalctl -q --no-pager -o cat -u udsechod.service --after-cursor="$mark" "$@"
+	ct journalctl -q --no-pager -o cat -u udsechod.service --cursor="$mark" "$@"
 }
 
 # journal_count PATTERN [OPTIONS...]: how many of those lines match PATTERN (grep -E).
@@ -418,6 +428,18 @@ install_tree() {
 		/usr/lib/sysusers.d/udsecho.conf $policy | tr '\n' ' ')"
 }
 
+# README: journalctl --update-catalog, for the catalog meson install put in place.
+check_catalog() {
+	check "journalctl --update-catalog: journalctl knows the catalog's entries"
+	local n
+	n=$(ct journalctl --list-catalog | grep -c ' udsecho: ' || true)
+	[ "$n" -eq 0 ] || fail "journalctl lists $n udsecho entries before --update-catalog"
+	ct journalctl --update-catalog || fail "journalctl --update-catalog failed"
+	n=$(ct journalctl --list-catalog | grep -c ' udsecho: ' || true)
+	[ "$n" -eq 3 ] || fail "journalctl lists $n udsecho entries after --update-catalog, expected 3"
+	ok "3 entries (none before: the step is needed)"
+}
+
 check_sysusers() {
 	check "systemd-sysusers creates the user and group udsecho"
 	! ct getent passwd udsecho >/dev/null || fail "the user udsecho exists before systemd-sysusers"
@@ -562,7 +584,7 @@ check_journal_native() {
 	n=$(journal_entries UDSECHO_EVENT=deny)
 	[ "$n" -eq 4 ] || fail "UDSECHO_EVENT=deny selects $n entries, expected 4"
 	ok "bob's 3 denials selected by uid, alice's 1 apart, 4 in all"
-	ct journalctl -q --no-pager -o verbose -u udsechod.service --after-cursor="$mark" \
+	ct journalctl -q --no-pager -o verbose -u udsechod.service --cursor="$mark" \
 		UDSECHO_EVENT=deny UDSECHO_PEER_UID="$bob" -n 1 >"$run/verbose"
 	local field
 	for field in "UDSECHO_EVENT=deny" "UDSECHO_PEER_UID=$bob" "UDSECHO_PEER_GID=$bob" \
@@ -571,9 +593,19 @@ check_journal_native() {
 		grep -Eq "^ +$field\$" "$run/verbose" ||
 			{ cat "$run/verbose"; fail "journalctl -o verbose has no $field"; }
 	done
+	grep -Eq "^ +MESSAGE_ID=24d7dd0307b94968a87783bb9e5d644b\$" "$run/verbose" ||
+		fail "the deny record's MESSAGE_ID is not deny's, 24d7dd0307b94968a87783bb9e5d644b"
 	ok "journalctl -o verbose: $(grep -E '^ +(UDSECHO_[A-Z_]+|PRIORITY|MESSAGE_ID)=' "$run/verbose" | tr -s ' \n' ' ')"
+	# The catalog (journalctl --update-catalog ran at install): -x explains the refusal.
+	ct journalctl -q --no-pager -x -u udsechod.service --cursor="$mark" \
+		UDSECHO_EVENT=deny UDSECHO_PEER_UID="$bob" -n 1 >"$run/explained"
+	grep -q "Subject: udsechod refused a client: its policy does not allow uid $bob\$" "$run/explained" ||
+		{ cat "$run/explained"; fail "journalctl -x does not explain bob's denial from the catalog"; }
+	ok "journalctl -x: $(grep -m1 'Subject:' "$run/explained" | sed 's/^ *//')"
+	journal_mark
 	policy_v1 | write_policy
 	ct systemctl reload udsechod.service || fail "systemctl reload failed on a valid policy"
+	wait_policy_applied
 }
 
 # An open connection of alice: udsecho reading a FIFO this script holds open.
@@ -868,6 +900,7 @@ main() {
 	boot
 	install_tree
 	check_sysusers
+	check_catalog
 	check_enable_socket
 	check_node
 	check_activation
@@ -876,6 +909,7 @@ main() {
 	check_reload_to_v1
 	check_users
 	check_journal_decisions
+	check_journal_native
 	check_reload_revokes
 	check_reload_broken
 	check_stop_reactivation

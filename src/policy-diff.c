@@ -225,7 +225,8 @@ int policy_diff(const struct policy *old, const struct policy *new, const struct
 		policy_diff_free(out);
 		return r;
 	}
-	qsort(out->v, out->n, sizeof(*out->v), cmp_change);
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_change);
 	for (size_t i = 0; i < out->n; i++) {
 		if (n > 0 && cmp_change(&out->v[n - 1], &out->v[i]) == 0)
 			free(out->v[i].cred.groups);

@@ -131,7 +131,8 @@ static int resolve_worker(const struct server_options *o, struct privdrop_ids *i
 		log_err("--user %s: no passwd entry to take the group from", *user);
 		return EX_CONFIG;
 	}
-	if (!fallback)
+	/* Not for --check: beside a running server (systemctl reload), its own worker counts. */
+	if (!fallback && !o->check)
 		warn_shared_uid(ids->uid, *user);
 	return 0;
 }

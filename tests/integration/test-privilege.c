@@ -476,9 +476,11 @@ static void worker_user_is_its_own_or_a_warning(void **state)
 	}
 	close(p[0]);
 	worker = start(&s, as_daemon);
-	snprintf(want, sizeof(want), "(daemon) is also the uid of 1 running process (pid %d first)",
-		 (int)other);
-	assert_true(harness_wait_log(&s, want, 1000));
+	/* Others of this machine may run as daemon too: the count is at least ours. */
+	assert_true(harness_wait_log(&s, "(daemon) is also the uid of ", 1000));
+	snprintf(want, sizeof(want), "running process (pid %d first)", (int)other);
+	if (!harness_wait_log(&s, want, 0))
+		assert_true(harness_wait_log(&s, " running processes (pid ", 0));
 	stop(&s);
 	close(p[1]);
 	assert_int_equal(waitpid(other, &status, 0), other);

@@ -332,26 +332,39 @@ static void readiness_reload_and_stop_are_notified(void **state)
 	harness_rmtree(s.dir);
 }
 
-static void journal_stream_gets_priorities(void **state)
+/*
+ * A server in a fresh directory whose standard error is "the journal": the log file the harness
+ * appends it to, named by JOURNAL_STREAM as systemd names the stream. With @jsock, that is
+ * journald's native socket too.
+ */
+static void start_in_journal(struct server *s, const char *jsock)
 {
-	struct server s;
 	struct stat st;
 	char v[64];
 	int fd;
 
-	harness_tmpdir(s.dir, sizeof(s.dir));
-	snprintf(s.path, sizeof(s.path), "%s/sock", s.dir);
-	snprintf(s.log, sizeof(s.log), "%s/server.log", s.dir);
-	/* The log file the harness appends stderr to is "the journal". */
-	fd = open(s.log, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	fd = open(s->log, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	assert_true(fd >= 0);
 	assert_int_equal(fstat(fd, &st), 0);
 	close(fd);
 	snprintf(v, sizeof(v), "%llu:%llu", (unsigned long long)st.st_dev,
 		 (unsigned long long)st.st_ino);
 	setenv("JOURNAL_STREAM", v, 1);
-	assert_int_equal(harness_server_start_in(&s, NULL, NULL), 0);
+	if (jsock)
+		setenv("UDSECHO_JOURNAL_SOCKET", jsock, 1);
+	assert_int_equal(harness_server_start_in(s, NULL, NULL), 0);
 	unsetenv("JOURNAL_STREAM");
+	unsetenv("UDSECHO_JOURNAL_SOCKET");
+}
+
+static void journal_stream_gets_priorities(void **state)
+{
+	struct server s;
+
+	harness_tmpdir(s.dir, sizeof(s.dir));
+	snprintf(s.path, sizeof(s.path), "%s/sock", s.dir);
+	snprintf(s.log, sizeof(s.log), "%s/server.log", s.dir);
+	start_in_journal(&s, NULL);
 	assert_true(harness_wait_log(&s, "\n<6>event=start worker=", 1000));
 	assert_false(harness_wait_log(&s, "udsechod: event=", 0));
 	harness_server_stop(&s);
@@ -385,27 +398,16 @@ static void journal_socket_gets_records_with_fields(void **state)
 {
 	const char *hello[] = {"-s", NULL, "hi", NULL};
 	struct run_as other = {.uid = 4471, .gid = 4471};
-	char v[64], jsock[128], out[16];
+	char jsock[128], out[16];
 	struct server s;
-	struct stat st;
-	int fd, jfd;
+	int jfd;
 
 	harness_tmpdir(s.dir, sizeof(s.dir));
 	snprintf(s.path, sizeof(s.path), "%s/sock", s.dir);
 	snprintf(s.log, sizeof(s.log), "%s/server.log", s.dir);
 	snprintf(jsock, sizeof(jsock), "%s/journal", s.dir);
 	jfd = notify_socket(jsock);
-	fd = open(s.log, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(fstat(fd, &st), 0);
-	close(fd);
-	snprintf(v, sizeof(v), "%llu:%llu", (unsigned long long)st.st_dev,
-		 (unsigned long long)st.st_ino);
-	setenv("JOURNAL_STREAM", v, 1);
-	setenv("UDSECHO_JOURNAL_SOCKET", jsock, 1);
-	assert_int_equal(harness_server_start_in(&s, NULL, NULL), 0);
-	unsetenv("JOURNAL_STREAM");
-	unsetenv("UDSECHO_JOURNAL_SOCKET");
+	start_in_journal(&s, jsock);
 	assert_true(journal_has(jfd, "MESSAGE=event=start worker=", "\nPRIORITY=6\n"));
 	hello[1] = s.path;
 	assert_int_equal(harness_client(hello, NULL, NULL, 0, out, sizeof(out), NULL, 0), 0);

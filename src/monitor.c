@@ -551,13 +551,20 @@ static void prepare_worker(const struct monitor_config *cfg, pid_t monitor, int 
 /* The signals the monitor reads from its signalfd, blocked first so none arrives unseen. */
 static int take_signals(struct monitor *m, sigset_t *old)
 {
-	static const int handled[] = {SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2};
+	/*
+	 * Every signal comes through the signalfd, so that one the monitor gives no meaning
+	 * (SIGALRM, SIGPROF, SIGIO, a real-time one...) is read and ignored instead of ending it
+	 * with its node left behind; but for those that cannot be taken, the faults, which must
+	 * stay fatal, and job control, which stops and continues it as any program.
+	 */
+	static const int untaken[] = {SIGKILL, SIGSTOP, SIGSEGV, SIGBUS,  SIGFPE,  SIGILL, SIGTRAP,
+				      SIGSYS,  SIGABRT, SIGTSTP, SIGTTIN, SIGTTOU, SIGCONT};
 	sigset_t mask;
 	int r;
 
-	sigemptyset(&mask);
-	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
-		sigaddset(&mask, handled[i]);
+	sigfillset(&mask);
+	for (size_t i = 0; i < sizeof(untaken) / sizeof(untaken[0]); i++)
+		sigdelset(&mask, untaken[i]);
 	if (sigprocmask(SIG_BLOCK, &mask, old) < 0) {
 		r = -errno;
 		log_err("monitor: sigprocmask: %s", strerror(-r));

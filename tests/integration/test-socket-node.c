@@ -403,17 +403,25 @@ static void wedged_worker_is_noticed(void **state)
 	harness_rmtree(s.dir);
 }
 
-/* A signal the server gives no meaning (SIGUSR2, SIGWINCH) neither stops nor disturbs it. */
+/*
+ * A signal the server gives no meaning neither stops nor disturbs it, also those whose default
+ * action would end it and leave its node behind (SIGALRM, SIGVTALRM, SIGPROF, SIGIO, SIGPWR,
+ * the real-time ones); SIGUSR2, a preview, changes nothing either.
+ */
 static void unused_signals_change_nothing(void **state)
 {
+	static const int unused[] = {SIGUSR2, SIGWINCH, SIGALRM, SIGVTALRM, SIGPROF,
+				     SIGIO,   SIGPWR,	SIGURG,	 SIGSTKFLT};
 	struct server s;
 	pid_t worker;
 	int fd;
 
 	assert_int_equal(harness_server_start(&s, NULL, NULL), 0);
 	worker = harness_worker_pid(&s);
-	assert_int_equal(kill(s.pid, SIGUSR2), 0);
-	assert_int_equal(kill(s.pid, SIGWINCH), 0);
+	for (size_t i = 0; i < sizeof(unused) / sizeof(unused[0]); i++)
+		assert_int_equal(kill(s.pid, unused[i]), 0);
+	assert_int_equal(kill(s.pid, SIGRTMIN), 0);
+	assert_int_equal(kill(s.pid, SIGRTMAX), 0);
 	assert_int_equal(kill(s.pid, SIGUSR1), 0); /* handled in turn: the others came before */
 	assert_true(harness_wait_log(&s, "event=status ", HARNESS_TIMEOUT_MS));
 	assert_int_equal(harness_worker_pid(&s), worker);

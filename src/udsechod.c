@@ -156,7 +156,9 @@ static int load_policy(const struct policy_source *src, int check, int activated
 
 	diag_list_init(&diags);
 	r = policy_load_source(src, &diags, policy, builtin);
-	log_diags(&diags);
+	/* Without a policy the monitor's first try, right after the fork, logs them once. */
+	if (!(r && !check && activated))
+		log_diags(&diags);
 	diag_list_free(&diags);
 	if (r < 0)
 		log_err("%s: cannot load the policy: %s%s", src->path, strerror(-r), then);

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <linux/sockios.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <signal.h>
@@ -32,6 +33,7 @@
 #include "udsecho/log.h"
 #include "udsecho/monitor.h"
 #include "udsecho/notify.h"
+#include "udsecho/policy-staged.h"
 #include "udsecho/worker.h"
 
 #define MONITOR_STOP_TIMEOUT_MS 5000
@@ -273,12 +275,13 @@ static int reload(struct monitor *m)
 }
 
 /*
- * SIGUSR2: read, check and compile the file exactly as SIGHUP does, and send it to the worker as a
- * preview, which it evaluates against the open connections and drops; nothing changes here.
+ * SIGUSR2: read, check and compile the file @src names exactly as SIGHUP does, and send it to the
+ * worker as a preview, which it evaluates against the open connections and drops; nothing changes
+ * here.
  */
-static void preview_policy(struct monitor *m)
+static void preview_policy(struct monitor *m, const struct policy_source *src)
 {
-	const char *path = m->cfg->source->path;
+	const char *path = src->path;
 	struct diag_list diags;
 	struct policy *next = NULL;
 	size_t len, plen = strlen(path);
@@ -287,7 +290,7 @@ static void preview_policy(struct monitor *m)
 	int builtin, r;
 
 	diag_list_init(&diags);
-	r = policy_load_source(m->cfg->source, &diags, &next, &builtin);
+	r = policy_load_source(src, &diags, &next, &builtin);
 	log_diags(&diags);
 	diag_list_free(&diags);
 	if (r) {
@@ -315,6 +318,35 @@ static void preview_policy(struct monitor *m)
 		log_err("event=preview-failed policy=%s reason=\"%s\"", path, strerror(-r));
 	free(blob);
 	free(payload);
+}
+
+/*
+ * SIGUSR2 queued with POLICY_STAGED_SIGVAL (sigqueue(3), as `udsecho-policy edit --preview`
+ * sends it) previews the staged copy beside the policy, under the policy's own file checks; any
+ * other SIGUSR2 previews the policy. Who may send either is kill(2)'s rule: root, CAP_KILL, or
+ * the server's own uid. ssi_uid is not checked, since in a queued signal it is what the sender
+ * wrote (rt_sigqueueinfo(2)); the file checks are what keep out a copy nobody trusted wrote.
+ */
+static void on_preview(struct monitor *m, const struct signalfd_siginfo *si)
+{
+	struct policy_source staged = *m->cfg->source;
+	char path[PATH_MAX];
+	int r;
+
+	if (si->ssi_code != SI_QUEUE || si->ssi_int != POLICY_STAGED_SIGVAL) {
+		preview_policy(m, m->cfg->source);
+		return;
+	}
+	r = policy_staged_path(staged.path, path, sizeof(path));
+	if (r < 0) {
+		log_err("event=preview-failed policy=%s reason=\"staged copy: %s\" (nothing "
+			"changes)",
+			staged.path, strerror(-r));
+		return;
+	}
+	staged.path = path;
+	staged.explicit_path = 1; /* a missing copy fails, never previews the built-in policy */
+	preview_policy(m, &staged);
 }
 
 /* SIGUSR1: the worker, which holds the counts, logs one status line with what we add here. */
@@ -445,7 +477,7 @@ static int on_signal(struct monitor *m, const struct signalfd_siginfo *si)
 		report_status(m);
 		return GO_ON;
 	case SIGUSR2:
-		preview_policy(m);
+		on_preview(m, si);
 		return GO_ON;
 	case SIGHUP:
 		r = reload(m);

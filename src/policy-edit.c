@@ -4,8 +4,9 @@
  *
  * Runs in udsecho-policy only, never in the server. Every file it creates is created with
  * O_EXCL or O_NOFOLLOW in FILE's own directory, so that the final rename(2) is atomic and the
- * copy lives under the same directory checks as FILE. It never writes FILE in place, never
- * follows a symlink at FILE, never runs a shell, and never prints or exits.
+ * copy lives under the same directory checks as FILE; so does the staged copy a preview reads.
+ * It never writes FILE in place, never follows a symlink at FILE, never runs a shell, and never
+ * prints or exits.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,14 +18,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "udsecho/fdio.h"
 #include "udsecho/policy.h"
 #include "udsecho/policy-edit.h"
+#include "udsecho/policy-staged.h"
 
 #define EDITOR_WORDS_MAX 32
 
@@ -375,20 +379,79 @@ int policy_edit_install(struct policy_edit *e)
 	return sync_dir(e->path);
 }
 
-int policy_edit_discard(struct policy_edit *e)
+int policy_edit_stage(struct policy_edit *e)
+{
+	char path[PATH_MAX], *text = NULL;
+	struct stat st;
+	size_t len = 0;
+	int fd, r = policy_staged_path(e->path, path, sizeof(path));
+
+	if (r < 0)
+		return r;
+	r = open_regular(e->tmp, &fd, &st);
+	if (r != 0)
+		return r;
+	r = policy_read_fd(fd, &st, &text, &len);
+	close(fd);
+	if (r < 0)
+		return r;
+	e->staged = strdup(path);
+	/* A copy left by an edit that died before it could remove it: the lock is ours now. */
+	if (!e->staged)
+		r = -ENOMEM;
+	else if (unlink(path) < 0 && errno != ENOENT)
+		r = -errno;
+	fd = r < 0 ? -1
+		   : open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+			  0600);
+	if (r == 0 && fd < 0)
+		r = -errno;
+	if (r == 0)
+		r = fdio_write_all(fd, text, len);
+	/* As policy_edit_install() will leave FILE, but for the set-id bits, which mean nothing. */
+	if (r == 0 && (geteuid() != e->uid || getegid() != e->gid) &&
+	    fchown(fd, e->uid, e->gid) < 0)
+		r = -errno;
+	if (r == 0 && fchmod(fd, e->mode & 0777) < 0)
+		r = -errno;
+	if (fd >= 0 && close(fd) < 0 && r == 0)
+		r = -errno;
+	free(text);
+	if (r < 0 && fd < 0) {
+		free(e->staged);
+		e->staged = NULL;
+	} else if (r < 0) {
+		policy_edit_unstage(e);
+	}
+	return r;
+}
+
+/* Remove the file *@path names, if any, and forget it. Returns 0 or -errno. */
+static int remove_named(char **path)
 {
 	int r = 0;
 
-	if (e->tmp && unlink(e->tmp) < 0 && errno != ENOENT)
+	if (*path && unlink(*path) < 0 && errno != ENOENT)
 		r = -errno;
-	free(e->tmp);
-	e->tmp = NULL;
+	free(*path);
+	*path = NULL;
 	return r;
+}
+
+int policy_edit_unstage(struct policy_edit *e)
+{
+	return remove_named(&e->staged);
+}
+
+int policy_edit_discard(struct policy_edit *e)
+{
+	return remove_named(&e->tmp);
 }
 
 void policy_edit_close(struct policy_edit *e)
 {
 	policy_edit_discard(e);
+	policy_edit_unstage(e);
 	if (e->lockfd >= 0)
 		close(e->lockfd); /* releases the flock; the lock file stays, as /etc/.pwd.lock */
 	free(e->path);
@@ -520,4 +583,75 @@ int policy_edit_reload(int pidfd)
 	if (r < 0)
 		return r;
 	return r == 0 ? 0 : POLICY_EDIT_E_RELOAD;
+}
+
+static double monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Until the watched file is closed after a read (0), the monitor exits, or @ms pass. */
+static int wait_read(int in, int pidfd, int ms)
+{
+	double end = monotonic_ms() + ms;
+
+	for (;;) {
+		struct pollfd p[2] = {{.fd = in, .events = POLLIN},
+				      {.fd = pidfd, .events = POLLIN}};
+		char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+		double left = end - monotonic_ms();
+		ssize_t n;
+		int r;
+
+		if (left <= 0)
+			return POLICY_EDIT_E_UNREAD;
+		r = poll(p, 2, (int)left + 1);
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (r > 0 && p[0].revents) {
+			n = read(in, buf, sizeof(buf));
+			for (ssize_t i = 0; i + (ssize_t)sizeof(struct inotify_event) <= n;) {
+				const struct inotify_event *ev = (const void *)(buf + i);
+
+				if (ev->mask & IN_CLOSE_NOWRITE)
+					return 0;
+				i += (ssize_t)(sizeof(*ev) + ev->len);
+			}
+		}
+		if (r > 0 && p[1].revents)
+			return POLICY_EDIT_E_GONE;
+	}
+}
+
+int policy_edit_preview(struct policy_edit *e, int pidfd, int ms)
+{
+	siginfo_t si;
+	int in, r;
+
+	in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (in < 0)
+		return -errno;
+	/* Watched before the signal goes, so that the monitor's read cannot come first. */
+	if (inotify_add_watch(in, e->staged, IN_CLOSE_NOWRITE) < 0) {
+		r = -errno;
+		close(in);
+		return r;
+	}
+	memset(&si, 0, sizeof(si));
+	si.si_signo = SIGUSR2;
+	si.si_code = SI_QUEUE;
+	si.si_pid = getpid();
+	si.si_uid = getuid();
+	si.si_value.sival_int = POLICY_STAGED_SIGVAL;
+	if (exited(pidfd))
+		r = POLICY_EDIT_E_GONE;
+	else if (pidfd_send_signal(pidfd, SIGUSR2, &si, 0) < 0)
+		r = errno == ESRCH ? POLICY_EDIT_E_GONE : -errno;
+	else
+		r = wait_read(in, pidfd, ms);
+	close(in);
+	return r;
 }

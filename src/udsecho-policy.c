@@ -8,9 +8,9 @@
  *
  * A thin main: it parses argv, calls the policy, policy-who, policy-cases, policy-diff,
  * policy-edit and nss modules, prints, asks, and chooses the exit status (0; 1 a case failed, a
- * decision changed, or the editor failed; 64 bad usage or an incomplete WHO; 71 system failure;
- * 75 locked; 78 invalid or refused policy or cases). Only `edit` changes a file, through
- * policy-edit.
+ * decision changed, the editor failed, or a previewed edit was not installed; 64 bad usage or an
+ * incomplete WHO; 71 system failure; 75 locked; 78 invalid or refused policy or cases). Only `edit`
+ * changes a file, through policy-edit.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,14 +43,17 @@ static void usage(FILE *out)
 		"       %s explain [FILE] WHO\n"
 		"       %s test [FILE] CASES\n"
 		"       %s diff OLD NEW\n"
-		"       %s edit [--pid PID] [FILE]\n"
+		"       %s edit [--pid PID [--preview]] [FILE]\n"
 		"WHO is a user name, or uid=ID [gid=ID] [groups=ID,ID,...] (names or numbers)\n"
 		"CASES holds one case a line: allow|deny WHO [rule=FILE:LINE|rule=default]\n"
 		"FILE defaults to %s\n"
 		"  -h, --help     show this help\n"
 		"  -V, --version  show the version\n"
 		"  --pid PID      edit: send SIGHUP to the udsechod monitor PID once installed\n"
-		"                 (checked before the editor runs; held by a pidfd)\n",
+		"                 (checked before the editor runs; held by a pidfd)\n"
+		"  --preview      edit, with --pid: before installing, have PID preview the\n"
+		"                 checked copy (staged as DIR/.NAME.preview; SIGUSR2), then ask:\n"
+		"                 (i)nstall and reload, (e)dit again, e(x)it without saving\n",
 		prog, prog, prog, prog, prog, UDSECHO_POLICY_PATH);
 }
 
@@ -334,10 +337,11 @@ static int diff(const char *old_path, const char *new_path)
 }
 
 /*
- * What a signal must undo while editing: the copy to remove ("" when none) and the editor to
- * stop (0 when none). Set with the signals blocked, read by the handler only.
+ * What a signal must undo while editing: the copy and the staged copy to remove ("" when none)
+ * and the editor to stop (0 when none). Set with the signals blocked, read by the handler only.
  */
-static char cleanup_path[PATH_MAX];
+enum { CLEANUP_COPY, CLEANUP_STAGED, CLEANUP_N };
+static char cleanup_paths[CLEANUP_N][PATH_MAX];
 static volatile sig_atomic_t editor_pid;
 static const int edit_signals[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 
@@ -351,8 +355,9 @@ static void on_edit_signal(int sig, siginfo_t *si, void *uc)
 		return;
 	if (editor_pid > 0)
 		kill((pid_t)editor_pid, SIGTERM);
-	if (cleanup_path[0])
-		unlink(cleanup_path);
+	for (int i = 0; i < CLEANUP_N; i++)
+		if (cleanup_paths[i][0])
+			unlink(cleanup_paths[i]);
 	/* Die of the same signal: the caller's shell sees 128+N, and FILE is untouched. */
 	sigaction(sig, &dfl, NULL);
 	raise(sig);
@@ -430,7 +435,9 @@ static void edit_diff(const struct policy_edit *e)
 	policy_free(new);
 }
 
-#define EDIT_UNCHANGED (-1) /* edit_session(): nothing to install */
+#define EDIT_UNCHANGED	     (-1) /* edit_session(): nothing to install */
+#define EDIT_AGAIN	     (-2) /* edit_preview(): back to the editor */
+#define EDIT_PREVIEW_WAIT_MS 5000
 
 /* The edit loop: editor, unchanged?, check, ask. EX_OK means install e->tmp. */
 static int edit_session(struct policy_edit *e)
@@ -476,6 +483,79 @@ static int edit_session(struct policy_edit *e)
 	}
 }
 
+/* After a preview: (i)nstall, (e)dit again, or e(x)it, the default and the answer at end of input.
+ */
+static int ask_install(void)
+{
+	char answer[64];
+
+	for (;;) {
+		fputs("What now? (i)nstall and reload, (e)dit again, e(x)it without saving [x]: ",
+		      stderr);
+		fflush(stderr);
+		if (!fgets(answer, sizeof(answer), stdin)) {
+			fputc('\n', stderr);
+			return 'x';
+		}
+		if (answer[0] == '\n')
+			return 'x';
+		if (strchr("iIeExX", answer[0]))
+			return answer[0] | 0x20;
+	}
+}
+
+/* What the server was told, and where its verdict is: edit cannot read the server's log. */
+static void preview_report(const struct policy_edit *e, pid_t pid, int r)
+{
+	if (r == 0)
+		printf("udsechod (pid %ld) read %s: its log has the preview, event=preview "
+		       "policy=%s and one event=would-revoke per connection the edit would close "
+		       "(under systemd: journalctl -u udsechod UDSECHO_EVENT=would-revoke)\n",
+		       (long)pid, e->staged, e->staged);
+	else if (r == POLICY_EDIT_E_UNREAD)
+		fprintf(stderr,
+			"%s: udsechod (pid %ld) did not read %s within %d s: its log says why "
+			"(event=preview-failed; is %s the policy it serves?)\n",
+			prog, (long)pid, e->staged, EDIT_PREVIEW_WAIT_MS / 1000, e->path);
+	else if (r == POLICY_EDIT_E_GONE)
+		fprintf(stderr, "%s: udsechod (pid %ld) is gone; nothing was previewed\n", prog,
+			(long)pid);
+	else
+		fprintf(stderr, "%s: cannot send SIGUSR2 to pid %ld: %s\n", prog, (long)pid,
+			strerror(-r));
+}
+
+/*
+ * --preview: stage the checked copy, have the monitor preview it, ask. Returns EX_OK (install),
+ * EDIT_AGAIN, 1 (not installed), or the error of staging. The staged copy is gone on return.
+ */
+static int edit_preview(struct policy_edit *e, pid_t pid, int pidfd)
+{
+	int r, answer;
+
+	edit_signals_block(1);
+	r = policy_edit_stage(e);
+	if (r == 0)
+		snprintf(cleanup_paths[CLEANUP_STAGED], PATH_MAX, "%s", e->staged);
+	edit_signals_block(0);
+	if (r != 0)
+		return r > 0 ? edit_refused(e->tmp, r)
+			     : edit_oserr("stage the edited copy of", e->path, e->path, r);
+	preview_report(e, pid, policy_edit_preview(e, pidfd, EDIT_PREVIEW_WAIT_MS));
+	fflush(stdout);
+	answer = ask_install();
+	edit_signals_block(1);
+	policy_edit_unstage(e);
+	cleanup_paths[CLEANUP_STAGED][0] = '\0';
+	edit_signals_block(0);
+	if (answer == 'i')
+		return EX_OK;
+	if (answer == 'e')
+		return EDIT_AGAIN;
+	fprintf(stderr, "%s: %s: not installed\n", prog, e->path);
+	return 1;
+}
+
 /* After the install: ask the server to reload, or say how. The file is in place: status 0. */
 static void edit_reload(const char *path, pid_t pid, int pidfd)
 {
@@ -506,7 +586,7 @@ static void edit_reload(const char *path, pid_t pid, int pidfd)
 			strerror(-r));
 }
 
-static int edit(const char *path, pid_t reload_pid, int pidfd)
+static int edit(const char *path, pid_t reload_pid, int pidfd, int preview)
 {
 	struct policy_edit e;
 	struct diag_list diags;
@@ -549,20 +629,25 @@ static int edit(const char *path, pid_t reload_pid, int pidfd)
 	edit_signals_block(1);
 	r = policy_edit_copy(&e);
 	if (r == 0)
-		snprintf(cleanup_path, sizeof(cleanup_path), "%s", e.tmp);
+		snprintf(cleanup_paths[CLEANUP_COPY], PATH_MAX, "%s", e.tmp);
 	edit_signals_block(0);
 	if (r != 0) {
 		status = r > 0 ? edit_refused(path, r) : edit_oserr("copy", path, path, r);
 		goto out;
 	}
-	status = edit_session(&e);
+	do {
+		status = edit_session(&e);
+		if (status == EX_OK)
+			edit_diff(&e);
+		if (status == EX_OK && preview)
+			status = edit_preview(&e, reload_pid, pidfd);
+	} while (status == EDIT_AGAIN);
 	if (status == EDIT_UNCHANGED) {
 		status = EX_OK;
 		goto out;
 	}
 	if (status != EX_OK)
 		goto out;
-	edit_diff(&e);
 	r = policy_edit_install(&e);
 	if (r < 0 && !e.tmp) {
 		/* Renamed into place; only the directory's fsync failed. */
@@ -580,13 +665,13 @@ static int edit(const char *path, pid_t reload_pid, int pidfd)
 out:
 	edit_signals_block(1);
 	policy_edit_close(&e);
-	cleanup_path[0] = '\0';
+	cleanup_paths[CLEANUP_COPY][0] = cleanup_paths[CLEANUP_STAGED][0] = '\0';
 	edit_signals_block(0);
 	return status;
 }
 
 /* The monitor --pid names is checked, and held by a pidfd, before the editor runs. */
-static int edit_checked(const char *path, pid_t pid)
+static int edit_checked(const char *path, pid_t pid, int preview)
 {
 	int pidfd = -1, r, status;
 
@@ -601,21 +686,22 @@ static int edit_checked(const char *path, pid_t pid)
 			return EX_OSERR;
 		}
 	}
-	status = edit(path, pid, pidfd);
+	status = edit(path, pid, pidfd, preview);
 	if (pidfd >= 0)
 		close(pidfd);
 	return status;
 }
 
-/* edit [--pid PID] [FILE]: @argv[0] is "edit". */
+/* edit [--pid PID [--preview]] [FILE]: @argv[0] is "edit". */
 static int edit_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"pid", required_argument, NULL, 'p'},
+		{"preview", no_argument, NULL, 'P'},
 		{0},
 	};
 	pid_t pid = 0;
-	int c;
+	int c, preview = 0;
 
 	optind = 0; /* a fresh scan of the command's own arguments */
 	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
@@ -633,6 +719,9 @@ static int edit_main(int argc, char **argv)
 						   optarg);
 			pid = (pid_t)v;
 			break;
+		case 'P':
+			preview = 1;
+			break;
 		case ':':
 			return usage_error("option '%s' needs a PID", argv[optind - 1]);
 		default:
@@ -642,7 +731,9 @@ static int edit_main(int argc, char **argv)
 	if (argc - optind > 1)
 		return usage_error("unexpected '%s': edit takes at most one FILE",
 				   argv[optind + 1]);
-	return edit_checked(optind < argc ? argv[optind] : UDSECHO_POLICY_PATH, pid);
+	if (preview && !pid)
+		return usage_error("--preview needs --pid, the udsechod monitor to ask");
+	return edit_checked(optind < argc ? argv[optind] : UDSECHO_POLICY_PATH, pid, preview);
 }
 
 int main(int argc, char **argv)

@@ -6,6 +6,7 @@
  * editing process), copies FILE to DIR/.NAME.XXXXXX (mkstemp: O_EXCL, mode 0600) in the same
  * directory, runs the admin's editor on the copy without a shell, and installs the copy over
  * FILE with FILE's owner and mode by rename(2), with fsync of the file and of the directory.
+ * Before that it can stage the checked text as DIR/.NAME.preview for the server to preview.
  * It never follows a symlink at FILE and never writes FILE in place: FILE is either the old file
  * or the new one. Checking the copy is the caller's business (policy_load_file()), and so are
  * signals, prompts and messages: this module never prints, never exits and never installs a
@@ -26,12 +27,14 @@ enum {
 	POLICY_EDIT_E_RELOAD,	   /* `systemctl reload udsechod.service` failed */
 	POLICY_EDIT_E_NOT_MONITOR, /* the pid given is not a udsechod monitor */
 	POLICY_EDIT_E_GONE,	   /* the monitor exited before it could be signalled */
+	POLICY_EDIT_E_UNREAD,	   /* the monitor did not read the staged copy in time */
 };
 
 struct policy_edit {
 	char *path;	 /* FILE as given */
 	char *lock;	 /* DIR/.NAME.lock */
 	char *tmp;	 /* the copy being edited; NULL once installed or removed */
+	char *staged;	 /* DIR/.NAME.preview while staged for a preview; else NULL */
 	char *editor;	 /* the editor command last run or tried, for messages */
 	int lockfd;	 /* holds the flock; -1 when not locked */
 	int exists;	 /* FILE existed when the edit began */
@@ -90,7 +93,31 @@ int policy_edit_install(struct policy_edit *e);
 /* policy_edit_discard - remove the copy, if any. Returns 0 or -errno. */
 int policy_edit_discard(struct policy_edit *e);
 
-/* policy_edit_close - remove the copy if any, release the lock and free @e's strings. */
+/*
+ * policy_edit_stage - write the edited copy's text to DIR/.NAME.preview (policy-staged.h) with
+ * the owner, group and permission bits FILE will have, so that the server reads it as it will
+ * read FILE; a leftover of an edit that died is removed first (the lock is ours), then the
+ * file is created with O_EXCL and O_NOFOLLOW. Call with the lock held. Returns 0 with e->staged
+ * set, POLICY_EDIT_E_SYMLINK or POLICY_EDIT_E_NOT_REGULAR if the editor replaced the copy with
+ * one, or -errno (nothing is left staged).
+ */
+int policy_edit_stage(struct policy_edit *e);
+
+/*
+ * policy_edit_preview - ask the monitor held by @pidfd to preview the staged copy: SIGUSR2
+ * queued with POLICY_STAGED_SIGVAL, through the pidfd. Then wait up to @ms for the monitor to
+ * read the copy to its end and close it (inotify IN_CLOSE_NOWRITE; the verdict itself is only
+ * in the server's log). Returns 0; POLICY_EDIT_E_UNREAD when it did not in time (a SIGUSR2
+ * already pending swallows ours; a server whose policy is not FILE looks for another name);
+ * POLICY_EDIT_E_GONE when the monitor exited; or -errno.
+ */
+int policy_edit_preview(struct policy_edit *e, int pidfd, int ms);
+
+/* policy_edit_unstage - remove the staged copy, if any. Returns 0 or -errno. */
+int policy_edit_unstage(struct policy_edit *e);
+
+/* policy_edit_close - remove the copy and the staged copy if any, release the lock and free @e's
+ * strings. */
 void policy_edit_close(struct policy_edit *e);
 
 /*

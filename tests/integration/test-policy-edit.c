@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "udsecho/policy-staged.h"
 
 struct fixture {
 	char dir[64]; /* FILE's directory: FILE, its lock, and nothing else after an edit */
@@ -78,13 +80,14 @@ static void editor(const struct fixture *f, const char *name, const char *body, 
 }
 
 /*
- * Run `udsecho-policy edit [ARGS...] FILE` with EDITOR=@ed (VISUAL unset), stdin /dev/null.
- * Returns the raw wait status; stdout and stderr are in f->stdout_text and f->stderr_text.
+ * Start `udsecho-policy edit [ARGS...] FILE` with EDITOR=@ed (VISUAL unset), stdin from @in
+ * (NULL: /dev/null). Returns its pid, with a pidfd in *@pidfd, for finish_edit().
  */
-static int run_edit(struct fixture *f, const char *ed, const char *const *args)
+static pid_t start_edit(struct fixture *f, const char *ed, const char *const *args, const char *in,
+			int *pidfd)
 {
 	char *argv[16];
-	int n = 0, pidfd, status;
+	int n = 0;
 	pid_t pid;
 
 	argv[n++] = getenv("UDSECHO_POLICY");
@@ -97,9 +100,16 @@ static int run_edit(struct fixture *f, const char *ed, const char *const *args)
 	unsetenv("VISUAL");
 	setenv("EDITOR", ed, 1);
 	unlink(f->err);
-	pid = harness_spawn(argv, NULL, NULL, f->out, f->err, -1, &pidfd);
+	pid = harness_spawn(argv, NULL, in, f->out, f->err, -1, pidfd);
 	assert_true(pid > 0);
-	status = harness_wait(pid, pidfd, HARNESS_TIMEOUT_MS);
+	return pid;
+}
+
+/* Wait for the edit (bounded); its raw wait status, stdout and stderr in f->std*_text. */
+static int finish_edit(struct fixture *f, pid_t pid, int pidfd)
+{
+	int status = harness_wait(pid, pidfd, HARNESS_TIMEOUT_MS);
+
 	if (status == -1) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
@@ -108,6 +118,15 @@ static int run_edit(struct fixture *f, const char *ed, const char *const *args)
 	harness_read_file(f->out, f->stdout_text, sizeof(f->stdout_text));
 	harness_read_file(f->err, f->stderr_text, sizeof(f->stderr_text));
 	return status;
+}
+
+/* `udsecho-policy edit [ARGS...] FILE` with EDITOR=@ed and stdin /dev/null, to its end. */
+static int run_edit(struct fixture *f, const char *ed, const char *const *args)
+{
+	int pidfd;
+	pid_t pid = start_edit(f, ed, args, NULL, &pidfd);
+
+	return finish_edit(f, pid, pidfd);
 }
 
 static int exit_status(int status)
@@ -320,10 +339,13 @@ static void signal_while_editing_removes_the_copy(void **state)
 static void bad_pid_is_a_usage_error(void **state)
 {
 	struct fixture *f = *state;
-	const char *one[] = {"--pid", "1", NULL}, *word[] = {"--pid", "x", NULL};
+	const char *one[] = {"--pid", "1", NULL}, *word[] = {"--pid", "x", NULL},
+		   *alone[] = {"--preview", NULL};
 
 	assert_int_equal(exit_status(run_edit(f, "/bin/true", one)), 64);
 	assert_int_equal(exit_status(run_edit(f, "/bin/true", word)), 64);
+	assert_int_equal(exit_status(run_edit(f, "/bin/true", alone)), 64);
+	assert_non_null(strstr(f->stderr_text, "--preview needs --pid"));
 	assert_file_is(f->file, original);
 }
 
@@ -382,7 +404,7 @@ static void pid_of_another_process_is_refused(void **state)
 	struct server s = {0};
 	const char *args[] = {"-p", f->file, NULL};
 	char pid[16], ed[128], want[128];
-	const char *opts[] = {"--pid", pid, NULL};
+	const char *opts[] = {"--pid", pid, NULL}, *preview[] = {"--pid", pid, "--preview", NULL};
 	int hold[2], status;
 	pid_t other = bystander(hold), worker;
 
@@ -392,6 +414,8 @@ static void pid_of_another_process_is_refused(void **state)
 	snprintf(want, sizeof(want), "--pid %d: not a udsechod monitor", (int)other);
 	assert_non_null(strstr(f->stderr_text, want));
 	assert_file_is(f->file, original);
+	assert_int_equal(exit_status(run_edit(f, ed, preview)), 64);
+	assert_non_null(strstr(f->stderr_text, want));
 	assert_int_equal(waitpid(other, &status, WNOHANG), 0); /* not signalled: still there */
 	close(hold[1]);
 	assert_int_equal(waitpid(other, &status, 0), other);
@@ -434,6 +458,247 @@ static void monitor_gone_after_the_edit_is_not_signalled(void **state)
 	harness_rmtree(s.dir);
 }
 
+/* A server on FILE that peers of other uids can reach: mode 0666, its directory 0711. */
+static void serve_file(const struct fixture *f, struct server *s)
+{
+	const char *args[] = {"--mode", "0666", "-p", f->file, NULL};
+
+	harness_tmpdir(s->dir, sizeof(s->dir));
+	assert_int_equal(chmod(s->dir, 0711), 0);
+	snprintf(s->path, sizeof(s->path), "%s/sock", s->dir);
+	assert_int_equal(harness_server_start_in(s, args, NULL), 0);
+}
+
+/* How many times @needle is in the server's log. */
+static int log_count(const struct server *s, const char *needle)
+{
+	static char buf[1 << 16];
+	int n = 0;
+
+	harness_read_file(s->log, buf, sizeof(buf));
+	for (const char *p = buf; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* @msg goes out on @fd and comes back, each wait bounded. */
+static void assert_echoes(int fd, const char *msg)
+{
+	char buf[64];
+	ssize_t len = (ssize_t)strlen(msg);
+
+	assert_int_equal(write(fd, msg, (size_t)len), len);
+	assert_int_equal(harness_recv(fd, buf, (size_t)len, HARNESS_TIMEOUT_MS), len);
+	assert_memory_equal(buf, msg, (size_t)len);
+}
+
+/*
+ * --preview: the server previews the edited text, staged beside FILE, before anything is
+ * installed: event=would-revoke for the one connection the edit shuts out, event=preview naming
+ * the staged copy, every connection still echoes and FILE is unchanged; the admin's answer then
+ * installs it and the reload closes that connection.
+ */
+static void preview_before_install_names_the_staged_copy(void **state)
+{
+	static const char before[] = "allow user 4450-4452\n",
+			  after[] = "allow user 4450\nallow user 4452\n";
+	struct run_as a = {.uid = 4450, .gid = 4450}, b = {.uid = 4451, .gid = 4451},
+		      c = {.uid = 4452, .gid = 4452};
+	struct fixture *f = *state;
+	struct server s = {0};
+	char pid[16], ed[128], fifo[128], staged[160], line[256];
+	const char *opts[] = {"--pid", pid, "--preview", NULL};
+	struct stat st;
+	int fa, fb, fc, answer, pidfd, status;
+	pid_t edit;
+
+	harness_write_file(f->file, before, 0640);
+	serve_file(f, &s);
+	snprintf(pid, sizeof(pid), "%d", (int)s.pid);
+	fa = harness_connect_as(s.path, &a);
+	fb = harness_connect_as(s.path, &b);
+	fc = harness_connect_as(s.path, &c);
+	assert_true(fa >= 0 && fb >= 0 && fc >= 0);
+	assert_echoes(fa, "a");
+	assert_echoes(fb, "b");
+	assert_echoes(fc, "c");
+
+	editor(f, "narrow", "printf 'allow user 4450\\nallow user 4452\\n' >\"$1\"", ed,
+	       sizeof(ed));
+	snprintf(fifo, sizeof(fifo), "%s/answer", f->aux);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	answer = open(fifo, O_RDWR | O_CLOEXEC); /* never blocks; the edit reads what we write */
+	assert_true(answer >= 0);
+	edit = start_edit(f, ed, opts, fifo, &pidfd);
+
+	snprintf(staged, sizeof(staged), "%s/.policy.preview", f->dir);
+	snprintf(line, sizeof(line), "event=preview policy=%s rules=2 open=3 would-revoke=1",
+		 staged);
+	assert_true(harness_wait_log(&s, line, HARNESS_TIMEOUT_MS));
+	assert_int_equal(log_count(&s, "event=would-revoke "), 1);
+	assert_int_equal(log_count(&s, "uid=4451 gid=4451 rule=\"default deny\""), 1);
+	/* Staged as it would be installed: FILE's owner and mode, FILE itself untouched. */
+	assert_file_is(staged, after);
+	assert_int_equal(stat(staged, &st), 0);
+	assert_int_equal(st.st_uid, 0);
+	assert_int_equal(st.st_gid, 4242);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_file_is(f->file, before);
+	assert_int_equal(log_count(&s, "event=reload"), 0);
+	assert_echoes(fa, "still a");
+	assert_echoes(fb, "still b");
+	assert_echoes(fc, "still c");
+
+	assert_int_equal(write(answer, "i\n", 2), 2);
+	close(answer);
+	assert_int_equal(exit_status(finish_edit(f, edit, pidfd)), 0);
+	snprintf(line, sizeof(line), "udsechod (pid %s) read %s", pid, staged);
+	assert_non_null(strstr(f->stdout_text, line));
+	assert_non_null(strstr(f->stdout_text, "installed; sent SIGHUP to udsechod"));
+	assert_file_is(f->file, after);
+	assert_true(
+		harness_wait_log(&s, "event=policy-applied rules=2 revoked=1", HARNESS_TIMEOUT_MS));
+	assert_int_equal(log_count(&s, "event=revoke pid="), 1);
+	assert_echoes(fa, "a after");
+	assert_echoes(fc, "c after");
+	close(fa);
+	close(fb);
+	close(fc);
+	status = harness_server_stop(&s);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	harness_rmtree(s.dir);
+	unlink(fifo);
+	assert_no_copy_left(f);
+}
+
+/*
+ * Without an answer to install (end of input), ended by a signal at the question, or after
+ * (e)dit again and e(x)it, the edit installs nothing, removes the copy and the staged copy, and
+ * the server never reloads.
+ */
+static void preview_declined_installs_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct server s = {0};
+	const char *args[] = {"-p", f->file, NULL};
+	char pid[16], ed[128], fifo[128], staged[160], line[256];
+	const char *opts[] = {"--pid", pid, "--preview", NULL};
+	int answer, pidfd, status;
+	pid_t edit;
+
+	assert_int_equal(harness_server_start(&s, args, NULL), 0);
+	snprintf(pid, sizeof(pid), "%d", (int)s.pid);
+	snprintf(staged, sizeof(staged), "%s/.policy.preview", f->dir);
+	editor(f, "append", "printf 'allow group 4242\\n' >>\"$1\"", ed, sizeof(ed));
+
+	assert_int_equal(exit_status(run_edit(f, ed, opts)), 1);
+	assert_non_null(strstr(f->stderr_text, "not installed"));
+	snprintf(line, sizeof(line), "event=preview policy=%s rules=2 open=0", staged);
+	assert_true(harness_wait_log(&s, line, HARNESS_TIMEOUT_MS));
+	assert_file_is(f->file, original);
+	assert_no_copy_left(f);
+
+	snprintf(fifo, sizeof(fifo), "%s/answer", f->aux);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	answer = open(fifo, O_RDWR | O_CLOEXEC);
+	assert_true(answer >= 0);
+	edit = start_edit(f, ed, opts, fifo, &pidfd);
+	/* The question is asked once the server has read the staged copy. */
+	f->stderr_text[0] = '\0';
+	for (int waited = 0; !strstr(f->stderr_text, "(i)nstall") && waited < HARNESS_TIMEOUT_MS;
+	     waited += 20) {
+		poll(NULL, 0, 20);
+		harness_read_file(f->err, f->stderr_text, sizeof(f->stderr_text));
+	}
+	assert_non_null(strstr(f->stderr_text, "(i)nstall"));
+	assert_int_equal(kill(edit, SIGTERM), 0);
+	status = finish_edit(f, edit, pidfd);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGTERM);
+	close(answer);
+	unlink(fifo);
+	assert_file_is(f->file, original);
+	assert_no_copy_left(f);
+
+	/* (e)dit again: the editor runs on the same copy, which is staged and previewed anew. */
+	snprintf(fifo, sizeof(fifo), "%s/answers", f->aux);
+	harness_write_file(fifo, "e\nx\n", 0600);
+	edit = start_edit(f, ed, opts, fifo, &pidfd);
+	assert_int_equal(exit_status(finish_edit(f, edit, pidfd)), 1);
+	snprintf(line, sizeof(line), "event=preview policy=%s rules=3 open=0", staged);
+	assert_true(harness_wait_log(&s, line, HARNESS_TIMEOUT_MS));
+	assert_file_is(f->file, original);
+	assert_no_copy_left(f);
+	assert_int_equal(log_count(&s, "event=reload"), 0);
+	status = harness_server_stop(&s);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	harness_rmtree(s.dir);
+}
+
+/*
+ * The monitor previews the staged copy only on a SIGUSR2 queued with the agreed value, and only
+ * a copy that passes the policy's file checks: a missing one, one another user owns, one others
+ * may write are each event=preview-failed. A plain SIGUSR2, or another value, previews FILE.
+ */
+static void staged_copy_must_be_trusted(void **state)
+{
+	struct fixture *f = *state;
+	struct server s = {0};
+	const char *args[] = {"-p", f->file, NULL};
+	const union sigval staged_v = {.sival_int = POLICY_STAGED_SIGVAL},
+			   other_v = {.sival_int = 1};
+	char staged[160], line[512];
+	int status;
+
+	assert_int_equal(harness_server_start(&s, args, NULL), 0);
+	snprintf(staged, sizeof(staged), "%s/.policy.preview", f->dir);
+
+	assert_int_equal(sigqueue(s.pid, SIGUSR2, staged_v), 0);
+	snprintf(line, sizeof(line),
+		 "event=preview-failed policy=%s reason=\"No such file or directory\"", staged);
+	assert_true(harness_wait_log(&s, line, HARNESS_TIMEOUT_MS));
+
+	harness_write_file(staged, "allow user 4242\n", 0600);
+	assert_int_equal(chown(staged, 4242, 4242), 0);
+	assert_int_equal(sigqueue(s.pid, SIGUSR2, staged_v), 0);
+	snprintf(line, sizeof(line), "%s: error: refusing: owned by uid 4242", staged);
+	assert_true(harness_wait_log(&s, line, HARNESS_TIMEOUT_MS));
+	snprintf(line, sizeof(line), "event=preview-failed policy=%s reason=\"invalid policy\"",
+		 staged);
+	assert_true(harness_wait_log(&s, line, HARNESS_TIMEOUT_MS));
+
+	assert_int_equal(chown(staged, 0, 0), 0);
+	assert_int_equal(chmod(staged, 0606), 0);
+	assert_int_equal(sigqueue(s.pid, SIGUSR2, staged_v), 0);
+	snprintf(line, sizeof(line), "%s: error: refusing: writable by others", staged);
+	assert_true(harness_wait_log(&s, line, HARNESS_TIMEOUT_MS));
+	assert_int_equal(log_count(&s, "event=preview-failed"), 3);
+	assert_int_equal(log_count(&s, "event=preview policy="), 0);
+
+	/*
+	 * Trusted now, but a plain SIGUSR2 and a queued one of another value preview FILE. One at
+	 * a time: a SIGUSR2 sent while one is pending is merged into it, value and all.
+	 */
+	assert_int_equal(chmod(staged, 0600), 0);
+	snprintf(line, sizeof(line), "event=preview policy=%s rules=1 ", f->file);
+	assert_int_equal(kill(s.pid, SIGUSR2), 0);
+	assert_true(harness_wait_log(&s, line, HARNESS_TIMEOUT_MS));
+	assert_int_equal(sigqueue(s.pid, SIGUSR2, other_v), 0);
+	for (int waited = 0; log_count(&s, line) < 2 && waited < HARNESS_TIMEOUT_MS; waited += 20)
+		poll(NULL, 0, 20);
+	assert_int_equal(log_count(&s, line), 2);
+	snprintf(line, sizeof(line), "event=preview policy=%s rules=1 ", staged);
+	assert_int_equal(log_count(&s, line), 0);
+	assert_int_equal(sigqueue(s.pid, SIGUSR2, staged_v), 0);
+	assert_true(harness_wait_log(&s, line, HARNESS_TIMEOUT_MS));
+
+	status = harness_server_stop(&s);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	harness_rmtree(s.dir);
+	assert_int_equal(unlink(staged), 0);
+	assert_file_is(f->file, original);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -455,6 +720,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(pid_of_another_process_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(monitor_gone_after_the_edit_is_not_signalled, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(preview_before_install_names_the_staged_copy, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(preview_declined_installs_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(staged_copy_must_be_trusted, setup, teardown),
 	};
 
 	if (!harness_is_root("setting policy file owners"))

@@ -72,7 +72,7 @@ static int take_body(struct channel_reader *r, struct channel_msg *m)
 	m->len = r->len - 1;
 	r->hdr_have = 0;
 	r->delivered = 1;
-	if (m->type < CHANNEL_MSG_POLICY || m->type > CHANNEL_MSG_PREVIEW)
+	if (m->type < CHANNEL_MSG_POLICY || m->type > CHANNEL_MSG_CLOCK)
 		return CHANNEL_E_TYPE;
 	return 0;
 }

@@ -6,8 +6,8 @@
  * and a case is decided with policy_eval() or, for a peer known in part, policy_eval_partial():
  * the decision udsechod makes, never a copy of it. One line is one case or one error; the
  * parser goes on so that a run shows every bad line, and gives up after POLICY_ERRORS_MAX.
- * Rules have no names and no time windows yet: rule=NAME is refused in parse_rule_ref() and
- * at=TIME in parse_words(), each in one place, where they will be read once rules have them.
+ * rule= names the deciding rule by its name=, its FILE:LINE or `default`; at= is the instant the
+ * case is decided at, written as the policy writes from= and until= (utctime.h).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "udsecho/ids.h"
+#include "udsecho/utctime.h"
 #include "policy-private.h"
 #include "udsecho/policy-cases.h"
 
@@ -50,7 +51,7 @@ static int bad(struct reader *rd, unsigned col, const char *fmt, ...)
 	return -1;
 }
 
-/* rule=FILE:LINE or rule=default; a rule's name is for when rules have names. */
+/* rule=FILE:LINE, rule=default or rule=NAME. */
 static int parse_rule_ref(struct reader *rd, const struct policy_token *t, struct policy_case *c)
 {
 	const char *v = t->s + strlen("rule="), *colon;
@@ -69,12 +70,12 @@ static int parse_rule_ref(struct reader *rd, const struct policy_token *t, struc
 		return 0;
 	}
 	colon = memrchr(v, ':', len);
-	if (!colon)
-		return bad(rd, c->rule_col,
-			   len ? "rule=%s: rule names need name= attributes, which this policy "
-				 "cannot have: give FILE:LINE or default"
-			       : "rule=%s: expected FILE:LINE or default",
-			   c->rule_text);
+	if (!colon && len == 0)
+		return bad(rd, c->rule_col, "rule= needs a rule: NAME, FILE:LINE or default");
+	if (!colon) {
+		c->rule = POLICY_CASE_NAME;
+		return 0;
+	}
 	len -= (size_t)(colon + 1 - v);
 	if (len < sizeof(digits))
 		memcpy(digits, colon + 1, len);
@@ -85,6 +86,21 @@ static int parse_rule_ref(struct reader *rd, const struct policy_token *t, struc
 	c->rule_line = line;
 	c->rule_file = strndup(v, (size_t)(colon - v));
 	return c->rule_file ? 0 : (rd->fatal = -ENOMEM);
+}
+
+/* at=TIME: the instant the case is decided at. */
+static int parse_at(struct reader *rd, const struct policy_token *t, struct policy_case *c)
+{
+	char why[160];
+	size_t at;
+
+	if (c->has_at)
+		return bad(rd, t->col, "at= is given twice");
+	if (utctime_parse(t->s + 3, t->len - 3, &c->at, why, sizeof(why), &at) < 0)
+		return bad(rd, t->col + 3 + (unsigned)at, "at=%.*s: %s", (int)(t->len - 3),
+			   t->s + 3, why);
+	c->has_at = 1;
+	return 0;
 }
 
 /* WHO, the @n tokens from @tok, through the lookup; a bad word is located to its value. */
@@ -126,9 +142,8 @@ static int parse_words(struct reader *rd, size_t n, struct policy_case *c)
 			if (parse_rule_ref(rd, &tok[i], c) < 0)
 				return -1;
 		} else if (tok[i].len >= 3 && memcmp(tok[i].s, "at=", 3) == 0) {
-			return bad(rd, tok[i].col,
-				   "at= needs rules with time windows, which this policy cannot "
-				   "have");
+			if (parse_at(rd, &tok[i], c) < 0)
+				return -1;
 		} else {
 			/* WHO's words, moved down over the keyed ones already taken out. */
 			tok[1 + nwho++] = tok[i];
@@ -243,7 +258,7 @@ static int names_a_rule(const struct policy *p, const struct policy_case *c)
 	return 0;
 }
 
-int policy_case_run(const struct policy *p, const struct policy_cases *cases, size_t i,
+int policy_case_run(const struct policy *p, const struct policy_cases *cases, size_t i, int64_t now,
 		    struct diag_list *diags, struct policy_verdict *verdict, int *passed)
 {
 	const struct policy_case *c = &cases->v[i];
@@ -252,12 +267,14 @@ int policy_case_run(const struct policy *p, const struct policy_cases *cases, si
 	long needs;
 	int r;
 
-	if (c->rule == POLICY_CASE_ORIGIN && !names_a_rule(p, c)) {
+	if ((c->rule == POLICY_CASE_ORIGIN && !names_a_rule(p, c)) ||
+	    (c->rule == POLICY_CASE_NAME && policy_rule_named(p, c->rule_text) < 0)) {
 		r = diag_add(diags, DIAG_ERROR, cases->file, c->line, c->rule_col,
 			     "rule=%s names no rule of the policy", c->rule_text);
 		return r < 0 ? r : POLICY_E_INVALID;
 	}
-	*verdict = policy_eval_partial(p, &c->who.cred, c->who.unknown, &needs);
+	*verdict = policy_eval_partial(p, &c->who.cred, c->has_at ? c->at : now, c->who.unknown,
+				       &needs);
 	if (needs >= 0) {
 		policy_rule_origin(p, needs, &file, &line);
 		r = diag_add(diags, DIAG_ERROR, cases->file, c->line, c->who_col, "%s:%u needs %s",
@@ -268,6 +285,8 @@ int policy_case_run(const struct policy *p, const struct policy_cases *cases, si
 		  (c->rule == POLICY_CASE_ANY ||
 		   (c->rule == POLICY_CASE_DEFAULT && verdict->rule < 0) ||
 		   (c->rule == POLICY_CASE_ORIGIN &&
-		    at_origin(p, verdict->rule, c->rule_file, c->rule_line)));
+		    at_origin(p, verdict->rule, c->rule_file, c->rule_line)) ||
+		   (c->rule == POLICY_CASE_NAME &&
+		    verdict->rule == policy_rule_named(p, c->rule_text)));
 	return 0;
 }

@@ -97,6 +97,15 @@ static int idset_add(struct idset *s, struct policy_range r)
 	return 0;
 }
 
+/* Whether @rule matches only at some times: it then shadows no later rule. */
+static int windowed(const struct policy *p, const struct policy_rule *rule)
+{
+	const struct policy_attrs *a =
+		rule->attrs == POLICY_NO_ATTRS ? NULL : &p->attrs[rule->attrs];
+
+	return a && (a->from != POLICY_TIME_MIN || a->until != POLICY_TIME_MAX);
+}
+
 /*
  * Rule @i can never match when every peer it selects is matched by an earlier rule: after an
  * `all` rule, or when one of its selectors lies wholly inside what earlier single-selector rules
@@ -129,14 +138,14 @@ static int warn_shadowed(const struct policy *p, struct diag_list *diags,
 			for (size_t m = 0; m < sel->count && dead; m++)
 				dead = idset_covers(&seen[sel->kind], p->ranges[sel->first + m]);
 		}
-		if (rule->count == 0)
+		if (rule->count == 0 && !windowed(p, rule))
 			all = (long)i;
 		if (dead)
 			r = diag_add(diags, DIAG_WARNING, ast->files[rule->file], rule->line,
 				     ar->col,
 				     "this rule never matches: earlier rules match every peer it "
 				     "selects (first match wins)");
-		else if (rule->count == 1)
+		else if (rule->count == 1 && !windowed(p, rule))
 			for (size_t m = 0; m < p->sels[rule->first].count && r == 0; m++)
 				r = idset_add(&seen[p->sels[rule->first].kind],
 					      p->ranges[p->sels[rule->first].first + m]);
@@ -233,11 +242,12 @@ static int dup_files(struct policy *p, char *const *files, size_t n)
 /* An empty compiled policy with room for every rule, selector and value of @ast. */
 static int policy_alloc(const struct policy_ast *ast, struct policy **out)
 {
-	size_t nsels = 0, nvalues = 0;
+	size_t nsels = 0, nvalues = 0, nattrs = 0;
 	struct policy *p;
 	int r = -ENOMEM;
 
 	for (size_t i = 0; i < ast->nrules; i++) {
+		nattrs += ast->rules[i].has_attrs != 0;
 		nsels += ast->rules[i].nsels;
 		for (size_t k = 0; k < ast->rules[i].nsels; k++)
 			nvalues += ast->rules[i].sels[k].nvalues;
@@ -249,9 +259,32 @@ static int policy_alloc(const struct policy_ast *ast, struct policy **out)
 	p->texts = calloc(ast->nrules ? ast->nrules : 1, sizeof(*p->texts));
 	p->sels = calloc(nsels ? nsels : 1, sizeof(*p->sels));
 	p->ranges = calloc(nvalues ? nvalues : 1, sizeof(*p->ranges));
-	if (p->rules && p->texts && p->sels && p->ranges)
+	p->attrs = calloc(nattrs ? nattrs : 1, sizeof(*p->attrs));
+	p->strs = calloc(nattrs ? 2 * nattrs : 1, sizeof(*p->strs));
+	if (p->rules && p->texts && p->sels && p->ranges && p->attrs && p->strs)
 		r = dup_files(p, ast->files, ast->nfiles);
 	return r;
+}
+
+int policy_attrs_add(struct policy *p, struct policy_rule *rule, const struct policy_attrs *a)
+{
+	struct policy_attrs *to = &p->attrs[p->nattrs];
+	const char *from[2] = {a->name, a->message};
+	const char **into[2] = {&to->name, &to->message};
+
+	*to = *a;
+	for (int i = 0; i < 2; i++) {
+		if (!from[i])
+			continue;
+		p->strs[p->nstrs] = strdup(from[i]);
+		if (!p->strs[p->nstrs])
+			return -ENOMEM;
+		*into[i] = p->strs[p->nstrs++];
+	}
+	if (a->from != POLICY_TIME_MIN || a->until != POLICY_TIME_MAX)
+		p->windows = 1;
+	rule->attrs = (uint32_t)p->nattrs++;
+	return 0;
 }
 
 /*
@@ -269,9 +302,12 @@ static int compile_rule(struct policy *p, const struct policy_ast *ast,
 				     .file = (uint32_t)ar->file,
 				     .line = ar->line,
 				     .first = (uint32_t)p->nsels,
-				     .count = (uint32_t)ar->nsels};
+				     .count = (uint32_t)ar->nsels,
+				     .attrs = POLICY_NO_ATTRS};
 	p->texts[p->nrules] = strdup(ar->text);
 	if (!p->texts[p->nrules++])
+		return -ENOMEM;
+	if (ar->has_attrs && policy_attrs_add(p, rule, &ar->attrs) < 0)
 		return -ENOMEM;
 	for (size_t k = 0; k < ar->nsels; k++) {
 		const struct policy_ast_sel *sel = &ar->sels[k];
@@ -340,8 +376,8 @@ int policy_builtin_allow_uid(uid_t uid, struct policy **out)
 	}
 	p->ranges[0] = (struct policy_range){uid, uid};
 	p->sels[0] = (struct policy_sel){.kind = POLICY_USER, .first = 0, .count = 1};
-	p->rules[0] =
-		(struct policy_rule){.allow = 1, .file = 0, .line = 0, .first = 0, .count = 1};
+	p->rules[0] = (struct policy_rule){
+		.allow = 1, .file = 0, .line = 0, .first = 0, .count = 1, .attrs = POLICY_NO_ATTRS};
 	p->nranges = p->nsels = p->nrules = 1;
 	if (policy_index_build(p) < 0) {
 		policy_free(p);
@@ -359,6 +395,10 @@ void policy_free(struct policy *p)
 		free(p->texts[i]);
 	for (size_t i = 0; i < p->nfiles; i++)
 		free(p->files[i]);
+	for (size_t i = 0; i < p->nstrs; i++)
+		free(p->strs[i]);
+	free(p->strs);
+	free(p->attrs);
 	free(p->texts);
 	free(p->files);
 	free(p->rules);

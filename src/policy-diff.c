@@ -165,6 +165,7 @@ int policy_diff_each(const struct policy *old, const struct policy *new,
 
 struct differ {
 	const struct policy *old, *new;
+	int64_t now;
 	struct policy_diff *out;
 };
 
@@ -173,8 +174,8 @@ static int compare(void *ctx, const struct peer_cred *cred)
 {
 	struct differ *d = ctx;
 	struct policy_diff *out = d->out;
-	struct policy_diff_change ch = {.old = policy_eval(d->old, cred),
-					.new = policy_eval(d->new, cred)};
+	struct policy_diff_change ch = {.old = policy_eval(d->old, cred, d->now),
+					.new = policy_eval(d->new, cred, d->now)};
 
 	if (ch.old.allow == ch.new.allow)
 		return 0;
@@ -213,9 +214,9 @@ static int cmp_change(const void *a, const void *b)
 }
 
 int policy_diff(const struct policy *old, const struct policy *new, const struct peer_cred *users,
-		size_t nusers, struct policy_diff *out)
+		size_t nusers, int64_t now, struct policy_diff *out)
 {
-	struct differ d = {.old = old, .new = new, .out = out};
+	struct differ d = {.old = old, .new = new, .now = now, .out = out};
 	size_t n = 0;
 	int r;
 

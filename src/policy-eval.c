@@ -8,9 +8,11 @@
  * sorted and disjoint, so a uid is found by binary search; the uid and gid index
  * (policy-index.c) narrows the rules to try without changing which one decides. For the tools,
  * policy_eval_partial() decides for a peer whose gid or groups are unknown, on the same ranges
- * and with the same first-match rule.
+ * and with the same first-match rule. A rule whose time window does not hold the instant asked
+ * about does not match, and evaluation goes on.
  */
 #include <stdint.h>
+#include <string.h>
 
 #include "policy-private.h"
 
@@ -70,11 +72,24 @@ static int sel_matches(const struct policy *p, const struct policy_sel *sel,
 	return 0;
 }
 
-static int rule_matches(const struct policy *p, size_t i, const struct peer_cred *cred)
+/* Whether @rule's time window holds @now (a rule without one always matches in time). */
+static int in_window(const struct policy *p, const struct policy_rule *rule, int64_t now)
+{
+	const struct policy_attrs *a;
+
+	if (rule->attrs == POLICY_NO_ATTRS)
+		return 1;
+	a = &p->attrs[rule->attrs];
+	return a->from <= now && now < a->until;
+}
+
+static int rule_matches(const struct policy *p, size_t i, const struct peer_cred *cred, int64_t now)
 {
 	const struct policy_rule *rule = &p->rules[i];
 	size_t k = 0;
 
+	if (!in_window(p, rule, now))
+		return 0;
 	while (k < rule->count && sel_matches(p, &p->sels[rule->first + k], cred))
 		k++;
 	return k == rule->count;
@@ -118,7 +133,7 @@ static void sift_down(struct cursor *h, size_t n, size_t i)
  * increasing order; a rule in several lists comes out several times in a row and is tried once.
  */
 static size_t first_match(const struct policy *p, struct cursor *h, size_t n, size_t best,
-			  const struct peer_cred *cred)
+			  const struct peer_cred *cred, int64_t now)
 {
 	size_t tried = SIZE_MAX;
 
@@ -130,7 +145,7 @@ static size_t first_match(const struct policy *p, struct cursor *h, size_t n, si
 		if (h[0].at == h[0].end)
 			h[0] = h[--n];
 		sift_down(h, n, 0);
-		if (r != tried && rule_matches(p, r, cred))
+		if (r != tried && rule_matches(p, r, cred, now))
 			return r;
 		tried = r;
 	}
@@ -143,7 +158,7 @@ static void add(struct cursor *h, size_t *n, const uint32_t *list, size_t len)
 		h[(*n)++] = (struct cursor){list, list + len};
 }
 
-struct policy_verdict policy_eval(const struct policy *p, const struct peer_cred *cred)
+struct policy_verdict policy_eval(const struct policy *p, const struct peer_cred *cred, int64_t now)
 {
 	struct cursor h[EVAL_LISTS];
 	const uint32_t *list, *primary, *prev = NULL;
@@ -151,7 +166,7 @@ struct policy_verdict policy_eval(const struct policy *p, const struct peer_cred
 
 	if (!p->ix_all) {
 		for (size_t i = 0; i < p->nrules; i++)
-			if (rule_matches(p, i, cred))
+			if (rule_matches(p, i, cred, now))
 				return decided(p, i);
 		return (struct policy_verdict){.allow = 0, .rule = -1};
 	}
@@ -177,7 +192,7 @@ struct policy_verdict policy_eval(const struct policy *p, const struct peer_cred
 				prev = list;
 			}
 		}
-		best = first_match(p, h, n, best, cred);
+		best = first_match(p, h, n, best, cred, now);
 		if (g == cred->ngroups)
 			break;
 		n = 0;
@@ -279,13 +294,15 @@ static int rule_state(const struct policy *p, const struct policy_rule *rule,
 }
 
 struct policy_verdict policy_eval_partial(const struct policy *p, const struct peer_cred *cred,
-					  unsigned unknown, long *needs)
+					  int64_t now, unsigned unknown, long *needs)
 {
 	*needs = -1;
 	if (!(unknown & (POLICY_UNKNOWN_GID | POLICY_UNKNOWN_GROUPS)))
-		return policy_eval(p, cred);
+		return policy_eval(p, cred, now);
 	for (size_t i = 0; i < p->nrules; i++) {
-		int state = rule_state(p, &p->rules[i], cred, unknown);
+		int state = in_window(p, &p->rules[i], now)
+				    ? rule_state(p, &p->rules[i], cred, unknown)
+				    : RULE_NO;
 
 		if (state == RULE_MAYBE && *needs < 0)
 			*needs = (long)i;
@@ -314,6 +331,47 @@ const char *policy_rule_text(const struct policy *p, long rule)
 	if (!p->texts || rule < 0 || (size_t)rule >= p->nrules)
 		return NULL;
 	return p->texts[rule];
+}
+
+const struct policy_attrs *policy_rule_attrs(const struct policy *p, long rule)
+{
+	if (rule < 0 || (size_t)rule >= p->nrules || p->rules[rule].attrs == POLICY_NO_ATTRS)
+		return NULL;
+	return &p->attrs[p->rules[rule].attrs];
+}
+
+int64_t policy_next_change(const struct policy *p, int64_t now)
+{
+	int64_t next = POLICY_TIME_MAX;
+
+	if (!p->windows)
+		return next;
+	for (size_t i = 0; i < p->nattrs; i++) {
+		const struct policy_attrs *a = &p->attrs[i];
+		if (a->from > now && a->from < next)
+			next = a->from;
+		if (a->until > now && a->until < next)
+			next = a->until;
+	}
+	return next;
+}
+
+int policy_has_idle_timeouts(const struct policy *p)
+{
+	for (size_t i = 0; i < p->nattrs; i++)
+		if (p->attrs[i].idle_timeout)
+			return 1;
+	return 0;
+}
+
+long policy_rule_named(const struct policy *p, const char *name)
+{
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct policy_attrs *a = policy_rule_attrs(p, (long)i);
+		if (a && a->name && strcmp(a->name, name) == 0)
+			return (long)i;
+	}
+	return -1;
 }
 
 int policy_uses_groups(const struct policy *p)

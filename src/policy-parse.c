@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "udsecho/ids.h"
+#include "udsecho/utctime.h"
 #include "policy-private.h"
 
 /* LOGIN_NAME_MAX counts the terminating NUL; group names get the same limit (as nss.c). */
@@ -193,6 +194,8 @@ static void free_rule(struct policy_ast_rule *r)
 	}
 	free(r->sels);
 	free(r->text);
+	free((char *)r->attrs.name);
+	free((char *)r->attrs.message);
 }
 
 static char *join_tokens(const struct policy_token *tok, size_t n)
@@ -217,6 +220,12 @@ static int is_keyword(const struct policy_token *t)
 {
 	return policy_token_is(t, "allow") || policy_token_is(t, "deny") ||
 	       policy_token_is(t, "include") || policy_token_is(t, "all");
+}
+
+/* A word of the form KEY=VALUE: an attribute (no selector value holds '='). */
+static int is_attr(const struct policy_token *t)
+{
+	return memchr(t->s, '=', t->len) != NULL;
 }
 
 static int is_selector(const struct policy_token *t)
@@ -252,7 +261,7 @@ static int parse_selector(struct parser *ps, const char *fname, unsigned line, s
 		.kind = policy_token_is(&tok[*i], "user") ? POLICY_USER : POLICY_GROUP,
 		.col = tok[*i].col,
 	};
-	for (start = end; end < n && !is_selector(&tok[end]); end++) {
+	for (start = end; end < n && !is_selector(&tok[end]) && !is_attr(&tok[end]); end++) {
 		if (is_keyword(&tok[end])) {
 			perror_at(ps, fname, line, tok[end].col,
 				  "unexpected keyword %s in a list of %s names%s",
@@ -316,7 +325,267 @@ static int add_rule(struct parser *ps, const char *fname, unsigned line, size_t 
 	return 0;
 }
 
-/* "allow|deny (all | (user|group) VALUE...)...": one rule, or an error and no rule. */
+enum attr_key {
+	ATTR_NAME,
+	ATTR_MESSAGE,
+	ATTR_MAX_PER_UID,
+	ATTR_IDLE_TIMEOUT,
+	ATTR_FROM,
+	ATTR_UNTIL
+};
+
+static const char *const attr_keys[] = {"name",		"message", "max-per-uid",
+					"idle-timeout", "from",	   "until"};
+
+#define ATTR_KEYS (sizeof(attr_keys) / sizeof(attr_keys[0]))
+
+/* One attribute being read: where it is, and its value with the quotes taken off. */
+struct attr {
+	const char *file;
+	unsigned line, col; /* of the word */
+	unsigned vcol;	    /* of the value's first byte, after an opening quote */
+	enum attr_key key;
+	const char *raw; /* the value as written, quotes and escapes included */
+	size_t rawlen;
+	char value[POLICY_LINE_MAX + 1];
+	size_t len;
+};
+
+/* Take the quotes off @a's value: \" and \\ are the only escapes. Returns 0 or -1 (reported). */
+static int unquote(struct parser *ps, struct attr *a)
+{
+	const char *v = a->raw;
+	size_t n = a->rawlen, i;
+
+	a->len = 0;
+	if (n == 0 || v[0] != '"') {
+		memcpy(a->value, v, n);
+		a->len = n;
+		a->value[n] = '\0';
+		if (memchr(v, '"', n)) {
+			perror_at(ps, a->file, a->line,
+				  a->vcol + (unsigned)((const char *)memchr(v, '"', n) - v),
+				  "a quote inside %s=: quote the whole value, as %s=\"...\"",
+				  attr_keys[a->key], attr_keys[a->key]);
+			return -1;
+		}
+		return 0;
+	}
+	a->vcol++;
+	for (i = 1; i < n && v[i] != '"'; i++) {
+		if (v[i] == '\\' && (v[i + 1] == '"' || v[i + 1] == '\\')) {
+			i++;
+		} else if (v[i] == '\\') {
+			perror_at(ps, a->file, a->line, a->vcol + (unsigned)i - 1,
+				  "unknown escape '\\%c': only \\\" and \\\\ are escapes",
+				  v[i + 1]);
+			return -1;
+		}
+		a->value[a->len++] = v[i];
+	}
+	a->value[a->len] = '\0';
+	if (i + 1 != n) {
+		perror_at(ps, a->file, a->line, a->vcol + (unsigned)i,
+			  "unexpected text after the closing quote of %s=", attr_keys[a->key]);
+		return -1;
+	}
+	return 0;
+}
+
+/* A count of 1 to @max, digits only. Returns 0 or -1 (reported). */
+static int attr_number(struct parser *ps, const struct attr *a, unsigned long max, uint32_t *out)
+{
+	unsigned long v = 0;
+
+	for (size_t i = 0; i < a->len; i++) {
+		if (a->value[i] < '0' || a->value[i] > '9' || v > max) {
+			v = 0;
+			break;
+		}
+		v = v * 10 + (unsigned long)(a->value[i] - '0');
+	}
+	if (v < 1 || v > max) {
+		perror_at(ps, a->file, a->line, a->vcol, "%s=%s: expected a number from 1 to %lu%s",
+			  attr_keys[a->key], a->value, max,
+			  a->key == ATTR_IDLE_TIMEOUT ? " (seconds)" : "");
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int attr_name(struct parser *ps, const struct attr *a, struct policy_ast_rule *r)
+{
+	if (a->len > POLICY_NAME_MAX) {
+		perror_at(ps, a->file, a->line, a->vcol, "rule name is longer than %d bytes",
+			  POLICY_NAME_MAX);
+		return -1;
+	}
+	for (size_t i = 0; i < a->len; i++) {
+		char c = a->value[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.')) {
+			perror_at(ps, a->file, a->line, a->vcol + (unsigned)i,
+				  "invalid character '%c' in rule name: letters, digits, '-', '_' "
+				  "and '.' only",
+				  c);
+			return -1;
+		}
+	}
+	r->name_col = a->col;
+	r->attrs.name = strdup(a->value);
+	return r->attrs.name ? 0 : (ps->fatal = -ENOMEM, -1);
+}
+
+static int attr_message(struct parser *ps, const struct attr *a, struct policy_ast_rule *r)
+{
+	/* The value as written: a quote or a backslash is printable, so the columns are exact. */
+	for (size_t i = 0; i < a->rawlen; i++) {
+		unsigned char c = (unsigned char)a->raw[i];
+		if (c < 0x20 || c > 0x7e) {
+			perror_at(ps, a->file, a->line, a->vcol - (a->raw[0] == '"') + (unsigned)i,
+				  "message byte 0x%02x is not printable ASCII (0x20 to 0x7e): the "
+				  "client shows the message as it is",
+				  c);
+			return -1;
+		}
+	}
+	if (a->len > POLICY_MESSAGE_MAX) {
+		perror_at(ps, a->file, a->line, a->vcol, "message is longer than %d bytes (%zu)",
+			  POLICY_MESSAGE_MAX, a->len);
+		return -1;
+	}
+	r->attrs.message = strdup(a->value);
+	return r->attrs.message ? 0 : (ps->fatal = -ENOMEM, -1);
+}
+
+static int attr_time(struct parser *ps, const struct attr *a, int64_t *t)
+{
+	char why[160];
+	size_t at;
+
+	if (utctime_parse(a->value, a->len, t, why, sizeof(why), &at) < 0) {
+		perror_at(ps, a->file, a->line, a->vcol + (unsigned)at, "%s=%s: %s",
+			  attr_keys[a->key], a->value, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Which kind of rule may carry @key: 1 allow only, 0 deny only, -1 both. */
+static int attr_kind(enum attr_key key)
+{
+	return key == ATTR_MESSAGE				     ? 0
+	       : key == ATTR_MAX_PER_UID || key == ATTR_IDLE_TIMEOUT ? 1
+								     : -1;
+}
+
+/* The attribute @t of rule @r. Returns 0 or -1 (reported). */
+static int parse_attr(struct parser *ps, const char *fname, unsigned line,
+		      const struct policy_token *t, struct policy_ast_rule *r, unsigned *given)
+{
+	const char *eq = memchr(t->s, '=', t->len);
+	size_t klen = (size_t)(eq - t->s), k;
+	char shown[POLICY_SHOW_MAX + 8];
+	struct attr *a;
+	int ret = -1;
+
+	for (k = 0; k < ATTR_KEYS; k++)
+		if (klen == strlen(attr_keys[k]) && memcmp(t->s, attr_keys[k], klen) == 0)
+			break;
+	if (k == ATTR_KEYS) {
+		perror_at(ps, fname, line, t->col,
+			  "unknown attribute %s: expected name=, message=, max-per-uid=, "
+			  "idle-timeout=, from= or until=",
+			  policy_token_show(t, shown, sizeof(shown)));
+		return -1;
+	}
+	if (attr_kind(k) >= 0 && attr_kind(k) != r->allow) {
+		perror_at(ps, fname, line, t->col, "%s= is for %s rules only%s", attr_keys[k],
+			  r->allow ? "deny" : "allow",
+			  r->allow ? ": an allowed peer is sent no refusal" : "");
+		return -1;
+	}
+	if (*given & (1u << k)) {
+		perror_at(ps, fname, line, t->col, "%s= is given twice in this rule", attr_keys[k]);
+		return -1;
+	}
+	*given |= 1u << k;
+	a = malloc(sizeof(*a));
+	if (!a) {
+		ps->fatal = -ENOMEM;
+		return -1;
+	}
+	*a = (struct attr){.file = fname,
+			   .line = line,
+			   .col = t->col,
+			   .vcol = t->col + (unsigned)klen + 1,
+			   .key = k,
+			   .raw = eq + 1,
+			   .rawlen = t->len - klen - 1};
+	if (unquote(ps, a) < 0)
+		goto out;
+	if (a->len == 0) {
+		perror_at(ps, fname, line, a->vcol, "%s= needs a value", attr_keys[k]);
+		goto out;
+	}
+	r->has_attrs = 1;
+	switch (a->key) {
+	case ATTR_NAME:
+		ret = attr_name(ps, a, r);
+		break;
+	case ATTR_MESSAGE:
+		ret = attr_message(ps, a, r);
+		break;
+	case ATTR_MAX_PER_UID:
+		ret = attr_number(ps, a, POLICY_COUNT_MAX, &r->attrs.max_per_uid);
+		break;
+	case ATTR_IDLE_TIMEOUT:
+		ret = attr_number(ps, a, POLICY_SECONDS_MAX, &r->attrs.idle_timeout);
+		break;
+	case ATTR_FROM:
+		ret = attr_time(ps, a, &r->attrs.from);
+		break;
+	case ATTR_UNTIL:
+		ret = attr_time(ps, a, &r->attrs.until);
+		break;
+	}
+	if (ret == 0 && (*given & (1u << ATTR_FROM)) && (*given & (1u << ATTR_UNTIL)) &&
+	    r->attrs.from >= r->attrs.until) {
+		char from[UTCTIME_LEN + 1], until[UTCTIME_LEN + 1];
+		perror_at(ps, fname, line, t->col,
+			  "empty time window: from=%s is not before until=%s",
+			  utctime_format(r->attrs.from, from, sizeof(from)),
+			  utctime_format(r->attrs.until, until, sizeof(until)));
+		ret = -1;
+	}
+out:
+	free(a);
+	return ret;
+}
+
+/* The attributes of @r, tok[i] to the end of the line. Returns 0 or -1 (reported). */
+static int parse_attrs(struct parser *ps, const char *fname, unsigned line, size_t i, size_t n,
+		       struct policy_ast_rule *r)
+{
+	char shown[POLICY_SHOW_MAX + 8];
+	unsigned given = 0;
+
+	for (; i < n; i++) {
+		if (!is_attr(&ps->tok[i])) {
+			perror_at(ps, fname, line, ps->tok[i].col,
+				  "unexpected %s after an attribute: selectors come first, then "
+				  "KEY=VALUE attributes",
+				  policy_token_show(&ps->tok[i], shown, sizeof(shown)));
+			return -1;
+		}
+		if (parse_attr(ps, fname, line, &ps->tok[i], r, &given) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* "allow|deny (all | (user|group) VALUE...)... [KEY=VALUE...]": one rule, or an error and none. */
 static void parse_rule(struct parser *ps, size_t file, unsigned line, size_t n)
 {
 	const char *fname = ps->ast->files[file];
@@ -324,32 +593,35 @@ static void parse_rule(struct parser *ps, size_t file, unsigned line, size_t n)
 	struct policy_ast_rule r = {.allow = policy_token_is(&tok[0], "allow"),
 				    .file = file,
 				    .line = line,
-				    .col = tok[0].col};
+				    .col = tok[0].col,
+				    .attrs = {.from = POLICY_TIME_MIN, .until = POLICY_TIME_MAX}};
 	char shown[POLICY_SHOW_MAX + 8];
 	size_t i = 1;
 
-	if (n == 1) {
-		perror_at(ps, fname, line, tok[0].col + (unsigned)tok[0].len + 1,
+	if (n == 1 || is_attr(&tok[1])) {
+		perror_at(ps, fname, line,
+			  n == 1 ? tok[0].col + (unsigned)tok[0].len + 1 : tok[1].col,
 			  "expected 'user', 'group' or 'all' after '%.*s'", (int)tok[0].len,
 			  tok[0].s);
 		return;
 	}
 	if (policy_token_is(&tok[1], "all")) {
-		if (n > 2) {
+		if (n > 2 && !is_attr(&tok[2])) {
 			perror_at(ps, fname, line, tok[2].col,
 				  "unexpected %s: 'all' takes no selectors",
 				  policy_token_show(&tok[2], shown, sizeof(shown)));
 			return;
 		}
-		i = n;
-	}
-	while (i < n) {
-		if (parse_selector(ps, fname, line, n, &i, &r) < 0) {
-			free_rule(&r);
-			return;
+		i = 2;
+	} else {
+		while (i < n && !is_attr(&tok[i])) {
+			if (parse_selector(ps, fname, line, n, &i, &r) < 0) {
+				free_rule(&r);
+				return;
+			}
 		}
 	}
-	if (add_rule(ps, fname, line, n, &r) < 0)
+	if (parse_attrs(ps, fname, line, i, n, &r) < 0 || add_rule(ps, fname, line, n, &r) < 0)
 		free_rule(&r);
 }
 
@@ -528,8 +800,14 @@ static unsigned check_line(const char *s, size_t len, struct policy_lex_error *e
 	return 0;
 }
 
-/* Split one line, checked by check_line(), into tokens; # starts a comment. Returns the count. */
-static size_t tokenize(const char *s, size_t len, struct policy_token *tok)
+/*
+ * Split one line, checked by check_line(), into tokens; # starts a comment. A double quote opens
+ * a quoted part of a token, where blanks and '#' are text, up to the next quote that \\ does not
+ * escape: the token keeps its quotes and escapes, for the attribute's parser to read. Returns the
+ * count, or 0 with err->col set at a quote left open.
+ */
+static size_t tokenize(const char *s, size_t len, struct policy_token *tok,
+		       struct policy_lex_error *err)
 {
 	size_t n = 0, i = 0;
 
@@ -548,6 +826,18 @@ static size_t tokenize(const char *s, size_t len, struct policy_token *tok)
 			c = (unsigned char)s[i];
 			if (c == ' ' || c == '\t' || c == '\r' || c == '#')
 				break;
+			if (c == '"') {
+				size_t open = i++;
+
+				while (i < len && s[i] != '"')
+					i += s[i] == '\\' && i + 1 < len ? 2 : 1;
+				if (i >= len) {
+					err->col = (unsigned)open + 1;
+					snprintf(err->message, sizeof(err->message),
+						 "this quote is not closed on its line");
+					return 0;
+				}
+			}
 			i++;
 		}
 		tok[n++] = (struct policy_token){
@@ -578,8 +868,8 @@ int policy_lex_line(struct policy_lexer *lx, struct policy_token *tok, size_t *n
 	err->col = check_line(s, llen, err);
 	if (err->col)
 		return POLICY_LEX_BAD;
-	*n = tokenize(s, llen, tok);
-	return 0;
+	*n = tokenize(s, llen, tok, err);
+	return err->col ? POLICY_LEX_BAD : 0;
 }
 
 static int parse_buffer(struct parser *ps, const char *file, const char *text, size_t len)
@@ -624,6 +914,45 @@ static int parse_buffer(struct parser *ps, const char *file, const char *text, s
 	return ps->fatal;
 }
 
+/* Rules by name, then in rule order. */
+static int cmp_named(const void *a, const void *b)
+{
+	const struct policy_ast_rule *x = *(const struct policy_ast_rule *const *)a,
+				     *y = *(const struct policy_ast_rule *const *)b;
+	int c = strcmp(x->attrs.name, y->attrs.name);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+/* A name given to two rules, across includes too: an error at the later, naming the earlier. */
+static void check_names(struct parser *ps)
+{
+	const struct policy_ast *ast = ps->ast;
+	const struct policy_ast_rule **v;
+	size_t n = 0;
+
+	for (size_t i = 0; i < ast->nrules; i++)
+		n += ast->rules[i].attrs.name != NULL;
+	if (n < 2)
+		return;
+	v = malloc(n * sizeof(*v));
+	if (!v) {
+		ps->fatal = -ENOMEM;
+		return;
+	}
+	n = 0;
+	for (size_t i = 0; i < ast->nrules; i++)
+		if (ast->rules[i].attrs.name)
+			v[n++] = &ast->rules[i];
+	qsort(v, n, sizeof(*v), cmp_named);
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(v[i - 1]->attrs.name, v[i]->attrs.name) == 0)
+			perror_at(ps, ast->files[v[i]->file], v[i]->line, v[i]->name_col,
+				  "duplicate rule name '%s': %s:%u has it already",
+				  v[i]->attrs.name, ast->files[v[i - 1]->file], v[i - 1]->line);
+	free(v);
+}
+
 int policy_parse(const char *file, const char *text, size_t len, const struct policy_reader *reader,
 		 struct diag_list *diags, struct policy_ast **out)
 {
@@ -640,6 +969,10 @@ int policy_parse(const char *file, const char *text, size_t len, const struct po
 		goto out;
 	}
 	r = parse_buffer(&ps, file, text, len);
+	if (r == 0)
+		check_names(&ps);
+	if (r == 0)
+		r = ps.fatal;
 	if (r == 0 && diags->errors > errors_before)
 		r = POLICY_E_INVALID;
 out:

@@ -27,12 +27,15 @@ struct policy_sel {
 	uint32_t count;
 };
 
+#define POLICY_NO_ATTRS UINT32_MAX
+
 struct policy_rule {
 	uint32_t allow;
 	uint32_t file; /* index into files */
 	uint32_t line;
 	uint32_t first; /* index into sels; count 0 means `all` */
 	uint32_t count;
+	uint32_t attrs; /* index into attrs, or POLICY_NO_ATTRS; rules with attrs are in order */
 };
 
 /*
@@ -57,7 +60,12 @@ struct policy {
 	size_t nranges;
 	char **files;
 	size_t nfiles;
-	char **texts; /* one per rule, or NULL after policy_decode() */
+	char **texts;		    /* one per rule, or NULL after policy_decode() */
+	struct policy_attrs *attrs; /* of the rules that have any, in rule order */
+	size_t nattrs;
+	char **strs; /* the names and messages attrs point to, owned here */
+	size_t nstrs;
+	int windows; /* some rule has from= or until= */
 
 	/*
 	 * The index (policy-index.c): none when ix_all is NULL, and eval then scans. Rules with a
@@ -68,6 +76,12 @@ struct policy {
 	uint32_t *ix_all; /* rules without any selector, in order */
 	size_t ix_nall;
 };
+
+/*
+ * policy_attrs_add - give @rule, the last of @p, a copy of @a (its strings into p->strs, which has
+ * room for them, as p->attrs has for one more). Returns 0 or -ENOMEM.
+ */
+int policy_attrs_add(struct policy *p, struct policy_rule *rule, const struct policy_attrs *a);
 
 /*
  * policy_index_build - (re)build the index of @p. A part (uid or gid) whose index would be too
@@ -160,6 +174,9 @@ struct policy_ast_rule {
 	char *text;
 	struct policy_ast_sel *sels; /* none: `all` */
 	size_t nsels;
+	int has_attrs;		   /* some attribute is given; attrs holds them */
+	struct policy_attrs attrs; /* name and message malloc'd here, freed with the rule */
+	unsigned name_col;	   /* of name=, for a duplicate */
 };
 
 struct policy_ast {

@@ -11,10 +11,12 @@ static size_t finish(int n, size_t len)
 	return (size_t)n < len ? (size_t)n : len - 1;
 }
 
-size_t refusal_denied(char *buf, size_t len, const struct peer_cred *cred)
+size_t refusal_denied(char *buf, size_t len, const struct peer_cred *cred, const char *message)
 {
-	return finish(snprintf(buf, len, "udsechod: permission denied: uid=%u gid=%u pid=%d\n",
-			       (unsigned int)cred->uid, (unsigned int)cred->gid, (int)cred->pid),
+	return finish(snprintf(buf, len,
+			       "udsechod: permission denied: uid=%u gid=%u pid=%d%s%.160s\n",
+			       (unsigned int)cred->uid, (unsigned int)cred->gid, (int)cred->pid,
+			       message ? ": " : "", message ? message : ""),
 		      len);
 }
 

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -33,6 +34,7 @@
 #include "udsecho/policy-diff.h"
 #include "udsecho/policy-edit.h"
 #include "udsecho/policy-who.h"
+#include "udsecho/utctime.h"
 
 static const char *prog = "udsecho-policy";
 
@@ -104,19 +106,41 @@ static int check(const char *path)
 	return status;
 }
 
-/* "allow by FILE:LINE", with " (rule text)" when @text, or "deny by default deny". */
+/*
+ * "allow by FILE:LINE", then " name=NAME" for a named rule, and " (rule text)" when @text; or
+ * "deny by default deny".
+ */
 static void print_by(FILE *out, const struct policy *p, struct policy_verdict v, int text)
 {
+	const struct policy_attrs *a = policy_rule_attrs(p, v.rule);
 	const char *file;
 	unsigned line;
 
-	if (policy_rule_origin(p, v.rule, &file, &line) != 0)
+	if (policy_rule_origin(p, v.rule, &file, &line) != 0) {
 		fprintf(out, "deny by default deny");
-	else if (text)
-		fprintf(out, "%s by %s:%u (%s)", v.allow ? "allow" : "deny", file, line,
-			policy_rule_text(p, v.rule));
-	else
-		fprintf(out, "%s by %s:%u", v.allow ? "allow" : "deny", file, line);
+		return;
+	}
+	fprintf(out, "%s by %s:%u", v.allow ? "allow" : "deny", file, line);
+	if (a && a->name)
+		fprintf(out, " name=%s", a->name);
+	if (text)
+		fprintf(out, " (%s)", policy_rule_text(p, v.rule));
+}
+
+/*
+ * The instant a decision is made at: the value of at=TIME when @word is one (*@given set), else
+ * now. Returns EX_OK, or EX_USAGE for a bad time (said on stderr).
+ */
+static int instant(const char *word, int64_t *t, int *given)
+{
+	char why[160];
+	size_t at;
+
+	*t = (int64_t)time(NULL);
+	*given = word && strncmp(word, "at=", 3) == 0;
+	if (*given && utctime_parse(word + 3, strlen(word + 3), t, why, sizeof(why), &at) < 0)
+		return usage_error("%s: %s", word, why);
+	return EX_OK;
 }
 
 /* WHO on the command line, or the reason it is not one (status 64, or 71). */
@@ -132,23 +156,34 @@ static int who_parse(char **words, int n, struct policy_who *who)
 	return r == 0 ? EX_OK : r < 0 ? EX_OSERR : EX_USAGE;
 }
 
+/*
+ * The decision for WHO, the @nwords at @words, the last of which may be at=TIME: "allow
+ * (FILE:LINE: rule text)" or "deny (no rule matched: default deny)", then, when a rule of the
+ * policy has a time window or at= is given, the instant decided at.
+ */
 static int explain(const char *path, char **words, int nwords)
 {
+	char when[UTCTIME_LEN + 1];
 	struct policy *p = NULL;
 	struct policy_who who;
 	struct policy_verdict v;
 	const char *file;
 	unsigned line;
 	long needs;
-	int status = load(path, &p);
+	int64_t now;
+	int given, status = instant(words[nwords - 1], &now, &given);
 
+	if (status == EX_OK && given && nwords == 1)
+		status = usage_error("explain needs WHO before at=: a user name or uid=ID");
 	if (status == EX_OK)
-		status = who_parse(words, nwords, &who);
+		status = load(path, &p);
+	if (status == EX_OK)
+		status = who_parse(words, nwords - given, &who);
 	if (status != EX_OK) {
 		policy_free(p);
 		return status;
 	}
-	v = policy_eval_partial(p, &who.cred, who.unknown, &needs);
+	v = policy_eval_partial(p, &who.cred, now, who.unknown, &needs);
 	if (needs >= 0) {
 		policy_rule_origin(p, needs, &file, &line);
 		fprintf(stderr, "%s: %s:%u needs %s\n", prog, file, line,
@@ -160,6 +195,8 @@ static int explain(const char *path, char **words, int nwords)
 	} else {
 		printf("deny (no rule matched: default deny)\n");
 	}
+	if (needs < 0 && (given || policy_next_change(p, POLICY_TIME_MIN) != POLICY_TIME_MAX))
+		printf("at %s\n", utctime_format(now, when, sizeof(when)));
 	policy_who_release(&who);
 	policy_free(p);
 	return status;
@@ -186,7 +223,7 @@ static void print_failed(const struct policy *p, const struct policy_cases *cs, 
 	char name[4 * PATH_MAX + 1], rule[4 * POLICY_LINE_MAX + 1] = "default deny";
 
 	escape(cs->file, strlen(cs->file), name, sizeof(name), 0);
-	if (c->rule == POLICY_CASE_ORIGIN)
+	if (c->rule == POLICY_CASE_ORIGIN || c->rule == POLICY_CASE_NAME)
 		escape(c->rule_text, strlen(c->rule_text), rule, sizeof(rule), 0);
 	printf("%s:%u: expected %s%s%s, got ", name, c->line, c->allow ? "allow" : "deny",
 	       c->rule == POLICY_CASE_ANY ? "" : " by ", c->rule == POLICY_CASE_ANY ? "" : rule);
@@ -200,6 +237,7 @@ static void print_failed(const struct policy *p, const struct policy_cases *cs, 
  */
 static int run_cases(const struct policy *p, const struct policy_cases *cs)
 {
+	int64_t now = (int64_t)time(NULL);
 	struct diag_list diags;
 	struct policy_verdict v;
 	size_t failed = 0;
@@ -207,13 +245,13 @@ static int run_cases(const struct policy *p, const struct policy_cases *cs)
 
 	diag_list_init(&diags);
 	for (size_t i = 0; i < cs->n && r >= 0; i++)
-		r = policy_case_run(p, cs, i, &diags, &v, &passed);
+		r = policy_case_run(p, cs, i, now, &diags, &v, &passed);
 	diag_print(&diags, stderr);
 	invalid = diag_has_errors(&diags);
 	if (r < 0)
 		fprintf(stderr, "%s: %s: %s\n", prog, cs->file, strerror(-r));
 	for (size_t i = 0; i < cs->n && !invalid && r >= 0; i++) {
-		policy_case_run(p, cs, i, &diags, &v, &passed);
+		policy_case_run(p, cs, i, now, &diags, &v, &passed);
 		if (!passed) {
 			print_failed(p, cs, i, v);
 			failed++;
@@ -287,7 +325,7 @@ static void print_id(const char *key, uint32_t id, struct id_name *n)
  * "uid=1001(alice) gid=100(users) groups=27,100: allow by OLD:3 -> deny by default deny".
  * Returns EX_OK when none does, 1 when one does, EX_OSERR when they cannot be listed.
  */
-static int print_diff(const struct policy *old, const struct policy *new)
+static int print_diff(const struct policy *old, const struct policy *new, int64_t now)
 {
 	struct id_name user = {.lookup = nss_user_name}, group = {.lookup = nss_group_name};
 	struct peer_cred *users;
@@ -296,7 +334,7 @@ static int print_diff(const struct policy *old, const struct policy *new)
 	int r = nss_logins(&users, &nusers);
 
 	if (r == 0) {
-		r = policy_diff(old, new, users, nusers, &d);
+		r = policy_diff(old, new, users, nusers, now, &d);
 		nss_logins_free(users, nusers);
 	}
 	if (r < 0) {
@@ -322,7 +360,7 @@ static int print_diff(const struct policy *old, const struct policy *new)
 	return r;
 }
 
-static int diff(const char *old_path, const char *new_path)
+static int diff(const char *old_path, const char *new_path, int64_t now)
 {
 	struct policy *old = NULL, *new = NULL;
 	int status = load(old_path, &old);
@@ -330,7 +368,7 @@ static int diff(const char *old_path, const char *new_path)
 	if (status == EX_OK)
 		status = load(new_path, &new);
 	if (status == EX_OK)
-		status = print_diff(old, new);
+		status = print_diff(old, new, now);
 	policy_free(old);
 	policy_free(new);
 	return status;
@@ -430,7 +468,7 @@ static void edit_diff(const struct policy_edit *e)
 		fprintf(stderr, "%s: %s: the policy in place does not load: no list of changes\n",
 			prog, e->path);
 	else
-		print_diff(old, new);
+		print_diff(old, new, (int64_t)time(NULL));
 	policy_free(old);
 	policy_free(new);
 }
@@ -785,15 +823,17 @@ int main(int argc, char **argv)
 		return test(argc == 2 ? argv[0] : UDSECHO_POLICY_PATH, argv[argc - 1]);
 	}
 	if (strcmp(cmd, "diff") == 0) {
-		if (argc > 2 && strncmp(argv[2], "at=", 3) == 0)
-			return usage_error("%s: at= needs rules with time windows, which this "
-					   "policy cannot have",
-					   argv[2]);
-		if (argc != 2)
-			return usage_error(argc < 2 ? "diff needs two policies, OLD and NEW"
-						    : "unexpected '%s': diff takes OLD and NEW",
-					   argv[argc - 1]);
-		return diff(argv[0], argv[1]);
+		int64_t now;
+		int given, status = instant(argc == 3 ? argv[2] : NULL, &now, &given);
+
+		if (status != EX_OK)
+			return status;
+		if (argc != 2 + given)
+			return usage_error(
+				argc < 2 ? "diff needs two policies, OLD and NEW"
+					 : "unexpected '%s': diff takes OLD NEW [at=TIME]",
+				argv[argc - 1]);
+		return diff(argv[0], argv[1], now);
 	}
 	if (strcmp(cmd, "edit") == 0)
 		return edit_main(argc + 1, argv - 1);

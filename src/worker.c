@@ -41,6 +41,7 @@
 #include "udsecho/policy.h"
 #include "udsecho/refusal.h"
 #include "udsecho/uidcount.h"
+#include "udsecho/utctime.h"
 #include "udsecho/worker.h"
 
 #define WORKER_EVENTS	   256
@@ -62,6 +63,7 @@ struct conn {
 	struct peer_cred cred;
 	long rule;	/* the rule that admitted it, in the policy in force (-1: none) */
 	uint32_t since; /* the loop's clock when it was admitted */
+	int per_rule;	/* counted in per_rule: its rule has max-per-uid= */
 };
 
 struct worker {
@@ -78,8 +80,11 @@ struct worker {
 	uint64_t allowed, denied, revoked, busy; /* since start, for the status line */
 	struct worker_limits limits;		 /* the configured ones, defaults filled in */
 	struct uidcount per_uid;
+	struct uidcount per_rule; /* connections by rule and uid, of rules with max-per-uid= */
+	int idle_rules;		  /* the policy has rules with idle-timeout= */
 	int timer_fd, timer_armed;
 	uint32_t now;		    /* monotonic seconds, read once per turn of the loop */
+	int64_t wall;		    /* the wall clock's seconds, read with it: rules' windows */
 	struct log_limit log_limit; /* deny and busy lines */
 	struct channel_reader pair; /* the message from the monitor being received */
 	struct conn *listing;	    /* the next connection the SIGUSR1 inventory lists, or NULL */
@@ -180,6 +185,8 @@ static void conn_close(struct worker *w, struct conn *c, const char *why)
 		uidcount_find(&w->per_uid, c->cred.uid)->paused--;
 	held_changed(w, c, held);
 	uidcount_sub(&w->per_uid, c->cred.uid);
+	if (c->per_rule)
+		uidcount_sub(&w->per_rule, uidcount_key((uint32_t)c->rule, c->cred.uid));
 	peercred_release(&c->cred);
 	free(c);
 	w->nconns--;
@@ -275,13 +282,15 @@ static void on_conn(struct worker *w, struct conn *c, uint32_t events)
 }
 
 /*
- * Tell a refused peer so, in one line, without waiting: a new socket always has room for it; a
- * revoked peer that has not read its echo may miss it, and is closed all the same.
+ * Tell a refused peer so, in one line, without waiting, with the message= of the rule of @p that
+ * refused it: a new socket always has room for it; a revoked peer that has not read its echo may
+ * miss it, and is closed all the same.
  */
-static void send_refusal(int fd, const struct peer_cred *cred)
+static void send_refusal(int fd, const struct peer_cred *cred, const struct policy *p, long rule)
 {
+	const struct policy_attrs *a = policy_rule_attrs(p, rule);
 	char line[REFUSAL_MAX];
-	size_t len = refusal_denied(line, sizeof(line), cred);
+	size_t len = refusal_denied(line, sizeof(line), cred, a ? a->message : NULL);
 
 	while (send(fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno == EINTR)
 		;
@@ -315,20 +324,38 @@ static void rule_origin(const struct policy *p, long rule, const char **file, un
 	}
 }
 
-/* One line about one peer: @event, its ids and the rule of @p that decides for it. */
-static void log_peer(const struct policy *p, const char *event, const struct peer_cred *c,
-		     long rule)
+/*
+ * The rule @rule of @p as the log writes it, into @buf: "rule=FILE:LINE", " name=NAME" after it
+ * for a named rule, or "rule=\"default deny\"" (the names and messages of a decoded policy are
+ * checked: a name holds no blank, no quote and no control).
+ */
+static const char *rule_field(const struct policy *p, long rule, char *buf, size_t size)
 {
+	const struct policy_attrs *a = policy_rule_attrs(p, rule);
 	const char *file;
 	unsigned int line;
 
 	rule_origin(p, rule, &file, &line);
-	if (line)
-		log_info("event=%s pid=%d uid=%u gid=%u rule=%s:%u", event, (int)c->pid,
-			 (unsigned int)c->uid, (unsigned int)c->gid, file, line);
+	if (!line)
+		snprintf(buf, size, "rule=%s", file);
+	else if (a && a->name)
+		snprintf(buf, size, "rule=%s:%u name=%s", file, line, a->name);
 	else
-		log_info("event=%s pid=%d uid=%u gid=%u rule=%s", event, (int)c->pid,
-			 (unsigned int)c->uid, (unsigned int)c->gid, file);
+		snprintf(buf, size, "rule=%s:%u", file, line);
+	return buf;
+}
+
+/* Room for rule_field(): a file name as decoded (at most 4096 bytes), a line and a name. */
+#define RULE_FIELD_MAX (4096 + 96)
+
+/* One line about one peer: @event, its ids and the rule of @p that decides for it. */
+static void log_peer(const struct policy *p, const char *event, const struct peer_cred *c,
+		     long rule)
+{
+	static char field[RULE_FIELD_MAX];
+
+	log_info("event=%s pid=%d uid=%u gid=%u %s", event, (int)c->pid, (unsigned int)c->uid,
+		 (unsigned int)c->gid, rule_field(p, rule, field, sizeof(field)));
 }
 
 static void log_decision(const struct worker *w, const char *event, const struct peer_cred *c,
@@ -367,6 +394,7 @@ static void refuse_busy(struct worker *w, int fd, const struct peer_cred *c, con
 
 static void admit(struct worker *w, int fd)
 {
+	const struct policy_attrs *a;
 	struct policy_verdict v;
 	struct conn *c;
 	int r;
@@ -392,16 +420,23 @@ static void admit(struct worker *w, int fd)
 		refuse_busy(w, fd, &c->cred, "too many connections");
 		goto drop;
 	}
-	v = policy_eval(w->policy, &c->cred);
+	v = policy_eval(w->policy, &c->cred, w->wall);
 	if (!v.allow) {
 		w->denied++;
 		if (log_limited(w))
 			log_decision(w, "deny", &c->cred, v.rule);
-		send_refusal(fd, &c->cred);
+		send_refusal(fd, &c->cred, w->policy, v.rule);
 		goto drop;
 	}
 	if (uidcount_get(&w->per_uid, c->cred.uid) >= w->limits.max_per_uid) {
 		refuse_busy(w, fd, &c->cred, "too many connections for this uid");
+		goto drop;
+	}
+	a = policy_rule_attrs(w->policy, v.rule);
+	if (a && a->max_per_uid &&
+	    uidcount_get(&w->per_rule, uidcount_key((uint32_t)v.rule, c->cred.uid)) >=
+		    a->max_per_uid) {
+		refuse_busy(w, fd, &c->cred, "too many connections for this uid under its rule");
 		goto drop;
 	}
 	if (budget_spent(w, c->cred.uid)) {
@@ -418,8 +453,18 @@ static void admit(struct worker *w, int fd)
 			 (unsigned int)c->cred.uid);
 		goto drop;
 	}
+	if (a && a->max_per_uid &&
+	    uidcount_add(&w->per_rule, uidcount_key((uint32_t)v.rule, c->cred.uid)) < 0) {
+		uidcount_sub(&w->per_uid, c->cred.uid);
+		log_warn("event=refuse pid=%d uid=%u reason=out-of-memory", (int)c->cred.pid,
+			 (unsigned int)c->cred.uid);
+		goto drop;
+	}
+	c->per_rule = a && a->max_per_uid;
 	if (conn_watch(w, EPOLL_CTL_ADD, c, EPOLLIN) < 0) {
 		uidcount_sub(&w->per_uid, c->cred.uid);
+		if (c->per_rule)
+			uidcount_sub(&w->per_rule, uidcount_key((uint32_t)v.rule, c->cred.uid));
 		goto drop;
 	}
 	w->allowed++;
@@ -489,17 +534,33 @@ static void on_listen(struct worker *w)
 	}
 }
 
-/* A new policy is in force: peers it no longer allows are told so and closed at once. */
-static void apply_policy(struct worker *w, struct policy *p)
+/* Whether the @len bytes at @s are printable ASCII, as the monitor's texts must be. */
+static int printable(const char *s, size_t len)
 {
+	for (size_t i = 0; i < len; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/*
+ * Decide every open connection again, with the policy in force at the wall clock's @wall: peers
+ * it no longer allows are told so and closed at once, the others take the rule that now admits
+ * them, and are counted again under it (limits apply to new connections: none is closed for a
+ * count). Returns how many were revoked.
+ */
+static size_t redecide(struct worker *w)
+{
+	const struct policy *p = w->policy;
 	size_t revoked = 0;
 
-	policy_free(w->policy);
-	w->policy = p;
-	w->unavailable = 0;
-	w->need_groups = policy_uses_groups(p);
+	uidcount_release(&w->per_rule);
+	for (struct conn *c = w->conns; c; c = c->next)
+		c->per_rule = 0;
 	for (struct conn *c = w->conns, *next; c; c = next) {
+		const struct policy_attrs *a;
 		struct policy_verdict v;
+
 		next = c->next;
 		/* Admitted under a policy without group rules: the groups are still the kernel's.
 		 */
@@ -509,27 +570,65 @@ static void apply_policy(struct worker *w, struct policy *p)
 			revoked++;
 			continue;
 		}
-		v = policy_eval(p, &c->cred);
+		v = policy_eval(p, &c->cred, w->wall);
 		c->rule = v.rule;
-		if (v.allow)
+		if (!v.allow) {
+			log_decision(w, "revoke", &c->cred, v.rule);
+			send_refusal(c->fd, &c->cred, p, v.rule);
+			conn_close(w, c, "revoked");
+			revoked++;
+			w->revoked++;
 			continue;
-		log_decision(w, "revoke", &c->cred, v.rule);
-		send_refusal(c->fd, &c->cred);
-		conn_close(w, c, "revoked");
-		revoked++;
-		w->revoked++;
+		}
+		a = policy_rule_attrs(p, v.rule);
+		if (a && a->max_per_uid)
+			c->per_rule = uidcount_add(&w->per_rule,
+						   uidcount_key((uint32_t)v.rule, c->cred.uid)) > 0;
 	}
+	return revoked;
+}
+
+/* A new policy is in force: every open connection is decided again by it. */
+static void apply_policy(struct worker *w, struct policy *p)
+{
+	size_t revoked;
+
+	policy_free(w->policy);
+	w->policy = p;
+	w->unavailable = 0;
+	w->need_groups = policy_uses_groups(p);
+	w->idle_rules = policy_has_idle_timeouts(p);
+	revoked = redecide(w);
 	log_info("event=policy-applied rules=%zu revoked=%zu open=%zu", policy_rule_count(p),
 		 revoked, w->nconns);
 }
 
-/* Whether the @len bytes at @s are printable ASCII, as the monitor's texts must be. */
-static int printable(const char *s, size_t len)
+/* Set w->wall from the wall clock: a decision needs the instant, as precise as the boundary. */
+static void read_wall(struct worker *w)
 {
-	for (size_t i = 0; i < len; i++)
-		if (s[i] < 0x20 || s[i] > 0x7e)
-			return 0;
-	return 1;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	w->wall = (int64_t)ts.tv_sec;
+}
+
+/*
+ * A rule's time window opened or closed, or the wall clock was set (the monitor says which, in
+ * @why): the connections are decided again, as at a reload, at the instant read now.
+ */
+static void on_clock(struct worker *w, const char *why, size_t len)
+{
+	char when[UTCTIME_LEN + 1];
+	size_t revoked;
+
+	if (!printable(why, len)) {
+		log_err("event=clock-rejected reason=\"not printable\"");
+		return;
+	}
+	read_wall(w);
+	revoked = redecide(w);
+	log_info("event=redecided reason=%.*s at=%s revoked=%zu open=%zu", (int)len, why,
+		 utctime_format(w->wall, when, sizeof(when)), revoked, w->nconns);
 }
 
 /*
@@ -556,7 +655,7 @@ static void preview(struct worker *w, const char *payload, size_t len)
 		/* As apply_policy() would: groups unknown to a group rule mean a revocation. */
 		if (!policy_uses_groups(p) || c->cred.groups_known ||
 		    peercred_read_groups(c->fd, &c->cred) == 0)
-			v = policy_eval(p, &c->cred);
+			v = policy_eval(p, &c->cred, w->wall);
 		if (v.allow)
 			continue;
 		log_peer(p, "would-revoke", &c->cred, v.rule);
@@ -575,10 +674,10 @@ static void list_some(struct worker *w)
 {
 	size_t more = 0;
 
+	static char field[RULE_FIELD_MAX];
+
 	for (int n = 0; w->listing && n < WORKER_LIST_SLICE; n++) {
 		struct conn *c = w->listing;
-		const char *file;
-		unsigned int line;
 
 		if (w->listed == WORKER_LIST_MAX) {
 			for (; c; c = c->next)
@@ -587,17 +686,10 @@ static void list_some(struct worker *w)
 			w->listing = NULL;
 			return;
 		}
-		rule_origin(w->policy, c->rule, &file, &line);
-		if (line)
-			log_info("event=client pid=%d uid=%u gid=%u rule=%s:%u age=%u bytes=%llu",
-				 (int)c->cred.pid, (unsigned int)c->cred.uid,
-				 (unsigned int)c->cred.gid, file, line, w->now - c->since,
-				 (unsigned long long)c->echoed);
-		else
-			log_info("event=client pid=%d uid=%u gid=%u rule=%s age=%u bytes=%llu",
-				 (int)c->cred.pid, (unsigned int)c->cred.uid,
-				 (unsigned int)c->cred.gid, file, w->now - c->since,
-				 (unsigned long long)c->echoed);
+		log_info("event=client pid=%d uid=%u gid=%u %s age=%u bytes=%llu", (int)c->cred.pid,
+			 (unsigned int)c->cred.uid, (unsigned int)c->cred.gid,
+			 rule_field(w->policy, c->rule, field, sizeof(field)), w->now - c->since,
+			 (unsigned long long)c->echoed);
 		w->listed++;
 		w->listing = c->next;
 	}
@@ -635,6 +727,11 @@ static int on_message(struct worker *w, const struct channel_msg *m)
 	if (m->type == CHANNEL_MSG_PREVIEW) {
 		if (w->policy)
 			preview(w, m->payload, m->len);
+		return 0;
+	}
+	if (m->type == CHANNEL_MSG_CLOCK) {
+		if (w->policy)
+			on_clock(w, m->payload, m->len);
 		return 0;
 	}
 	if (m->type == CHANNEL_MSG_UNAVAILABLE) {
@@ -695,13 +792,25 @@ static uint32_t clock_seconds(void)
 static void timer_update(struct worker *w)
 {
 	int want = log_limit_held(&w->log_limit) > 0 ||
-		   (w->nconns > 0 && (w->limits.idle_timeout || w->limits.send_timeout));
+		   (w->nconns > 0 &&
+		    (w->limits.idle_timeout || w->limits.send_timeout || w->idle_rules));
 	struct itimerspec its = {{want, 0}, {want, 0}};
 
 	if (want == w->timer_armed || w->timer_fd < 0)
 		return;
 	if (timerfd_settime(w->timer_fd, 0, &its, NULL) == 0)
 		w->timer_armed = want;
+}
+
+/* @c's idle timeout: the tighter of --idle-timeout and its rule's idle-timeout=; 0 for none. */
+static uint32_t idle_timeout(const struct worker *w, const struct conn *c)
+{
+	const struct policy_attrs *a = w->idle_rules ? policy_rule_attrs(w->policy, c->rule) : NULL;
+	uint32_t t = w->limits.idle_timeout;
+
+	if (a && a->idle_timeout && (!t || a->idle_timeout < t))
+		t = a->idle_timeout;
+	return t;
 }
 
 /* The tick: close peers past their deadlines; let the log limiter's window end. */
@@ -712,12 +821,12 @@ static void on_timer(struct worker *w)
 
 	(void)!read(w->timer_fd, &ticks, sizeof(ticks));
 	for (struct conn *c = w->conns, *next; c; c = next) {
-		uint32_t quiet = w->now - c->last_io;
+		uint32_t quiet = w->now - c->last_io, idle = idle_timeout(w, c);
 		next = c->next;
 		/* Whole seconds: "more than N" is at least N, at most N + 1 seconds of quiet. */
 		if (c->events == EPOLLOUT && l->send_timeout && quiet > l->send_timeout)
 			conn_close(w, c, "send-timeout");
-		else if (c->events == EPOLLIN && l->idle_timeout && quiet > l->idle_timeout)
+		else if (c->events == EPOLLIN && idle && quiet > idle)
 			conn_close(w, c, "idle-timeout");
 	}
 	log_window_end(w);
@@ -859,6 +968,7 @@ static int worker_turn(struct worker *w, const struct epoll_event *evs, int n)
 	int pair_ready = 0, timer_ready = 0, stop = 0;
 
 	w->now = clock_seconds();
+	read_wall(w);
 	/* This turn's log lines go out together, before the loop waits again. */
 	log_hold();
 	for (int i = 0; i < n; i++) {
@@ -902,6 +1012,7 @@ int worker_run(const struct worker_config *cfg)
 	if (r < 0)
 		return r;
 	w->now = clock_seconds();
+	read_wall(w);
 	/*
 	 * Nothing is accepted before the first policy is in, or word that none can be: until then
 	 * every peer would wait.

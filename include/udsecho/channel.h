@@ -20,6 +20,7 @@ enum channel_msg_type {
 	CHANNEL_MSG_PROBE = 3,	/* no payload: read to show the worker still turns its loop */
 	CHANNEL_MSG_UNAVAILABLE = 4, /* no payload: no policy could be loaded; turn everyone away */
 	CHANNEL_MSG_PREVIEW = 5,     /* payload: the file's path, a NUL, policy_encode()'s bytes */
+	CHANNEL_MSG_CLOCK = 6, /* payload: printable reason; the wall clock passed a boundary */
 };
 
 #define CHANNEL_MSG_MAX (64u << 20) /* more than any policy of POLICY_RULES_MAX rules takes */

@@ -39,11 +39,11 @@ int policy_diff_each(const struct policy *old, const struct policy *new,
 		     int (*fn)(void *ctx, const struct peer_cred *cred), void *ctx);
 
 /*
- * policy_diff - every identity policy_diff_each() tries whose decision differs between @old and
- * @new, into @out (release with policy_diff_free()). Returns 0 or -ENOMEM.
+ * policy_diff - every identity policy_diff_each() tries whose decision at @now differs between
+ * @old and @new, into @out (release with policy_diff_free()). Returns 0 or -ENOMEM.
  */
 int policy_diff(const struct policy *old, const struct policy *new, const struct peer_cred *users,
-		size_t nusers, struct policy_diff *out);
+		size_t nusers, int64_t now, struct policy_diff *out);
 
 /* policy_diff_free - release what policy_diff() made. */
 void policy_diff_free(struct policy_diff *d);

@@ -27,6 +27,12 @@
 #define POLICY_FILE_MAX	   (16u << 20) /* bytes per file */
 #define POLICY_ERRORS_MAX  50	       /* the parser gives up after this many errors */
 #define POLICY_OVERFLOW_ID 65534       /* the kernel's overflow uid/gid */
+#define POLICY_NAME_MAX	   64	       /* bytes of a rule's name= */
+#define POLICY_MESSAGE_MAX 160	       /* bytes of a rule's message= */
+#define POLICY_COUNT_MAX   10000000    /* max-per-uid= at most (as --max-per-uid) */
+#define POLICY_SECONDS_MAX 86400       /* idle-timeout= at most (as --idle-timeout) */
+#define POLICY_TIME_MIN	   INT64_MIN   /* from= when none is given */
+#define POLICY_TIME_MAX	   INT64_MAX   /* until= when none is given */
 
 /* Positive outcomes; negative values are -errno. */
 enum {
@@ -49,11 +55,26 @@ struct policy_verdict {
 };
 
 /*
- * policy_eval - the decision for @cred: the first rule whose selectors all match.
- * A user selector matches the peer's uid; a group selector its primary or any supplementary
- * group. Pure: no syscall, no allocation; runs in the worker's sandbox.
+ * What a rule says besides who it selects (udsecho.policy(5), "ATTRIBUTES"). The strings belong
+ * to the policy; a name holds only letters, digits, '-', '_' and '.', a message only printable
+ * ASCII, also after policy_decode().
  */
-struct policy_verdict policy_eval(const struct policy *p, const struct peer_cred *cred);
+struct policy_attrs {
+	const char *name;      /* name=, or NULL */
+	const char *message;   /* message= (deny rules only), or NULL */
+	uint32_t max_per_uid;  /* max-per-uid= (allow rules only), or 0 */
+	uint32_t idle_timeout; /* idle-timeout= in seconds (allow rules only), or 0 */
+	int64_t from, until;   /* the rule matches at t when from <= t < until */
+};
+
+/*
+ * policy_eval - the decision for @cred at @now (seconds since the epoch, as time(2)): the first
+ * rule whose selectors all match and whose time window holds @now. A user selector matches the
+ * peer's uid; a group selector its primary or any supplementary group. Pure: no syscall, no
+ * allocation; runs in the worker's sandbox.
+ */
+struct policy_verdict policy_eval(const struct policy *p, const struct peer_cred *cred,
+				  int64_t now);
 
 /* Parts of a peer's credentials that policy_eval_partial() may be told are unknown. */
 enum {
@@ -73,7 +94,29 @@ enum {
  * this is policy_eval(). Pure; it scans the rules, for the tools (not the worker's hot path).
  */
 struct policy_verdict policy_eval_partial(const struct policy *p, const struct peer_cred *cred,
-					  unsigned unknown, long *needs);
+					  int64_t now, unsigned unknown, long *needs);
+
+/*
+ * policy_rule_attrs - the attributes of rule @rule, or NULL when it has none (or @rule is not a
+ * rule of @p). Safe in the sandbox.
+ */
+const struct policy_attrs *policy_rule_attrs(const struct policy *p, long rule);
+
+/*
+ * policy_next_change - the first instant after @now at which a rule's time window opens or
+ * closes (a from= or an until=), when decisions may change; POLICY_TIME_MAX when none is to
+ * come. Pure.
+ */
+int64_t policy_next_change(const struct policy *p, int64_t now);
+
+/* policy_has_idle_timeouts - whether a rule has idle-timeout=. */
+int policy_has_idle_timeouts(const struct policy *p);
+
+/*
+ * policy_rule_named - the index of the rule named @name (its name=), or -1. For the tools: it
+ * scans.
+ */
+long policy_rule_named(const struct policy *p, const char *name);
 
 /* policy_rule_count - the number of rules. */
 size_t policy_rule_count(const struct policy *p);

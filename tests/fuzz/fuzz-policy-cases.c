@@ -95,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < cases.n; i++) {
 			struct policy_verdict v;
 			int passed;
-			policy_case_run(p, &cases, i, &diags, &v, &passed);
+			policy_case_run(p, &cases, i, 0, &diags, &v, &passed);
 		}
 		policy_cases_free(&cases);
 	}

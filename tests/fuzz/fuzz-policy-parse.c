@@ -92,7 +92,7 @@ static void check_wire(const struct policy *p)
 	for (uid_t uid = 0; uid < 4; uid++) {
 		struct peer_cred c = {
 			.uid = uid * 1000, .gid = uid, .ngroups = 4, .groups = (gid_t *)groups};
-		struct policy_verdict a = policy_eval(p, &c), b = policy_eval(q, &c);
+		struct policy_verdict a = policy_eval(p, &c, 0), b = policy_eval(q, &c, 0);
 		if (a.allow != b.allow || a.rule != b.rule)
 			abort();
 	}

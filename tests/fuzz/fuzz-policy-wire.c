@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (uid_t uid = 0; uid < 4; uid++) {
 		struct peer_cred c = {
 			.uid = uid * 1000, .gid = uid, .ngroups = 4, .groups = (gid_t *)groups};
-		struct policy_verdict v = policy_eval(p, &c);
+		struct policy_verdict v = policy_eval(p, &c, 0);
 		const char *file;
 		unsigned line;
 		if (v.rule >= 0 && policy_rule_origin(p, v.rule, &file, &line) != 0)

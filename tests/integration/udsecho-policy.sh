@@ -168,13 +168,13 @@ allow
 permit root
 deny no-such-user-udsecho
 allow root rule=policy:9
-deny uid=4242 at=2027-01-01T00:00:00Z
+deny uid=4242 at=2027-01-01T00:00:00
 allow uid=1 gid=1 groups=0,no-such-group-udsecho
 CASES
 expect 78 '' "$work/bad-cases:1:7: error: expected WHO after 'allow': a user name or uid=ID
 $work/bad-cases:2:1: error: expected 'allow' or 'deny', found 'permit'
 $work/bad-cases:3:6: error: unknown user 'no-such-user-udsecho'
-$work/bad-cases:5:15: error: at= needs rules with time windows, which this policy cannot have
+$work/bad-cases:5:37: error: at=2027-01-01T00:00:00: a time without 'Z' would be read in the reader's time zone: write it in UTC, ending in 'Z'
 $work/bad-cases:6:28: error: unknown group 'no-such-group-udsecho'
 " test "$p" "$work/bad-cases"
 printf 'allow root rule=policy:9\ndeny uid=4242\ndeny uid=4243 gid=4243\n' >"$work/undecided"
@@ -226,10 +226,51 @@ expect 78 '' "udsecho-policy: $work/missing: No such file or directory
 " diff "$work/missing" "$p"
 expect 64 '' "udsecho-policy: diff needs two policies, OLD and NEW (see udsecho-policy --help)
 " diff "$p"
-expect 64 '' "udsecho-policy: unexpected 'c': diff takes OLD and NEW (see udsecho-policy --help)
+expect 64 '' "udsecho-policy: unexpected 'c': diff takes OLD NEW [at=TIME] (see udsecho-policy --help)
 " diff a b c
-expect 64 '' "udsecho-policy: at=2027-01-01T00:00:00Z: at= needs rules with time windows, which this policy cannot have (see udsecho-policy --help)
-" diff "$p" "$new" at=2027-01-01T00:00:00Z
+expect 64 '' "udsecho-policy: at=2027-01-01T00:00:00+00:00: an offset from UTC is not accepted: write the time in UTC, ending in 'Z' (see udsecho-policy --help)
+" diff "$p" "$new" at=2027-01-01T00:00:00+00:00
+
+# Time windows and names: explain, test and diff decide at at=TIME and name the rule.
+timed="$work/timed"
+forever="$work/forever"
+cat >"$timed" <<'POLICY'
+allow user 4242 name=contractor until=2027-01-01T00:00:00Z
+deny user 4243 name=no-4243 message="ask ops at x1234"
+allow user 4244 from=2027-01-01T00:00:00Z
+POLICY
+sed 's/ until=[^ ]*//; s/ from=[^ ]*//' "$timed" >"$forever"
+chmod 644 "$timed" "$forever"
+expect 0 "allow ($timed:1: allow user 4242 name=contractor until=2027-01-01T00:00:00Z)
+at 2026-12-31T23:59:59Z
+" '' explain "$timed" uid=4242 gid=4242 at=2026-12-31T23:59:59Z
+expect 0 "deny (no rule matched: default deny)
+at 2027-01-01T00:00:00Z
+" '' explain "$timed" uid=4242 gid=4242 at=2027-01-01T00:00:00Z
+expect 0 "allow ($timed:3: allow user 4244 from=2027-01-01T00:00:00Z)
+at 2027-01-01T00:00:00Z
+" '' explain "$timed" uid=4244 gid=4244 at=2027-01-01T00:00:00Z
+expect 64 '' "udsecho-policy: explain needs WHO before at=: a user name or uid=ID (see udsecho-policy --help)
+" explain "$timed" at=2027-01-01T00:00:00Z
+cat >"$work/timed-cases" <<'CASES'
+allow uid=4242 gid=4242 rule=contractor at=2026-06-01T00:00:00Z
+deny  uid=4242 gid=4242 rule=default    at=2027-01-01T00:00:00Z
+deny  uid=4243 gid=4243 rule=no-4243
+deny  uid=4244 gid=4244                 at=2026-12-31T23:59:59Z
+allow uid=4242 gid=4242 rule=contractor at=2027-06-01T00:00:00Z
+deny  uid=4243 gid=4243 rule=contractor
+CASES
+expect 1 "$work/timed-cases:5: expected allow by contractor, got deny by default deny
+$work/timed-cases:6: expected deny by contractor, got deny by $timed:2 name=no-4243 (deny user 4243 name=no-4243 message=\"ask ops at x1234\")
+6 cases: 4 passed, 2 failed
+" '' test "$timed" "$work/timed-cases"
+printf 'deny uid=4243 gid=4243 rule=no-such-name\n' >"$work/unnamed-cases"
+expect 78 '' "$work/unnamed-cases:1:29: error: rule=no-such-name names no rule of the policy
+" test "$timed" "$work/unnamed-cases"
+expect 1 "uid=4244 gid=4244: deny by default deny -> allow by $forever:3
+" '' diff "$timed" "$forever" at=2026-06-01T00:00:00Z
+expect 1 "uid=4242 gid=4242: deny by default deny -> allow by $forever:1 name=contractor
+" '' diff "$timed" "$forever" at=2027-06-01T00:00:00Z
 
 # edit lists the changes, as diff does, before it installs: the new rules are named by the
 # edited copy, .NAME.XXXXXX beside FILE, as the check's diagnostics name them.

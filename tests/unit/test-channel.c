@@ -304,7 +304,7 @@ static void send_to_a_closed_peer(void **state)
 /* A type byte that is no message: a protocol error with the byte, after the whole frame. */
 static void unknown_type(void **state)
 {
-	static const unsigned char types[] = {0, 6, 0x7f, 0x80, 0xff};
+	static const unsigned char types[] = {0, 7, 0x7f, 0x80, 0xff};
 
 	for (size_t i = 0; i < sizeof(types); i++) {
 		struct fx f;

@@ -109,7 +109,7 @@ static void bad_expectations_and_who(void **state)
 
 static void bad_rules_and_times(void **state)
 {
-	refused("allow alice rule=backup-jobs\n"
+	refused("allow alice rule=2027-01-01T00:00:00Z at=2027-01-01T00:00:00\n"
 		"allow alice rule=\n"
 		"allow alice rule=site:x\n"
 		"allow alice rule=:3\n"
@@ -117,11 +117,13 @@ static void bad_rules_and_times(void **state)
 		"allow alice rule=site:\n"
 		"allow alice rule=site:99999999999\n"
 		"allow alice rule=site:1 rule=default\n"
-		"allow alice at=2027-01-01T00:00:00Z\n",
+		"allow alice at=2027-01-01T00:00:00+01:00\n"
+		"allow alice at=2027-01-01T00:00:00Z at=2027-01-01T00:00:00Z\n"
+		"allow at=2027-01-01T00:00:00Z\n",
 		(const char *const[]){
-			"t.cases:1:18: error: rule=backup-jobs: rule names need name= attributes, "
-			"which this policy cannot have: give FILE:LINE or default",
-			"t.cases:2:18: error: rule=: expected FILE:LINE or default",
+			"t.cases:1:18: error: rule=2027-01-01T00:00:00Z: expected FILE:LINE, a "
+			"line number after a file",
+			"t.cases:2:18: error: rule= needs a rule: NAME, FILE:LINE or default",
 			"t.cases:3:18: error: rule=site:x: expected FILE:LINE, a line number "
 			"after a file",
 			"t.cases:4:18: error: rule=:3: expected FILE:LINE, a line number after a "
@@ -133,8 +135,10 @@ static void bad_rules_and_times(void **state)
 			"t.cases:7:18: error: rule=site:99999999999: expected FILE:LINE, a line "
 			"number after a file",
 			"t.cases:8:25: error: rule= is given twice",
-			"t.cases:9:13: error: at= needs rules with time windows, which this policy "
-			"cannot have",
+			"t.cases:9:35: error: at=2027-01-01T00:00:00+01:00: an offset from UTC is "
+			"not accepted: write the time in UTC, ending in 'Z'",
+			"t.cases:10:37: error: at= is given twice",
+			"t.cases:11:7: error: expected WHO after 'allow': a user name or uid=ID",
 			NULL});
 }
 
@@ -214,7 +218,7 @@ static unsigned run_all(const struct policy *p, const char *text, struct diag_li
 	diag_list_free(&pd);
 	for (size_t i = 0; i < cs.n; i++) {
 		struct policy_verdict v = {0, -2};
-		int passed = 0, r = policy_case_run(p, &cs, i, d, &v, &passed);
+		int passed = 0, r = policy_case_run(p, &cs, i, 0, d, &v, &passed);
 
 		assert_true(r == 0 || r == POLICY_E_INVALID);
 		rules[i] = r == 0 ? v.rule : -2;

@@ -151,7 +151,7 @@ static void empty_policy(void **state)
 	expect("# nothing\n\n", 0, want);
 	diag_list_init(&d);
 	assert_int_equal(test_compile("", NULL, &d, &p), 0);
-	v = policy_eval(p, &c);
+	v = policy_eval(p, &c, 0);
 	assert_int_equal(v.allow, 0);
 	assert_int_equal(v.rule, -1);
 	policy_free(p);
@@ -168,14 +168,14 @@ static void builtin(void **state)
 
 	assert_int_equal(policy_builtin_allow_uid(1234, &p), 0);
 	assert_int_equal(policy_rule_count(p), 1);
-	v = policy_eval(p, &me);
+	v = policy_eval(p, &me, 0);
 	assert_int_equal(v.allow, 1);
 	assert_int_equal(v.rule, 0);
 	assert_int_equal(policy_rule_origin(p, 0, &file, &line), 0);
 	assert_string_equal(file, "built-in");
 	assert_int_equal(line, 0);
 	assert_string_equal(policy_rule_text(p, 0), "allow user 1234");
-	v = policy_eval(p, &other);
+	v = policy_eval(p, &other, 0);
 	assert_int_equal(v.allow, 0);
 	assert_int_equal(v.rule, -1);
 	policy_free(p);
@@ -204,14 +204,14 @@ static void ten_thousand_rules(void **state)
 	assert_int_equal(policy_rule_count(p), 10001);
 	for (size_t i = 1; i <= 10000; i++) {
 		struct peer_cred c = test_cred((uid_t)(100000 + i), 42, NULL, 0);
-		struct policy_verdict v = policy_eval(p, &c);
+		struct policy_verdict v = policy_eval(p, &c, 0);
 		assert_int_equal(v.rule, (long)i - 1);
 		assert_int_equal(v.allow, i % 7 != 0);
 	}
 	{
 		struct peer_cred g = test_cred(5, 42, NULL, 0), none = test_cred(5, 43, NULL, 0);
-		assert_int_equal(policy_eval(p, &g).rule, 10000);
-		assert_int_equal(policy_eval(p, &none).rule, -1);
+		assert_int_equal(policy_eval(p, &g, 0).rule, 10000);
+		assert_int_equal(policy_eval(p, &none, 0).rule, -1);
 	}
 	policy_free(p);
 	diag_list_free(&d);

@@ -136,7 +136,7 @@ static void changes(const char *old_text, const char *new_text, const struct pee
 	struct policy_diff d;
 	char got[4096] = "", line[256];
 
-	assert_int_equal(policy_diff(a, b, users, nusers, &d), 0);
+	assert_int_equal(policy_diff(a, b, users, nusers, 0, &d), 0);
 	for (size_t i = 0; i < d.n; i++) {
 		describe(&d.v[i].cred, line, sizeof(line));
 		snprintf(line + strlen(line), sizeof(line) - strlen(line), " %ld%c>%ld%c\n",

@@ -25,7 +25,7 @@
 
 static void verdict(const struct policy *p, struct peer_cred c, int allow, long rule)
 {
-	struct policy_verdict v = policy_eval(p, &c);
+	struct policy_verdict v = policy_eval(p, &c, 0);
 
 	assert_int_equal(v.rule, rule);
 	assert_int_equal(v.allow, allow);
@@ -72,9 +72,9 @@ static void many_groups(void **state)
 
 	for (size_t i = 0; i < 5000; i++)
 		g[i] = (gid_t)(i * 2);
-	assert_int_equal(policy_eval(p, &c).rule, -1);
+	assert_int_equal(policy_eval(p, &c, 0).rule, -1);
 	g[4999] = 77777;
-	assert_int_equal(policy_eval(p, &c).rule, 0);
+	assert_int_equal(policy_eval(p, &c, 0).rule, 0);
 	policy_free(p);
 	free(g);
 }
@@ -323,7 +323,7 @@ static void check_against_model(const struct model_rule *rules, int n, const cha
 		long want = model_eval(rules, n, c.uid, c.gid, c.groups, c.ngroups);
 
 		for (int k = 0; k < VARIANTS; k++) {
-			struct policy_verdict got = policy_eval(v[k], &c);
+			struct policy_verdict got = policy_eval(v[k], &c, 0);
 			if (got.rule != want)
 				fail_msg(
 					"variant %d: rule %ld, want %ld (uid %u gid %u, %zu groups)",
@@ -469,9 +469,9 @@ static void ten_thousand_mixed_rules(void **state)
 			c.ngroups = idsort_unique(c.groups, c.ngroups);
 		}
 		want = model_eval(rules, RULES, c.uid, c.gid, c.groups, c.ngroups);
-		assert_int_equal(policy_eval(p, &c).rule, want);
-		assert_int_equal(policy_eval(q, &c).rule, want);
-		assert_int_equal(policy_eval(q, &c).allow, want >= 0 && rules[want].allow);
+		assert_int_equal(policy_eval(p, &c, 0).rule, want);
+		assert_int_equal(policy_eval(q, &c, 0).rule, want);
+		assert_int_equal(policy_eval(q, &c, 0).allow, want >= 0 && rules[want].allow);
 	}
 	policy_free(q);
 	policy_free(p);
@@ -482,7 +482,7 @@ static void partial(const struct policy *p, struct peer_cred c, unsigned unknown
 		    long rule, long needs)
 {
 	long got_needs = -2;
-	struct policy_verdict v = policy_eval_partial(p, &c, unknown, &got_needs);
+	struct policy_verdict v = policy_eval_partial(p, &c, 0, unknown, &got_needs);
 
 	assert_int_equal(v.rule, rule);
 	assert_int_equal(v.allow, allow);
@@ -620,7 +620,7 @@ static void partial_matches_every_completion(void **state)
 			seen = completions(rules, n, &c, unknown);
 			first = __builtin_ctzll(seen);
 			last = 63 - __builtin_clzll(seen);
-			v = policy_eval_partial(p, &c, unknown, &needs);
+			v = policy_eval_partial(p, &c, 0, unknown, &needs);
 			assert_int_equal(v.rule < 0 ? n : v.rule, last);
 			assert_int_equal(v.allow, v.rule >= 0 && rules[v.rule].allow);
 			assert_int_equal(needs, first == last ? -1 : first);

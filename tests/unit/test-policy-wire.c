@@ -42,8 +42,8 @@ static void assert_same_decisions(const struct policy *a, const struct policy *b
 		for (size_t j = 0; j < sizeof(gids) / sizeof(gids[0]); j++)
 			for (size_t k = 0; k < sizeof(gids) / sizeof(gids[0]); k++) {
 				struct peer_cred c = test_cred(uids[i], gids[j], &gids[k], 1);
-				struct policy_verdict x = policy_eval(a, &c),
-						      y = policy_eval(b, &c);
+				struct policy_verdict x = policy_eval(a, &c, 0),
+						      y = policy_eval(b, &c, 0);
 				assert_int_equal(x.allow, y.allow);
 				assert_int_equal(x.rule, y.rule);
 			}
@@ -143,7 +143,7 @@ static void every_bit_flip(void **state)
 		if (r == 0) {
 			struct peer_cred c = test_cred(1000, 10, NULL, 0);
 			accepted++;
-			(void)policy_eval(q, &c);
+			(void)policy_eval(q, &c, 0);
 			encode(q, &again, &len2);
 			assert_int_equal(len, len2);
 			assert_memory_equal(buf, again, len);
@@ -170,8 +170,8 @@ static void put32(unsigned char *b, size_t off, uint32_t v)
 }
 
 /*
- * "allow user 1" from "test.policy": header 0..27, file name 28..42, rule 43..62 (allow, file,
- * line, first, count), selector 63..74 (kind, first, count), range 75..82 (lo, hi).
+ * "allow user 1" from "test.policy": header 0..31, file name 32..46, rule 47..70 (allow, file,
+ * line, first, count, attrs), selector 71..82 (kind, first, count), range 83..90 (lo, hi).
  */
 enum {
 	OFF_VERSION = 4,
@@ -180,18 +180,20 @@ enum {
 	OFF_NRULES = 16,
 	OFF_NSELS = 20,
 	OFF_NRANGES = 24,
-	OFF_NAMELEN = 28,
-	OFF_NAME = 32,
-	OFF_ALLOW = 43,
-	OFF_FILE = 47,
-	OFF_FIRST = 55,
-	OFF_COUNT = 59,
-	OFF_KIND = 63,
-	OFF_SFIRST = 67,
-	OFF_SCOUNT = 71,
-	OFF_LO = 75,
-	OFF_HI = 79,
-	BLOB_LEN = 83,
+	OFF_NATTRS = 28,
+	OFF_NAMELEN = 32,
+	OFF_NAME = 36,
+	OFF_ALLOW = 47,
+	OFF_FILE = 51,
+	OFF_FIRST = 59,
+	OFF_COUNT = 63,
+	OFF_ATTRS = 67,
+	OFF_KIND = 71,
+	OFF_SFIRST = 75,
+	OFF_SCOUNT = 79,
+	OFF_LO = 83,
+	OFF_HI = 87,
+	BLOB_LEN = 91,
 };
 
 static void crafted(void **state)
@@ -200,8 +202,13 @@ static void crafted(void **state)
 		size_t off;
 		uint32_t value;
 	} bad[] = {
-		{OFF_VERSION, 2},
+		{OFF_VERSION, 1},
+		{OFF_VERSION, 3},
 		{OFF_TOTAL, BLOB_LEN + 1},
+		{OFF_NATTRS, 1},
+		{OFF_NATTRS, 0xffffffff},
+		{OFF_ATTRS, 0},
+		{OFF_ATTRS, 1},
 		{OFF_NFILES, 0},
 		{OFF_NFILES, 0xffffffff},
 		{OFF_NRULES, 0xffffffff},
@@ -277,12 +284,121 @@ static void unsorted_ranges_refused(void **state)
 	policy_free(p);
 }
 
+/* Every attribute survives the trip, and decisions by time with it. */
+static void attributes_round_trip(void **state)
+{
+	struct policy *
+		p = test_compile_ok(
+		       "deny user 7 name=no-seven message=\"ask \\\"ops\\\" at x1234\"\n"
+		       "allow user 1 name=one max-per-uid=3 idle-timeout=5 from=2027-01-01T00:00:00Z "
+		       "until=2027-02-01T00:00:00Z\n"
+		       "allow user 2\n"
+		       "allow all until=1970-01-01T00:00:10Z\n"),
+	       *q;
+	const struct policy_attrs *a;
+	unsigned char *buf, *again;
+	size_t len, len2;
+
+	encode(p, &buf, &len);
+	assert_int_equal(policy_decode(buf, len, &q), 0);
+	a = policy_rule_attrs(q, 0);
+	assert_non_null(a);
+	assert_string_equal(a->name, "no-seven");
+	assert_string_equal(a->message, "ask \"ops\" at x1234");
+	a = policy_rule_attrs(q, 1);
+	assert_string_equal(a->name, "one");
+	assert_null(a->message);
+	assert_int_equal(a->max_per_uid, 3);
+	assert_int_equal(a->idle_timeout, 5);
+	assert_int_equal(a->from, 1798761600);
+	assert_int_equal(a->until, 1798761600 + 31 * 86400);
+	assert_null(policy_rule_attrs(q, 2));
+	assert_int_equal(policy_next_change(q, 0), 10);
+	assert_int_equal(policy_next_change(q, 10), 1798761600);
+	assert_int_equal(policy_next_change(q, 1798761600), 1798761600 + 31 * 86400);
+	assert_int_equal(policy_next_change(q, 1798761600 + 31 * 86400), POLICY_TIME_MAX);
+	for (int64_t t = 0; t < 1798761600 + 40 * 86400; t += 86400 * 7 + 1) {
+		struct peer_cred c = test_cred(1, 1, NULL, 0);
+		assert_int_equal(policy_eval(p, &c, t).rule, policy_eval(q, &c, t).rule);
+	}
+	encode(q, &again, &len2);
+	assert_int_equal(len2, len);
+	assert_memory_equal(again, buf, len);
+	free(again);
+	free(buf);
+	policy_free(q);
+	policy_free(p);
+}
+
+/*
+ * What the parser never lets through is refused on the wire too: a name or message byte it
+ * refuses, a message on an allow rule, a limit on a deny rule, an empty window, a limit beyond
+ * its bound. "deny user 7 name=ab message=hi" and "allow user 1 name=cd max-per-uid=3": the
+ * attribute records follow the file name, 32 bytes and the strings each.
+ */
+static void attributes_crafted(void **state)
+{
+	struct policy *p = test_compile_ok("deny user 7 name=ab message=hi\n"
+					   "allow user 1 name=cd max-per-uid=3\n"),
+		      *q;
+	const size_t a0 = OFF_NAME + 11, a1 = a0 + 32 + 4; /* the two attribute records */
+	const size_t rules = a1 + 32 + 2;		   /* the first rule */
+	static const struct {
+		size_t off; /* from a0 */
+		unsigned char byte;
+	} bytes[] = {
+		{32, ' '}, {32, '/'}, {33, 0x80}, {34, 0x7f}, {35, '\n'}, /* name, message */
+	};
+	unsigned char *buf, *copy;
+	size_t len;
+
+	encode(p, &buf, &len);
+	assert_int_equal(policy_decode(buf, len, &q), 0);
+	policy_free(q);
+	copy = malloc(len);
+	for (size_t i = 0; i < sizeof(bytes) / sizeof(bytes[0]); i++) {
+		memcpy(copy, buf, len);
+		copy[a0 + bytes[i].off] = bytes[i].byte;
+		assert_int_equal(policy_decode(copy, len, &q), POLICY_E_WIRE);
+	}
+	memcpy(copy, buf, len);
+	put32(copy, rules, 1); /* the deny rule with a message made an allow rule */
+	assert_int_equal(policy_decode(copy, len, &q), POLICY_E_WIRE);
+	memcpy(copy, buf, len);
+	put32(copy, rules + 24, 0); /* the allow rule with max-per-uid= made a deny rule */
+	assert_int_equal(policy_decode(copy, len, &q), POLICY_E_WIRE);
+	memcpy(copy, buf, len);
+	put32(copy, a1 + 16, POLICY_COUNT_MAX + 1);
+	assert_int_equal(policy_decode(copy, len, &q), POLICY_E_WIRE);
+	memcpy(copy, buf, len);
+	put32(copy, a1 + 20, POLICY_SECONDS_MAX + 1);
+	assert_int_equal(policy_decode(copy, len, &q), POLICY_E_WIRE);
+	memcpy(copy, buf, len);
+	put32(copy, a0 + 8, 0); /* until = from: an empty window */
+	put32(copy, a0 + 12, 0x80000000u);
+	assert_int_equal(policy_decode(copy, len, &q), POLICY_E_WIRE);
+	memcpy(copy, buf, len);
+	put32(copy, rules + 20, 1); /* both rules claim the second record */
+	assert_int_equal(policy_decode(copy, len, &q), POLICY_E_WIRE);
+	memcpy(copy, buf, len);
+	put32(copy, a0 + 24, POLICY_NAME_MAX + 1);
+	assert_int_equal(policy_decode(copy, len, &q), POLICY_E_WIRE);
+	free(copy);
+	free(buf);
+	policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(round_trip),	    cmocka_unit_test(round_trip_builtin),
-		cmocka_unit_test(every_truncation), cmocka_unit_test(every_bit_flip),
-		cmocka_unit_test(crafted),	    cmocka_unit_test(unsorted_ranges_refused),
+		cmocka_unit_test(round_trip),
+		cmocka_unit_test(round_trip_builtin),
+		cmocka_unit_test(every_truncation),
+		cmocka_unit_test(every_bit_flip),
+		cmocka_unit_test(crafted),
+		cmocka_unit_test(unsorted_ranges_refused),
+		cmocka_unit_test(attributes_round_trip),
+		cmocka_unit_test(attributes_crafted),
 	};
 	return cmocka_run_group_tests_name("policy-wire", tests, NULL, NULL);
 }

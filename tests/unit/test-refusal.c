@@ -17,7 +17,7 @@ static void denied_names_the_ids(void **state)
 {
 	struct peer_cred cred = {.pid = 4321, .uid = 1000, .gid = 100};
 	char buf[REFUSAL_MAX];
-	size_t len = refusal_denied(buf, sizeof(buf), &cred);
+	size_t len = refusal_denied(buf, sizeof(buf), &cred, NULL);
 
 	assert_string_equal(buf, "udsechod: permission denied: uid=1000 gid=100 pid=4321\n");
 	assert_int_equal(len, strlen(buf));
@@ -27,7 +27,7 @@ static void denied_with_the_largest_ids_fits(void **state)
 {
 	struct peer_cred cred = {.pid = 2147483647, .uid = 4294967294u, .gid = 4294967294u};
 	char buf[REFUSAL_MAX];
-	size_t len = refusal_denied(buf, sizeof(buf), &cred);
+	size_t len = refusal_denied(buf, sizeof(buf), &cred, NULL);
 
 	assert_string_equal(
 		buf, "udsechod: permission denied: uid=4294967294 gid=4294967294 pid=2147483647\n");
@@ -66,7 +66,7 @@ static void short_buffer_is_cut(void **state)
 	char buf[12];
 
 	memset(buf, '#', sizeof(buf));
-	assert_int_equal(refusal_denied(buf, sizeof(buf), &cred), sizeof(buf) - 1);
+	assert_int_equal(refusal_denied(buf, sizeof(buf), &cred, NULL), sizeof(buf) - 1);
 	assert_string_equal(buf, "udsechod: p");
 	assert_int_equal(refusal_busy(buf, 6, "why"), 5);
 	assert_string_equal(buf, "udsec");

@@ -34,6 +34,7 @@
 #include "udsecho/monitor.h"
 #include "udsecho/notify.h"
 #include "udsecho/policy-staged.h"
+#include "udsecho/wallclock.h"
 #include "udsecho/worker.h"
 
 #define MONITOR_STOP_TIMEOUT_MS 5000
@@ -57,6 +58,9 @@ struct monitor {
 	char failed[256];      /* with no policy: why the last try failed (its first line) */
 	char loaded[32];       /* when it was loaded, UTC, for the status line */
 	int ready_rd;	       /* the worker says "serving" here, once; then closed */
+	int clock_fd; /* a wall-clock timer at the policy's next from=/until=, or -1 (see arm_clock)
+		       */
+	struct wallclock_ops clock; /* on clock_fd */
 };
 
 /* Remember when the policy in force was loaded. */
@@ -88,7 +92,48 @@ static void log_policy(const char *event, const struct monitor *m)
 			 policy_rule_count(m->policy));
 }
 
-/* Send the policy in force to the worker, as numbers. */
+/*
+ * Arm the wall-clock timer for the policy in force (wallclock.h): the worker decides again at
+ * each from= and until=, and when the clock is set. The worker has no such timer: its sandbox
+ * allows only monotonic ones; it reads the wall clock when it decides. A failure is logged:
+ * decisions stay right for new peers, and an open connection past its window is closed at the
+ * next reload.
+ */
+static void arm_clock(struct monitor *m)
+{
+	int64_t r = m->clock_fd < 0 ? 0 : wallclock_arm(&m->clock, m->policy);
+
+	if (r < 0)
+		log_err("monitor: the wall-clock timer: %s: open connections are not decided "
+			"again at a rule's from= or until=",
+			strerror((int)-r));
+}
+
+/*
+ * The wall-clock timer fired or was cancelled: the worker decides again, and the timer is armed
+ * for what comes next. Returns GO_ON or -errno when the worker cannot be told (the channel is
+ * then out of step).
+ */
+static int on_clock(struct monitor *m)
+{
+	int64_t armed = 0;
+	enum wallclock_event e = wallclock_event(&m->clock, m->policy, &armed);
+	const char *why = e == WALLCLOCK_BOUNDARY ? "boundary" : "clock-set";
+	int r;
+
+	if (armed < 0)
+		log_err("monitor: the wall-clock timer: %s", strerror((int)-armed));
+	if (e == WALLCLOCK_NONE || !m->policy)
+		return GO_ON;
+	r = channel_send(m->pair_fd, CHANNEL_MSG_CLOCK, why, strlen(why));
+	if (r < 0) {
+		log_err("monitor: cannot tell the worker of the clock: %s", strerror(-r));
+		return r;
+	}
+	return GO_ON;
+}
+
+/* Send the policy in force to the worker, as numbers, and time its windows. */
 static int send_policy(struct monitor *m)
 {
 	size_t len;
@@ -99,6 +144,8 @@ static int send_policy(struct monitor *m)
 		return r;
 	r = channel_send(m->pair_fd, CHANNEL_MSG_POLICY, blob, len);
 	free(blob);
+	if (r == 0)
+		arm_clock(m);
 	return r;
 }
 
@@ -513,13 +560,15 @@ static void on_ready(struct monitor *m)
 static int supervise(struct monitor *m)
 {
 	for (;;) {
-		struct pollfd p[2] = {{.fd = m->sig_fd, .events = POLLIN},
-				      {.fd = m->ready_rd, .events = POLLIN}};
+		/* A negative fd is ignored by poll(2): ready_rd once closed, clock_fd if none. */
+		struct pollfd p[3] = {{.fd = m->sig_fd, .events = POLLIN},
+				      {.fd = m->ready_rd, .events = POLLIN},
+				      {.fd = m->clock_fd, .events = POLLIN}};
 		struct signalfd_siginfo si;
 		ssize_t n;
 		int r;
 
-		r = poll(p, m->ready_rd >= 0 ? 2 : 1, poll_timeout(m));
+		r = poll(p, 3, poll_timeout(m));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -536,6 +585,8 @@ static int supervise(struct monitor *m)
 			return r;
 		if (m->ready_rd >= 0 && p[1].revents)
 			on_ready(m);
+		if (p[2].revents && (r = on_clock(m)) != GO_ON)
+			return shut_down(m, r);
 		if (!p[0].revents)
 			continue;
 		n = read(m->sig_fd, &si, sizeof(si));
@@ -657,6 +708,13 @@ static int monitor_serve(struct monitor *m)
 	int r;
 
 	stamp_loaded(m);
+	m->clock_fd = wallclock_timerfd_open();
+	if (m->clock_fd < 0)
+		log_err("monitor: the wall-clock timer: %s: open connections are not decided "
+			"again at a rule's from= or until=",
+			strerror(-m->clock_fd));
+	m->clock = wallclock_timerfd;
+	m->clock.ctx = &m->clock_fd;
 	r = confine(&(struct confine_spec){.role = CONFINE_MONITOR,
 					   .sandbox = m->cfg->sandbox,
 					   .ids = m->cfg->worker_ids,
@@ -689,7 +747,8 @@ int monitor_run(const struct monitor_config *cfg, struct worker_config *wc, int 
 			    .sig_fd = -1,
 			    .policy = cfg->policy,
 			    .builtin = cfg->builtin,
-			    .ready_rd = -1};
+			    .ready_rd = -1,
+			    .clock_fd = -1};
 	sigset_t old;
 	int r = take_signals(&m, &old);
 

@@ -2,7 +2,8 @@
 /*
  * Integration: the policy enforced by the real udsechod on real peers — clients the test runs as
  * other uids, gids and supplementary groups are allowed or refused exactly as the policy says;
- * SIGHUP revokes and admits; a broken reload changes nothing; --check; the built-in policy.
+ * SIGHUP revokes and admits; a broken reload changes nothing; --check; the built-in policy; the
+ * rules' attributes: names in the log, messages to the peer, per-rule limits, time windows.
  * Root only: changing a peer's identity needs it.
  */
 #include <setjmp.h>
@@ -19,6 +20,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -521,6 +523,185 @@ static void builtin_policy_allows_only_the_starter(void **state)
 	stop(&f);
 }
 
+/* @t, seconds from the epoch, as the policy writes an instant. */
+static void utc(char *buf, size_t len, time_t t)
+{
+	struct tm tm;
+
+	assert_non_null(gmtime_r(&t, &tm));
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Read what the server says on @fd until it closes, within @ms; NUL-terminated. */
+static void read_to_close(int fd, char *buf, size_t len, int ms)
+{
+	size_t have = 0;
+	ssize_t n;
+
+	while (have + 1 < len && (n = harness_recv(fd, buf + have, len - 1 - have, ms)) > 0)
+		have += (size_t)n;
+	buf[have] = '\0';
+}
+
+/*
+ * A rule's name is in every decision line and the inventory; a deny rule's message reaches the
+ * client, which prints it, escaped, and still exits 77.
+ */
+static void names_and_messages(void **state)
+{
+	struct run_as a = {.uid = 4450, .gid = 4450};
+	struct fixture f;
+	char out[64], err[512], line[256];
+	int fd;
+
+	if (!harness_is_root("running peers as other uids"))
+		skip();
+	start_with(&f,
+		   "allow user 4450 name=staff-4450\n"
+		   "deny user 4451 name=no-4451 message=\"ask the ops desk, x1234 \\\"now\\\"\"\n"
+		   "deny user 4452\n");
+	fd = harness_connect_as(f.srv.path, &a);
+	assert_true(fd >= 0);
+	expect_echo(fd, "hello");
+	snprintf(line, sizeof(line), "event=allow pid=");
+	assert_true(harness_wait_log(&f.srv, line, 2000));
+	snprintf(line, sizeof(line), "uid=4450 gid=4450 rule=%s:1 name=staff-4450\n", f.policy);
+	assert_true(harness_wait_log(&f.srv, line, 2000));
+
+	assert_int_equal(client_as(&f, 4451, 4451, NULL, 0, out, sizeof(out), err, sizeof(err)),
+			 77);
+	assert_non_null(strstr(err, "Permission denied by the server's policy"));
+	assert_non_null(strstr(err, "uid=4451 gid=4451 pid="));
+	assert_non_null(strstr(err, ": ask the ops desk, x1234 \"now\""));
+	snprintf(line, sizeof(line), "uid=4451 gid=4451 rule=%s:2 name=no-4451\n", f.policy);
+	assert_true(harness_wait_log(&f.srv, line, 2000));
+	/* A deny rule without a message: the line ends after the ids. */
+	assert_int_equal(client_as(&f, 4452, 4452, NULL, 0, out, sizeof(out), err, sizeof(err)),
+			 77);
+	assert_null(strstr(err, "ask the ops"));
+
+	assert_int_equal(kill(f.srv.pid, SIGUSR1), 0);
+	snprintf(line, sizeof(line), "uid=4450 gid=4450 rule=%s:1 name=staff-4450 age=", f.policy);
+	assert_true(harness_wait_log(&f.srv, line, 5000));
+	close(fd);
+	stop(&f);
+}
+
+/*
+ * max-per-uid= holds for the uids its rule admits, and only for connections that rule admitted:
+ * another rule's uid is not limited by it, and a uid that has closed one may come back.
+ */
+static void per_rule_limit(void **state)
+{
+	struct run_as a = {.uid = 4453, .gid = 4453}, b = {.uid = 4454, .gid = 4454};
+	struct fixture f;
+	char out[64], err[512];
+	int fa[2], fb[3];
+
+	if (!harness_is_root("running peers as other uids"))
+		skip();
+	start_with(&f, "allow user 4453 name=batch max-per-uid=2\nallow user 4454\n");
+	for (int i = 0; i < 2; i++) {
+		fa[i] = harness_connect_as(f.srv.path, &a);
+		assert_true(fa[i] >= 0);
+		expect_echo(fa[i], "a");
+	}
+	for (int i = 0; i < 3; i++) {
+		fb[i] = harness_connect_as(f.srv.path, &b);
+		assert_true(fb[i] >= 0);
+		expect_echo(fb[i], "b");
+	}
+	assert_int_equal(client_as(&f, 4453, 4453, NULL, 0, out, sizeof(out), err, sizeof(err)),
+			 75);
+	assert_non_null(strstr(err, "too many connections for this uid under its rule"));
+	assert_true(harness_wait_log(&f.srv, "event=busy pid=", 2000));
+	assert_int_equal(client_as(&f, 4454, 4454, NULL, 0, out, sizeof(out), err, sizeof(err)), 0);
+	close(fa[0]);
+	assert_true(harness_wait_log(&f.srv, "uid=4453 gid=4453 bytes=1 reason=eof", 2000));
+	assert_int_equal(client_as(&f, 4453, 4453, NULL, 0, out, sizeof(out), err, sizeof(err)), 0);
+	close(fa[1]);
+	for (int i = 0; i < 3; i++)
+		close(fb[i]);
+	stop(&f);
+}
+
+/* idle-timeout= closes the quiet connections its rule admitted, and not another rule's. */
+static void per_rule_idle_timeout(void **state)
+{
+	struct run_as a = {.uid = 4455, .gid = 4455}, b = {.uid = 4456, .gid = 4456};
+	struct fixture f;
+	char buf[64];
+	int fa, fb;
+
+	if (!harness_is_root("running peers as other uids"))
+		skip();
+	start_with(&f, "allow user 4455 idle-timeout=1\nallow user 4456\n");
+	fa = harness_connect_as(f.srv.path, &a);
+	fb = harness_connect_as(f.srv.path, &b);
+	assert_true(fa >= 0 && fb >= 0);
+	expect_echo(fa, "a");
+	expect_echo(fb, "b");
+	assert_true(
+		harness_wait_log(&f.srv, "uid=4455 gid=4455 bytes=1 reason=idle-timeout", 5000));
+	read_to_close(fa, buf, sizeof(buf), 2000);
+	assert_string_equal(buf, "");
+	assert_false(harness_wait_log(&f.srv, "uid=4456 gid=4456 bytes=1 reason=idle-timeout", 0));
+	expect_echo(fb, "still");
+	close(fa);
+	close(fb);
+	stop(&f);
+}
+
+/*
+ * until= a few seconds ahead: the open connection is revoked at the deadline, without a reload,
+ * within a second of it, told so like at a reload; from= admits new peers from its instant.
+ */
+static void windows_open_and_close_on_time(void **state)
+{
+	struct run_as a = {.uid = 4457, .gid = 4457};
+	struct fixture f;
+	char policy[256], until[32], from[32], buf[300], out[64], err[512], line[256];
+	struct timespec t0, t1;
+	time_t deadline;
+	int fd;
+
+	if (!harness_is_root("running peers as other uids"))
+		skip();
+	clock_gettime(CLOCK_REALTIME, &t0);
+	deadline = t0.tv_sec + 3;
+	utc(until, sizeof(until), deadline);
+	utc(from, sizeof(from), deadline);
+	snprintf(policy, sizeof(policy),
+		 "allow user 4457 name=contractor until=%s\nallow user 4458 from=%s\n", until,
+		 from);
+	start_with(&f, policy);
+	fd = harness_connect_as(f.srv.path, &a);
+	assert_true(fd >= 0);
+	expect_echo(fd, "before");
+	assert_int_equal(client_as(&f, 4458, 4458, NULL, 0, out, sizeof(out), err, sizeof(err)),
+			 77);
+	clock_gettime(CLOCK_REALTIME, &t1);
+	assert_true(t1.tv_sec < deadline); /* all of the above before the deadline */
+
+	read_to_close(fd, buf, sizeof(buf), 6000);
+	clock_gettime(CLOCK_REALTIME, &t1);
+	assert_true(strncmp(buf, "udsechod: permission denied: uid=4457 gid=4457 pid=", 51) == 0);
+	assert_true(t1.tv_sec >= deadline);
+	assert_true(t1.tv_sec <= deadline + 1);
+	snprintf(line, sizeof(line), "event=redecided reason=boundary at=%s revoked=1 open=0",
+		 until);
+	assert_true(harness_wait_log(&f.srv, line, 2000));
+	assert_true(harness_wait_log(&f.srv, "event=revoke pid=", 0));
+	assert_false(harness_wait_log(&f.srv, "event=policy-applied rules=2 revoked=1", 0));
+	close(fd);
+	assert_int_equal(client_as(&f, 4457, 4457, NULL, 0, out, sizeof(out), err, sizeof(err)),
+			 77);
+	assert_int_equal(client_as(&f, 4458, 4458, NULL, 0, out, sizeof(out), err, sizeof(err)), 0);
+	snprintf(line, sizeof(line), "uid=4458 gid=4458 rule=%s:2\n", f.policy);
+	assert_true(harness_wait_log(&f.srv, line, 2000));
+	stop(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -538,6 +719,10 @@ int main(void)
 					  harness_teardown),
 		cmocka_unit_test_teardown(check_mode, harness_teardown),
 		cmocka_unit_test_teardown(builtin_policy_allows_only_the_starter, harness_teardown),
+		cmocka_unit_test_teardown(names_and_messages, harness_teardown),
+		cmocka_unit_test_teardown(per_rule_limit, harness_teardown),
+		cmocka_unit_test_teardown(per_rule_idle_timeout, harness_teardown),
+		cmocka_unit_test_teardown(windows_open_and_close_on_time, harness_teardown),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);

@@ -26,14 +26,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (r != 0)
 		abort();
-	for (uid_t uid = 0; uid < 4; uid++) {
+	for (uid_t uid = 0; uid < 12; uid++) {
+		static const int64_t at[] = {POLICY_TIME_MIN, 0, 1798761600, POLICY_TIME_MAX};
 		struct peer_cred c = {
-			.uid = uid * 1000, .gid = uid, .ngroups = 4, .groups = (gid_t *)groups};
-		struct policy_verdict v = policy_eval(p, &c, 0);
+			.uid = uid / 3 * 1000, .gid = uid, .ngroups = 4, .groups = (gid_t *)groups};
+		struct policy_verdict v = policy_eval(p, &c, at[uid % 4]);
+		const struct policy_attrs *a = policy_rule_attrs(p, v.rule);
 		const char *file;
 		unsigned line;
 		if (v.rule >= 0 && policy_rule_origin(p, v.rule, &file, &line) != 0)
 			abort();
+		/* What the worker sends and logs of a rule is what the parser lets through. */
+		if (a && ((a->message && (v.allow || strlen(a->message) > POLICY_MESSAGE_MAX)) ||
+			  (a->name && strlen(a->name) > POLICY_NAME_MAX) || a->from >= a->until))
+			abort();
+		(void)policy_next_change(p, at[uid % 4]);
 	}
 	if (policy_encode(p, &buf, &len) == 0) {
 		if (len != size || memcmp(buf, data, size) != 0)

@@ -377,8 +377,8 @@ static int unquote(struct parser *ps, struct attr *a)
 			i++;
 		} else if (v[i] == '\\') {
 			perror_at(ps, a->file, a->line, a->vcol + (unsigned)i - 1,
-				  "unknown escape '\\%c': only \\\" and \\\\ are escapes",
-				  v[i + 1]);
+				  "unknown escape: in quotes, a backslash goes only before a quote "
+				  "or a backslash");
 			return -1;
 		}
 		a->value[a->len++] = v[i];

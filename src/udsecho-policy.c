@@ -42,12 +42,14 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: %s check [FILE]\n"
-		"       %s explain [FILE] WHO\n"
+		"       %s explain [FILE] WHO [at=TIME]\n"
 		"       %s test [FILE] CASES\n"
-		"       %s diff OLD NEW\n"
+		"       %s diff OLD NEW [at=TIME]\n"
 		"       %s edit [--pid PID [--preview]] [FILE]\n"
 		"WHO is a user name, or uid=ID [gid=ID] [groups=ID,ID,...] (names or numbers)\n"
-		"CASES holds one case a line: allow|deny WHO [rule=FILE:LINE|rule=default]\n"
+		"CASES holds one case a line: allow|deny WHO [rule=NAME|FILE:LINE|default]\n"
+		"      [at=TIME]\n"
+		"TIME is RFC 3339 in UTC, to the second: 2027-01-01T00:00:00Z\n"
 		"FILE defaults to %s\n"
 		"  -h, --help     show this help\n"
 		"  -V, --version  show the version\n"

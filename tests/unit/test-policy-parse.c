@@ -507,6 +507,66 @@ static void include_tree_is_bounded(void **state)
 	diag_list_free(&d);
 }
 
+/* Each attribute's value as the rule keeps it: unquoted, unescaped, converted; the defaults. */
+static void attribute_values(void **state)
+{
+	static const char text[] =
+		"deny user 1 name=a.B-c_9 message=\"say \\\"hi\\\" \\\\ # not a comment\"\n"
+		"allow user 2 max-per-uid=10000000 idle-timeout=86400 from=\"1970-01-01T00:00:01Z\"\n"
+		"allow all until=2038-01-19T03:14:08Z\n"
+		"allow user 3\n";
+	struct diag_list d;
+	struct policy_ast *ast = NULL;
+	const struct policy_attrs *a;
+
+	diag_list_init(&d);
+	assert_int_equal(policy_parse("t", text, strlen(text), NULL, &d, &ast), 0);
+	assert_int_equal(ast->nrules, 4);
+	a = &ast->rules[0].attrs;
+	assert_true(ast->rules[0].has_attrs);
+	assert_string_equal(a->name, "a.B-c_9");
+	assert_string_equal(a->message, "say \"hi\" \\ # not a comment");
+	assert_int_equal(ast->rules[0].name_col, 13);
+	assert_int_equal(a->from, POLICY_TIME_MIN);
+	assert_int_equal(a->until, POLICY_TIME_MAX);
+	a = &ast->rules[1].attrs;
+	assert_null(a->name);
+	assert_int_equal(a->max_per_uid, 10000000);
+	assert_int_equal(a->idle_timeout, 86400);
+	assert_int_equal(a->from, 1);
+	assert_int_equal(ast->rules[2].nsels, 0);
+	assert_int_equal(ast->rules[2].attrs.until, 2147483648LL);
+	assert_false(ast->rules[3].has_attrs);
+	/* The rule's text keeps its attributes as written. */
+	assert_string_equal(ast->rules[2].text, "allow all until=2038-01-19T03:14:08Z");
+	policy_ast_free(ast);
+	assert_int_equal(d.count, 0);
+	diag_list_free(&d);
+}
+
+/* A rule with a time window does not match outside it, and shadows no later rule. */
+static void windows_decide_and_shadow_nothing(void **state)
+{
+	struct diag_list d;
+	struct policy *p;
+	struct peer_cred c = test_cred(5, 5, NULL, 0);
+
+	diag_list_init(&d);
+	assert_int_equal(test_compile("allow all from=2027-01-01T00:00:00Z "
+				      "until=2027-01-02T00:00:00Z\n"
+				      "deny user 5\n"
+				      "allow user 5 until=2027-01-01T00:00:00Z\n",
+				      NULL, &d, &p),
+			 0);
+	assert_int_equal(d.count, 1); /* only the third rule, behind the second, never matches */
+	assert_int_equal(policy_eval(p, &c, 1798761599).rule, 1);
+	assert_int_equal(policy_eval(p, &c, 1798761600).rule, 0);
+	assert_int_equal(policy_eval(p, &c, 1798761600 + 86399).rule, 0);
+	assert_int_equal(policy_eval(p, &c, 1798761600 + 86400).rule, 1);
+	policy_free(p);
+	diag_list_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -522,6 +582,8 @@ int main(void)
 		cmocka_unit_test(errors_do_not_stop_at_first_line),
 		cmocka_unit_test(includes_sorted_and_relative),
 		cmocka_unit_test(include_errors),
+		cmocka_unit_test(attribute_values),
+		cmocka_unit_test(windows_decide_and_shadow_nothing),
 	};
 	return cmocka_run_group_tests_name("policy-parse", tests, NULL, NULL);
 }

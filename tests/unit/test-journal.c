@@ -36,6 +36,13 @@ static void decisions_carry_the_peer_and_the_rule(void **state)
 	       "SYSLOG_IDENTIFIER=udsechod\nUDSECHO_EVENT=allow\nMESSAGE_ID=" JOURNAL_ID_ALLOW
 	       "\nUDSECHO_PEER_PID=7\nUDSECHO_PEER_UID=0\nUDSECHO_PEER_GID=0\n"
 	       "UDSECHO_RULE=default deny\n");
+	/* A named rule, as the worker logs it: the name is a field of its own. */
+	expect(6, "event=revoke pid=8 uid=1 gid=1 rule=/etc/udsecho/policy:1 name=contractor-jdoe",
+	       "MESSAGE=event=revoke pid=8 uid=1 gid=1 rule=/etc/udsecho/policy:1 "
+	       "name=contractor-jdoe\nPRIORITY=6\nSYSLOG_IDENTIFIER=udsechod\nUDSECHO_EVENT=revoke\n"
+	       "MESSAGE_ID=" JOURNAL_ID_REVOKE "\nUDSECHO_PEER_PID=8\nUDSECHO_PEER_UID=1\n"
+	       "UDSECHO_PEER_GID=1\nUDSECHO_RULE=/etc/udsecho/policy:1\n"
+	       "UDSECHO_RULE_NAME=contractor-jdoe\n");
 	expect(5, "event=busy pid=9 uid=5 gid=5 reason=\"uid=6 too many\" open=3",
 	       "MESSAGE=event=busy pid=9 uid=5 gid=5 reason=\"uid=6 too many\" open=3\n"
 	       "PRIORITY=5\nSYSLOG_IDENTIFIER=udsechod\nUDSECHO_EVENT=busy\n"

@@ -26,6 +26,7 @@ struct parser {
 	struct diag_list *diags;
 	struct policy_ast *ast;
 	struct policy_token *tok;
+	char *scratch; /* POLICY_LINE_MAX + 1 bytes: an attribute's value, unquoted */
 	char *stack[POLICY_DEPTH_MAX + 1]; /* ids of the files being read, for loops */
 	size_t depth;
 	size_t files; /* files read, the top one included: at most POLICY_FILES_MAX */
@@ -347,7 +348,7 @@ struct attr {
 	enum attr_key key;
 	const char *raw; /* the value as written, quotes and escapes included */
 	size_t rawlen;
-	char value[POLICY_LINE_MAX + 1];
+	char *value; /* without them: the parser's scratch line, POLICY_LINE_MAX + 1 bytes */
 	size_t len;
 };
 
@@ -487,7 +488,7 @@ static int parse_attr(struct parser *ps, const char *fname, unsigned line,
 	const char *eq = memchr(t->s, '=', t->len);
 	size_t klen = (size_t)(eq - t->s), k;
 	char shown[POLICY_SHOW_MAX + 8];
-	struct attr *a;
+	struct attr attr, *a = &attr;
 	int ret = -1;
 
 	for (k = 0; k < ATTR_KEYS; k++)
@@ -511,23 +512,19 @@ static int parse_attr(struct parser *ps, const char *fname, unsigned line,
 		return -1;
 	}
 	*given |= 1u << k;
-	a = malloc(sizeof(*a));
-	if (!a) {
-		ps->fatal = -ENOMEM;
-		return -1;
-	}
 	*a = (struct attr){.file = fname,
 			   .line = line,
 			   .col = t->col,
 			   .vcol = t->col + (unsigned)klen + 1,
 			   .key = k,
 			   .raw = eq + 1,
-			   .rawlen = t->len - klen - 1};
+			   .rawlen = t->len - klen - 1,
+			   .value = ps->scratch};
 	if (unquote(ps, a) < 0)
-		goto out;
+		return -1;
 	if (a->len == 0) {
 		perror_at(ps, fname, line, a->vcol, "%s= needs a value", attr_keys[k]);
-		goto out;
+		return -1;
 	}
 	r->has_attrs = 1;
 	switch (a->key) {
@@ -559,8 +556,6 @@ static int parse_attr(struct parser *ps, const char *fname, unsigned line,
 			  utctime_format(r->attrs.until, until, sizeof(until)));
 		ret = -1;
 	}
-out:
-	free(a);
 	return ret;
 }
 
@@ -963,8 +958,9 @@ int policy_parse(const char *file, const char *text, size_t len, const struct po
 	*out = NULL;
 	ps.ast = calloc(1, sizeof(*ps.ast));
 	ps.tok = calloc(POLICY_TOKENS_MAX, sizeof(*ps.tok));
+	ps.scratch = malloc(POLICY_LINE_MAX + 1);
 	ps.stack[0] = strdup(reader && reader->root_id ? reader->root_id : file);
-	if (!ps.ast || !ps.tok || !ps.stack[0]) {
+	if (!ps.ast || !ps.tok || !ps.scratch || !ps.stack[0]) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -977,6 +973,7 @@ int policy_parse(const char *file, const char *text, size_t len, const struct po
 		r = POLICY_E_INVALID;
 out:
 	free(ps.stack[0]);
+	free(ps.scratch);
 	free(ps.tok);
 	if (r == 0)
 		*out = ps.ast;

@@ -20,9 +20,6 @@
 #include "policy-private.h"
 #include "udsecho/idsort.h"
 
-/* The entries a part may list before it is not cut: a few per rule. */
-#define INDEX_BUDGET(nrules) (4 * (uint64_t)(nrules) + 1024)
-
 static const struct policy_sel *first_sel(const struct policy *p, const struct policy_rule *rule,
 					  uint32_t kind)
 {
@@ -75,18 +72,21 @@ const uint32_t *policy_index_list(const struct policy_ix *ix, uint32_t id, size_
  * Visit every (piece, rule) pair of the part of @kind in rule order: without @entries, count
  * them per piece into @count; with it, store each rule at @cursor[piece] and advance that
  * cursor. The ranges of a selector are disjoint and every piece lies inside or outside each of
- * them, so a rule is visited at most once per piece.
+ * them, so a rule is visited at most once per piece. Rules @from to @to; returns the pairs seen.
  */
-static void walk(const struct policy *p, const struct policy_ix *ix, uint32_t kind, uint32_t *count,
-		 uint32_t *cursor, uint32_t *entries)
+static size_t walk(const struct policy *p, const struct policy_ix *ix, uint32_t kind, size_t from,
+		   size_t to, uint32_t *count, uint32_t *cursor, uint32_t *entries)
 {
-	for (size_t i = 0; i < p->nrules; i++) {
+	size_t visits = 0;
+
+	for (size_t i = from; i < to; i++) {
 		const struct policy_sel *sel = key_sel(p, &p->rules[i], kind);
 
 		for (uint32_t m = 0; sel && m < sel->count; m++) {
 			const struct policy_range *rg = &p->ranges[sel->first + m];
 			for (size_t s = piece(ix, rg->lo);
 			     s + 1 < ix->nbounds && ix->bounds[s] <= rg->hi; s++) {
+				visits++;
 				if (!entries)
 					count[s]++;
 				else
@@ -94,6 +94,7 @@ static void walk(const struct policy *p, const struct policy_ix *ix, uint32_t ki
 			}
 		}
 	}
+	return visits;
 }
 
 static void drop_part(struct policy_ix *ix)
@@ -137,53 +138,104 @@ static int build_whole(const struct policy *p, struct policy_ix *ix, uint32_t ki
 	return 0;
 }
 
-static int build_part(const struct policy *p, struct policy_ix *ix, uint32_t kind, uint64_t budget)
+static int cut(const struct policy_ix *ix);
+
+/* The steps of a part's build, in order (struct policy_ix_builder). */
+enum { IX_BOUNDS, IX_SORT, IX_COUNT, IX_PREFIX, IX_FILL, IX_PART_DONE };
+
+/* Rules a step takes at most: the cost of each is small and bounded by its ranges. */
+static size_t rules_for(size_t *budget, size_t i, size_t n)
 {
-	size_t nb = 0;
-	uint32_t *fill = NULL;
-	uint64_t total = 0;
+	size_t k = n - i < *budget ? n - i : *budget;
 
-	if (budget > UINT32_MAX - 1)
-		budget = UINT32_MAX - 1; /* the offsets in start are 32-bit */
-	ix->bounds = malloc((2 * p->nranges + 1) * sizeof(*ix->bounds));
-	if (!ix->bounds)
-		return -ENOMEM;
-	for (size_t i = 0; i < p->nrules; i++) {
-		const struct policy_sel *sel = key_sel(p, &p->rules[i], kind);
+	*budget -= k;
+	return i + k;
+}
 
-		/* hi + 1 fits: no range reaches 4294967295. */
-		for (uint32_t m = 0; sel && m < sel->count; m++) {
-			ix->bounds[nb++] = p->ranges[sel->first + m].lo;
-			ix->bounds[nb++] = p->ranges[sel->first + m].hi + 1;
-		}
-	}
-	ix->nbounds = idsort_unique(ix->bounds, nb);
+/*
+ * One or more steps of the build of the part of @kind, within *@budget. Returns 1 while the part
+ * is not built, 0 once it is, -ENOMEM.
+ */
+static int part_step(const struct policy *p, struct policy_ix *ix, uint32_t kind,
+		     struct policy_ix_builder *b, size_t *budget)
+{
+	size_t to;
 
-	ix->start = calloc(ix->nbounds + 1, sizeof(*ix->start));
-	fill = calloc(ix->nbounds + 1, sizeof(*fill));
-	if (!ix->start || !fill)
-		goto nomem;
-	walk(p, ix, kind, fill, NULL, NULL);
-	for (size_t s = 0; s < ix->nbounds; s++) {
-		ix->start[s] = (uint32_t)total;
-		total += fill[s];
-		if (total > budget) {
+	while (*budget > 0) {
+		switch (b->phase) {
+		case IX_BOUNDS:
+			if (!ix->bounds) {
+				ix->bounds = malloc((2 * p->nranges + 1) * sizeof(*ix->bounds));
+				if (!ix->bounds)
+					return -ENOMEM;
+			}
+			for (to = rules_for(budget, b->i, p->nrules); b->i < to; b->i++) {
+				const struct policy_sel *sel = key_sel(p, &p->rules[b->i], kind);
+
+				/* hi + 1 fits: no range reaches 4294967295. */
+				for (uint32_t m = 0; sel && m < sel->count; m++) {
+					ix->bounds[b->nb++] = p->ranges[sel->first + m].lo;
+					ix->bounds[b->nb++] = p->ranges[sel->first + m].hi + 1;
+				}
+			}
+			if (b->i == p->nrules)
+				b->phase = IX_SORT;
+			break;
+		case IX_SORT:
+			if (idsort_step(ix->bounds, b->nb, &b->sort, budget))
+				break;
+			ix->nbounds = idsort_dedup(ix->bounds, b->nb);
+			ix->start = calloc(ix->nbounds + 1, sizeof(*ix->start));
+			b->fill = calloc(ix->nbounds + 1, sizeof(*b->fill));
+			if (!ix->start || !b->fill)
+				return -ENOMEM;
+			b->i = 0;
+			b->phase = IX_COUNT;
+			break;
+		case IX_COUNT:
+			to = rules_for(budget, b->i, p->nrules);
+			b->visits += walk(p, ix, kind, b->i, to, b->fill, NULL, NULL);
+			b->i = to;
 			/* Too many nested ranges for pieces to pay: one piece for the part. */
-			free(fill);
-			return build_whole(p, ix, kind);
+			if (b->visits > b->limit) {
+				free(b->fill);
+				b->fill = NULL;
+				b->phase = IX_PART_DONE;
+				return build_whole(p, ix, kind);
+			}
+			if (b->i == p->nrules) {
+				b->i = 0;
+				b->phase = IX_PREFIX;
+			}
+			break;
+		case IX_PREFIX:
+			for (size_t s = 0; s < ix->nbounds; s++) {
+				ix->start[s] = (uint32_t)b->total;
+				b->total += b->fill[s];
+			}
+			ix->start[ix->nbounds] = (uint32_t)b->total;
+			ix->rules = malloc((b->total + 1) * sizeof(*ix->rules));
+			if (!ix->rules)
+				return -ENOMEM;
+			memcpy(b->fill, ix->start, (ix->nbounds + 1) * sizeof(*b->fill));
+			*budget -= *budget < ix->nbounds / 64 ? *budget : ix->nbounds / 64;
+			b->phase = IX_FILL;
+			break;
+		case IX_FILL:
+			to = rules_for(budget, b->i, p->nrules);
+			walk(p, ix, kind, b->i, to, NULL, b->fill, ix->rules);
+			b->i = to;
+			if (b->i == p->nrules) {
+				free(b->fill);
+				b->fill = NULL;
+				b->phase = IX_PART_DONE;
+			}
+			break;
+		default:
+			return 0;
 		}
 	}
-	ix->start[ix->nbounds] = (uint32_t)total;
-	ix->rules = malloc((total + 1) * sizeof(*ix->rules));
-	if (!ix->rules)
-		goto nomem;
-	memcpy(fill, ix->start, (ix->nbounds + 1) * sizeof(*fill));
-	walk(p, ix, kind, NULL, fill, ix->rules);
-	free(fill);
-	return 0;
-nomem:
-	free(fill);
-	return -ENOMEM;
+	return b->phase != IX_PART_DONE;
 }
 
 /* Whether @ix narrows anything: it has rules and is cut into pieces. */
@@ -192,28 +244,66 @@ static int cut(const struct policy_ix *ix)
 	return ix->nbounds > 0 && !ix->whole;
 }
 
+void policy_index_begin(struct policy *p, struct policy_ix_builder *b, uint64_t uid_budget,
+			uint64_t gid_budget)
+{
+	/* The offsets in start are 32-bit. */
+	const uint64_t most = UINT32_MAX - 1;
+
+	drop(p);
+	*b = (struct policy_ix_builder){.limit = uid_budget < most ? uid_budget : most,
+					.gid_limit = gid_budget < most ? gid_budget : most};
+}
+
+int policy_index_step(struct policy *p, struct policy_ix_builder *b, size_t *budget)
+{
+	int r = 0;
+
+	if (b->part == 0 && (r = part_step(p, &p->ix_uid, POLICY_USER, b, budget)) == 0)
+		*b = (struct policy_ix_builder){.part = 1, .limit = b->gid_limit};
+	if (b->part == 1 && r == 0 &&
+	    (r = part_step(p, &p->ix_gid, POLICY_GROUP, b, budget)) == 0) {
+		p->ix_all = malloc((p->nrules + 1) * sizeof(*p->ix_all));
+		if (!p->ix_all) {
+			r = -ENOMEM;
+		} else {
+			for (size_t i = 0; i < p->nrules; i++)
+				if (!key_sel(p, &p->rules[i], POLICY_USER) &&
+				    !key_sel(p, &p->rules[i], POLICY_GROUP))
+					p->ix_all[p->ix_nall++] = (uint32_t)i;
+			/* Every rule would be a candidate for every peer: a scan is the same. */
+			if (!cut(&p->ix_uid) && !cut(&p->ix_gid))
+				drop(p);
+			b->part = 2;
+		}
+	}
+	if (r < 0) {
+		policy_index_abandon(p, b);
+		return r;
+	}
+	return b->part != 2;
+}
+
+void policy_index_abandon(struct policy *p, struct policy_ix_builder *b)
+{
+	free(b->fill);
+	b->fill = NULL;
+	drop(p);
+}
+
 int policy_index_build_budget(struct policy *p, uint64_t uid_budget, uint64_t gid_budget)
 {
-	drop(p);
-	p->ix_all = malloc((p->nrules + 1) * sizeof(*p->ix_all));
-	if (!p->ix_all || build_part(p, &p->ix_uid, POLICY_USER, uid_budget) < 0 ||
-	    build_part(p, &p->ix_gid, POLICY_GROUP, gid_budget) < 0) {
-		drop(p);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < p->nrules; i++)
-		if (!key_sel(p, &p->rules[i], POLICY_USER) &&
-		    !key_sel(p, &p->rules[i], POLICY_GROUP))
-			p->ix_all[p->ix_nall++] = (uint32_t)i;
-	/* Every rule would be a candidate for every peer: a scan is the same, and cheaper. */
-	if (!cut(&p->ix_uid) && !cut(&p->ix_gid))
-		drop(p);
-	return 0;
+	struct policy_ix_builder b;
+	size_t budget = SIZE_MAX;
+
+	policy_index_begin(p, &b, uid_budget, gid_budget);
+	return policy_index_step(p, &b, &budget) < 0 ? -ENOMEM : 0;
 }
 
 int policy_index_build(struct policy *p)
 {
-	return policy_index_build_budget(p, INDEX_BUDGET(p->nrules), INDEX_BUDGET(p->nrules));
+	return policy_index_build_budget(p, POLICY_INDEX_BUDGET(p->nrules),
+					 POLICY_INDEX_BUDGET(p->nrules));
 }
 
 void policy_index_free(struct policy *p)

@@ -99,6 +99,34 @@ void policy_index_free(struct policy *p);
 int policy_index_build_budget(struct policy *p, uint64_t uid_budget, uint64_t gid_budget);
 
 /*
+ * The index built in steps, between other work (the worker's loop): policy_index_begin(), then
+ * policy_index_step() until it returns 0; each call does at most about *@budget units of work
+ * (a rule, a sort step, a few ranges each) and takes them from it. Returns 1 while the index is
+ * not built, 0 once it is, -ENOMEM (then @p has no index). policy_index_abandon() releases a
+ * build that will not be finished. policy_index_build() is these steps without a bound.
+ */
+#include "udsecho/idsort.h"
+
+/* The entries a part may list before it is not cut: a few per rule. */
+#define POLICY_INDEX_BUDGET(nrules) (4 * (uint64_t)(nrules) + 1024)
+
+struct policy_ix_builder {
+	int part;  /* 0 the uid part, 1 the gid part, 2 done */
+	int phase; /* of the part: see policy-index.c */
+	size_t i;  /* the rule the phase is at */
+	size_t nb; /* bounds gathered */
+	struct idsort_state sort;
+	uint32_t *fill;
+	uint64_t total, visits;
+	uint64_t limit, gid_limit; /* the entries a part may list before it is not cut */
+};
+
+void policy_index_begin(struct policy *p, struct policy_ix_builder *b, uint64_t uid_budget,
+			uint64_t gid_budget);
+int policy_index_step(struct policy *p, struct policy_ix_builder *b, size_t *budget);
+void policy_index_abandon(struct policy *p, struct policy_ix_builder *b);
+
+/*
  * policy_index_list - the rules of @ix's piece holding @id, in rule order: *n entries from the
  * returned pointer. NULL, with *n 0, when no piece holds @id or its piece lists no rule; two
  * non-NULL answers are the same address exactly when they are the same piece.

@@ -213,13 +213,10 @@ static int decode_str(struct reader *r, struct policy *p, uint32_t n,
 	return 0;
 }
 
-static int decode_attrs(struct reader *r, struct policy *p, uint32_t nattrs)
+/* Attribute records up to @to, checked as the parser would have them. */
+static int decode_attrs(struct reader *r, struct policy *p, size_t to)
 {
-	p->attrs = calloc(nattrs ? nattrs : 1, sizeof(*p->attrs));
-	p->strs = calloc(nattrs ? 2 * (size_t)nattrs : 1, sizeof(*p->strs));
-	if (!p->attrs || !p->strs)
-		return -ENOMEM;
-	for (; p->nattrs < nattrs; p->nattrs++) {
+	for (; p->nattrs < to; p->nattrs++) {
 		struct policy_attrs *a = &p->attrs[p->nattrs];
 		uint32_t nname, nmsg;
 		int ret;
@@ -246,124 +243,246 @@ static int attrs_fit(const struct policy_attrs *a, uint32_t allow)
 	return allow ? !a->message : !a->max_per_uid && !a->idle_timeout;
 }
 
-static int decode_rules(struct reader *r, struct policy *p, size_t nrules, size_t nsels)
-{
-	size_t cursor = 0, attrs = 0;
+/*
+ * A decode in steps (policy_decoder_step()): the header is read at the start, then each phase
+ * takes a slice of its records per step, and the index is built in steps too.
+ */
+enum { DEC_ATTRS, DEC_SIZES, DEC_RULES, DEC_SELS, DEC_RANGES, DEC_ORDER, DEC_INDEX, DEC_DONE };
 
-	for (; p->nrules < nrules; p->nrules++) {
+struct policy_decoder {
+	struct reader r;
+	struct policy *p;
+	uint32_t nattrs, nrules, nsels, nranges;
+	int phase;
+	size_t cursor; /* the next selector a rule must start at, the next range a selector */
+	size_t attrs;  /* the next attribute record a rule may claim */
+	size_t order;  /* the selector the order check of ranges is at */
+	struct policy_ix_builder ix;
+};
+
+/* The end of a slice of at most *@budget records from @i to @n; the budget pays for them. */
+static size_t slice(size_t *budget, size_t i, size_t n)
+{
+	size_t k = n - i < *budget ? n - i : *budget;
+
+	*budget -= k;
+	return i + k;
+}
+
+static int decode_rules(struct policy_decoder *d, size_t to)
+{
+	struct policy *p = d->p;
+
+	for (; p->nrules < to; p->nrules++) {
 		struct policy_rule *rule = &p->rules[p->nrules];
 
 		/* The sizes were checked against the header: get32 cannot run short here. */
-		get32(r, &rule->allow);
-		get32(r, &rule->file);
-		get32(r, &rule->line);
-		get32(r, &rule->first);
-		get32(r, &rule->count);
-		get32(r, &rule->attrs);
-		if (rule->allow > 1 || rule->file >= p->nfiles || rule->first != cursor ||
-		    rule->count > nsels - cursor)
+		get32(&d->r, &rule->allow);
+		get32(&d->r, &rule->file);
+		get32(&d->r, &rule->line);
+		get32(&d->r, &rule->first);
+		get32(&d->r, &rule->count);
+		get32(&d->r, &rule->attrs);
+		if (rule->allow > 1 || rule->file >= p->nfiles || rule->first != d->cursor ||
+		    rule->count > d->nsels - d->cursor)
 			return POLICY_E_WIRE;
 		if (rule->attrs != POLICY_NO_ATTRS &&
-		    (rule->attrs != attrs || !attrs_fit(&p->attrs[attrs++], rule->allow)))
+		    (rule->attrs != d->attrs || !attrs_fit(&p->attrs[d->attrs++], rule->allow)))
 			return POLICY_E_WIRE;
-		cursor += rule->count;
+		d->cursor += rule->count;
 	}
-	return cursor == nsels && attrs == p->nattrs ? 0 : POLICY_E_WIRE;
+	if (p->nrules < d->nrules)
+		return 0;
+	return d->cursor == d->nsels && d->attrs == p->nattrs ? 0 : POLICY_E_WIRE;
 }
 
-static int decode_sels(struct reader *r, struct policy *p, size_t nsels, size_t nranges)
+static int decode_sels(struct policy_decoder *d, size_t to)
 {
-	size_t cursor = 0;
+	struct policy *p = d->p;
 
-	for (; p->nsels < nsels; p->nsels++) {
+	for (; p->nsels < to; p->nsels++) {
 		struct policy_sel *sel = &p->sels[p->nsels];
 
-		get32(r, &sel->kind);
-		get32(r, &sel->first);
-		get32(r, &sel->count);
-		if (sel->kind > POLICY_GROUP || sel->first != cursor || sel->count == 0 ||
-		    sel->count > nranges - cursor)
+		get32(&d->r, &sel->kind);
+		get32(&d->r, &sel->first);
+		get32(&d->r, &sel->count);
+		if (sel->kind > POLICY_GROUP || sel->first != d->cursor || sel->count == 0 ||
+		    sel->count > d->nranges - d->cursor)
 			return POLICY_E_WIRE;
-		cursor += sel->count;
+		d->cursor += sel->count;
 	}
-	return cursor == nranges ? 0 : POLICY_E_WIRE;
+	if (p->nsels < d->nsels)
+		return 0;
+	return d->cursor == d->nranges ? 0 : POLICY_E_WIRE;
 }
 
-static int decode_ranges(struct reader *r, struct policy *p, size_t nranges)
+static int decode_ranges(struct policy_decoder *d, size_t to)
 {
-	for (; p->nranges < nranges; p->nranges++) {
+	struct policy *p = d->p;
+
+	for (; p->nranges < to; p->nranges++) {
 		struct policy_range *rg = &p->ranges[p->nranges];
 
-		get32(r, &rg->lo);
-		get32(r, &rg->hi);
+		get32(&d->r, &rg->lo);
+		get32(&d->r, &rg->hi);
 		if (rg->lo > rg->hi || rg->hi > POLICY_ID_MAX)
 			return POLICY_E_WIRE;
 	}
-	/* Within a selector: sorted, disjoint, not adjacent, as policy_eval() relies on. */
-	for (size_t i = 0; i < p->nsels; i++)
-		for (size_t k = 1; k < p->sels[i].count; k++) {
-			const struct policy_range *rg = &p->ranges[p->sels[i].first + k];
+	return 0;
+}
+
+/* Within a selector, up to @to: sorted, disjoint, not adjacent, as policy_eval() relies on. */
+static int check_order(struct policy_decoder *d, size_t to)
+{
+	const struct policy *p = d->p;
+
+	for (; d->order < to; d->order++)
+		for (size_t k = 1; k < p->sels[d->order].count; k++) {
+			const struct policy_range *rg = &p->ranges[p->sels[d->order].first + k];
 			if ((uint64_t)rg[-1].hi + 1 >= rg->lo)
 				return POLICY_E_WIRE;
 		}
 	return 0;
 }
 
-int policy_decode(const void *buf, size_t len, struct policy **out)
+int policy_decoder_start(const void *buf, size_t len, struct policy_decoder **out)
 {
-	struct reader r = {.p = buf, .left = len};
-	uint32_t version, total, nfiles, nrules, nsels, nranges, nattrs;
-	struct policy *p;
+	struct policy_decoder *d;
+	uint32_t version, total, nfiles;
 	int ret;
 
 	*out = NULL;
-	if (len < WIRE_HEADER || len > UINT32_MAX || memcmp(r.p, WIRE_MAGIC, 4) != 0)
+	if (len < WIRE_HEADER || len > UINT32_MAX || memcmp(buf, WIRE_MAGIC, 4) != 0)
 		return POLICY_E_WIRE;
-	r.p += 4;
-	r.left -= 4;
-	get32(&r, &version);
-	get32(&r, &total);
-	get32(&r, &nfiles);
-	get32(&r, &nrules);
-	get32(&r, &nsels);
-	get32(&r, &nranges);
-	get32(&r, &nattrs);
-	if (version != WIRE_VERSION || total != len || nrules > POLICY_RULES_MAX ||
-	    nfiles > r.left / 5 || (nrules > 0 && nfiles == 0) || nattrs > nrules ||
-	    nattrs > r.left / WIRE_ATTR_SIZE)
-		return POLICY_E_WIRE;
-	p = calloc(1, sizeof(*p));
-	if (!p)
+	d = calloc(1, sizeof(*d));
+	if (!d)
 		return -ENOMEM;
-	ret = decode_files(&r, p, nfiles);
-	if (ret == 0)
-		ret = decode_attrs(&r, p, nattrs);
-	if (ret != 0)
-		goto fail;
-	/* Exactly the bytes the counts call for must remain, before anything is allocated. */
+	d->r = (struct reader){.p = (const unsigned char *)buf + 4, .left = len - 4};
+	get32(&d->r, &version);
+	get32(&d->r, &total);
+	get32(&d->r, &nfiles);
+	get32(&d->r, &d->nrules);
+	get32(&d->r, &d->nsels);
+	get32(&d->r, &d->nranges);
+	get32(&d->r, &d->nattrs);
 	ret = POLICY_E_WIRE;
-	if ((uint64_t)nrules * WIRE_RULE_SIZE + (uint64_t)nsels * WIRE_SEL_SIZE +
-		    (uint64_t)nranges * WIRE_RANGE_SIZE !=
-	    r.left)
+	if (version != WIRE_VERSION || total != len || d->nrules > POLICY_RULES_MAX ||
+	    nfiles > d->r.left / 5 || (d->nrules > 0 && nfiles == 0) || d->nattrs > d->nrules ||
+	    d->nattrs > d->r.left / WIRE_ATTR_SIZE)
 		goto fail;
 	ret = -ENOMEM;
-	p->rules = calloc(nrules ? nrules : 1, sizeof(*p->rules));
-	p->sels = calloc(nsels ? nsels : 1, sizeof(*p->sels));
-	p->ranges = calloc(nranges ? nranges : 1, sizeof(*p->ranges));
-	if (!p->rules || !p->sels || !p->ranges)
+	d->p = calloc(1, sizeof(*d->p));
+	if (!d->p)
 		goto fail;
-	ret = decode_rules(&r, p, nrules, nsels);
-	if (ret == 0)
-		ret = decode_sels(&r, p, nsels, nranges);
-	if (ret == 0)
-		ret = decode_ranges(&r, p, nranges);
-	if (ret == 0)
-		ret = policy_index_build(p);
+	/* At most POLICY_FILES_MAX names of at most WIRE_NAME_MAX bytes: read at once. */
+	ret = decode_files(&d->r, d->p, nfiles);
 	if (ret != 0)
 		goto fail;
-	*out = p;
+	ret = -ENOMEM;
+	d->p->attrs = calloc(d->nattrs ? d->nattrs : 1, sizeof(*d->p->attrs));
+	d->p->strs = calloc(d->nattrs ? 2 * (size_t)d->nattrs : 1, sizeof(*d->p->strs));
+	if (!d->p->attrs || !d->p->strs)
+		goto fail;
+	*out = d;
 	return 0;
 fail:
-	policy_free(p);
+	policy_decoder_free(d);
+	return ret;
+}
+
+/* One phase's slice, within *@budget. Returns 0 or the error; the phase moves on when done. */
+static int decode_slice(struct policy_decoder *d, size_t *budget)
+{
+	struct policy *p = d->p;
+	int ret = 0;
+
+	switch (d->phase) {
+	case DEC_ATTRS:
+		ret = decode_attrs(&d->r, p, slice(budget, p->nattrs, d->nattrs));
+		d->phase += ret == 0 && p->nattrs == d->nattrs;
+		break;
+	case DEC_SIZES:
+		/* Exactly the bytes the counts call for must remain, before anything is allocated.
+		 */
+		if ((uint64_t)d->nrules * WIRE_RULE_SIZE + (uint64_t)d->nsels * WIRE_SEL_SIZE +
+			    (uint64_t)d->nranges * WIRE_RANGE_SIZE !=
+		    d->r.left)
+			return POLICY_E_WIRE;
+		p->rules = calloc(d->nrules ? d->nrules : 1, sizeof(*p->rules));
+		p->sels = calloc(d->nsels ? d->nsels : 1, sizeof(*p->sels));
+		p->ranges = calloc(d->nranges ? d->nranges : 1, sizeof(*p->ranges));
+		if (!p->rules || !p->sels || !p->ranges)
+			return -ENOMEM;
+		d->phase++;
+		break;
+	case DEC_RULES:
+		ret = decode_rules(d, slice(budget, p->nrules, d->nrules));
+		if (ret == 0 && p->nrules == d->nrules) {
+			d->cursor = 0;
+			d->phase++;
+		}
+		break;
+	case DEC_SELS:
+		ret = decode_sels(d, slice(budget, p->nsels, d->nsels));
+		d->phase += ret == 0 && p->nsels == d->nsels;
+		break;
+	case DEC_RANGES:
+		ret = decode_ranges(d, slice(budget, p->nranges, d->nranges));
+		d->phase += ret == 0 && p->nranges == d->nranges;
+		break;
+	case DEC_ORDER:
+		ret = check_order(d, slice(budget, d->order, p->nsels));
+		if (ret == 0 && d->order == p->nsels) {
+			policy_index_begin(p, &d->ix, POLICY_INDEX_BUDGET(p->nrules),
+					   POLICY_INDEX_BUDGET(p->nrules));
+			d->phase++;
+		}
+		break;
+	case DEC_INDEX:
+		ret = policy_index_step(p, &d->ix, budget);
+		d->phase += ret == 0;
+		ret = ret < 0 ? ret : 0;
+		break;
+	}
+	return ret;
+}
+
+int policy_decoder_step(struct policy_decoder *d, size_t budget, struct policy **out)
+{
+	int ret = 0;
+
+	*out = NULL;
+	/* Every phase runs at least once, so that an empty one moves on at no cost. */
+	while (ret == 0 && d->phase != DEC_DONE) {
+		ret = decode_slice(d, &budget);
+		if (budget == 0 && d->phase != DEC_DONE)
+			return ret ? ret : POLICY_DECODE_MORE;
+	}
+	if (ret != 0)
+		return ret;
+	*out = d->p;
+	d->p = NULL;
+	return 0;
+}
+
+void policy_decoder_free(struct policy_decoder *d)
+{
+	if (!d)
+		return;
+	if (d->p && d->phase == DEC_INDEX)
+		policy_index_abandon(d->p, &d->ix);
+	policy_free(d->p);
+	free(d);
+}
+
+int policy_decode(const void *buf, size_t len, struct policy **out)
+{
+	struct policy_decoder *d;
+	int ret = policy_decoder_start(buf, len, &d);
+
+	*out = NULL;
+	if (ret == 0)
+		ret = policy_decoder_step(d, SIZE_MAX, out);
+	policy_decoder_free(d);
 	return ret;
 }

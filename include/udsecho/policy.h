@@ -250,3 +250,22 @@ int policy_encode(const struct policy *p, void **buf, size_t *len);
  * Returns 0, POLICY_E_WIRE, or -ENOMEM. Uses malloc only: safe in the sandbox.
  */
 int policy_decode(const void *buf, size_t len, struct policy **out);
+
+/*
+ * The same decode in steps, for a loop that must go on serving while a large policy comes in:
+ * policy_decoder_start() reads the header (the bytes at @buf must stay until the decoder is
+ * freed); each policy_decoder_step() does about @budget units of work (a record, a step of the
+ * index's sort) and returns POLICY_DECODE_MORE while some remain, 0 with the policy in *@out
+ * once all are done (the caller's to free), or POLICY_E_WIRE or -ENOMEM as policy_decode() does,
+ * after which the decoder must only be freed. The policy is the one policy_decode() gives,
+ * whatever the budgets. Uses malloc only: safe in the sandbox.
+ */
+struct policy_decoder;
+
+#define POLICY_DECODE_MORE 1000 /* not a POLICY_E_*: work remains */
+
+int policy_decoder_start(const void *buf, size_t len, struct policy_decoder **out);
+int policy_decoder_step(struct policy_decoder *d, size_t budget, struct policy **out);
+
+/* policy_decoder_free - release @d and a policy it was building; NULL is fine. */
+void policy_decoder_free(struct policy_decoder *d);

@@ -388,6 +388,103 @@ static void attributes_crafted(void **state)
 	policy_free(p);
 }
 
+/* Decode @buf in steps of @budget units: the result, and the policy in *@out. */
+static int decode_in_steps(const unsigned char *buf, size_t len, size_t budget, struct policy **out,
+			   size_t *steps)
+{
+	struct policy_decoder *d;
+	int r = policy_decoder_start(buf, len, &d);
+
+	*out = NULL;
+	*steps = 0;
+	while (r == 0 && (r = policy_decoder_step(d, budget, out)) == POLICY_DECODE_MORE) {
+		assert_null(*out);
+		r = 0;
+		++*steps;
+	}
+	policy_decoder_free(d);
+	return r;
+}
+
+/*
+ * A decode in steps gives the policy a decode at once gives, whatever the budget, and refuses
+ * what it refuses: the same bytes back, the same decisions; a large policy takes many steps.
+ */
+static void steps_decode_the_same(void **state)
+{
+	static const size_t budgets[] = {1, 2, 3, 17, 64, 4096};
+	char *text = malloc(64 * 3000 + 64);
+	size_t len = 0;
+	struct policy *big;
+
+	for (int i = 0; i < 3000; i++)
+		len += (size_t)sprintf(text + len,
+				       i % 3 ? "deny user %d-%d group %d name=r%d\n"
+					     : "deny group %d-%d user %d name=r%d\n",
+				       10000 + 7 * i, 10003 + 7 * i, 50000 + i, i);
+	strcpy(text + len, "allow user 1-5000 until=2027-01-01T00:00:00Z\nallow all\n");
+	big = test_compile_ok(text);
+	free(text);
+	for (int k = 0; k < 3; k++) {
+		struct policy *p = k == 0 ? big : test_compile_ok(k == 1 ? sample : ""), *q, *w;
+		unsigned char *buf, *again;
+		size_t blen, alen, steps;
+
+		encode(p, &buf, &blen);
+		assert_int_equal(policy_decode(buf, blen, &w), 0);
+		for (size_t b = 0; b < sizeof(budgets) / sizeof(budgets[0]); b++) {
+			assert_int_equal(decode_in_steps(buf, blen, budgets[b], &q, &steps), 0);
+			if (k == 0 && budgets[b] <= 64)
+				assert_true(steps > 3000 / budgets[b]);
+			encode(q, &again, &alen);
+			assert_int_equal(alen, blen);
+			assert_memory_equal(again, buf, blen);
+			assert_same_decisions(w, q);
+			free(again);
+			policy_free(q);
+		}
+		/* A corrupt last range, hi 4294967295, is found by steps too, after the others. */
+		q = NULL;
+		if (policy_rule_count(p) > 0) {
+			put32(buf, blen - 4, 0xffffffff);
+			assert_int_equal(policy_decode(buf, blen, &q), POLICY_E_WIRE);
+			assert_int_equal(decode_in_steps(buf, blen, 5, &q, &steps), POLICY_E_WIRE);
+		}
+		assert_null(q);
+		policy_free(q);
+		policy_free(w);
+		free(buf);
+		policy_free(p);
+	}
+}
+
+/* A decoder freed half-way leaks nothing (the sanitizer build checks) and touches nothing. */
+static void steps_abandoned(void **state)
+{
+	struct policy *p = test_compile_ok(sample), *q;
+	unsigned char *buf;
+	size_t len;
+
+	encode(p, &buf, &len);
+	for (size_t n = 0; n < 40; n++) {
+		struct policy_decoder *d;
+		int r = policy_decoder_start(buf, len, &d);
+
+		assert_int_equal(r, 0);
+		for (size_t i = 0; i < n; i++) {
+			r = policy_decoder_step(d, 1, &q);
+			if (r == 0) {
+				policy_free(q);
+				break;
+			}
+			assert_int_equal(r, POLICY_DECODE_MORE);
+		}
+		policy_decoder_free(d);
+	}
+	free(buf);
+	policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -399,6 +496,8 @@ int main(void)
 		cmocka_unit_test(unsorted_ranges_refused),
 		cmocka_unit_test(attributes_round_trip),
 		cmocka_unit_test(attributes_crafted),
+		cmocka_unit_test(steps_decode_the_same),
+		cmocka_unit_test(steps_abandoned),
 	};
 	return cmocka_run_group_tests_name("policy-wire", tests, NULL, NULL);
 }

@@ -46,6 +46,17 @@ int channel_send(int fd, enum channel_msg_type type, const void *payload, size_t
 	return r;
 }
 
+char *channel_reader_take(struct channel_reader *r)
+{
+	char *body = r->delivered ? r->body : NULL;
+
+	if (body) {
+		r->body = NULL;
+		r->delivered = 0;
+	}
+	return body;
+}
+
 void channel_reader_release(struct channel_reader *r)
 {
 	free(r->body);

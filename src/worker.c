@@ -44,14 +44,17 @@
 #include "udsecho/utctime.h"
 #include "udsecho/worker.h"
 
-#define WORKER_EVENTS	   256
-#define WORKER_READ_BUDGET 4
-#define WORKER_SCRATCH	   65536
-#define WORKER_FD_RESERVE  64	/* descriptors kept for refusing, logging and the loop itself */
-#define WORKER_PER_UID	   1024 /* default --max-per-uid, if the above leaves room for it */
-#define WORKER_LOG_BURST   20	/* deny and busy lines per second before they are counted */
-#define WORKER_LIST_MAX	   1000 /* connections the SIGUSR1 inventory lists, then a count */
-#define WORKER_LIST_SLICE  100	/* of them, per turn of the loop: the others are served between */
+#define WORKER_EVENTS	    256
+#define WORKER_READ_BUDGET  4
+#define WORKER_SCRATCH	    65536
+#define WORKER_FD_RESERVE   64	 /* descriptors kept for refusing, logging and the loop itself */
+#define WORKER_PER_UID	    1024 /* default --max-per-uid, if the above leaves room for it */
+#define WORKER_LOG_BURST    20	 /* deny and busy lines per second before they are counted */
+#define WORKER_LIST_MAX	    1000 /* connections the SIGUSR1 inventory lists, then a count */
+#define WORKER_LIST_SLICE   100	 /* of them, per turn of the loop: the others are served between */
+#define WORKER_PACE_NS	    500000 /* a policy coming in takes at most this long a turn */
+#define WORKER_DECODE_SLICE 1024   /* units of its decode between two looks at the clock */
+#define WORKER_DECIDE_SLICE 64	   /* connections decided by it between two looks */
 
 struct conn {
 	int fd;
@@ -64,6 +67,27 @@ struct conn {
 	long rule;	/* the rule that admitted it, in the policy in force (-1: none) */
 	uint32_t since; /* the loop's clock when it was admitted */
 	int per_rule;	/* counted in per_rule: its rule has max-per-uid= */
+	long next_rule; /* the decision of the policy coming in (see struct incoming) */
+	int next_allow;
+};
+
+/*
+ * A policy the monitor sent, taken in between turns of the loop (see pace()), so that a large
+ * one stalls no client: decoded a slice at a time while the policy in force goes on deciding,
+ * then, for a reload, every open connection is decided by it a slice at a time (a peer accepted
+ * meanwhile is decided by both at once), and only then is it put in force, in one turn: each
+ * decision is made by one whole policy, the old or the new. A newer message of the same kind
+ * replaces one still coming in: the last policy sent is the one put in force.
+ */
+struct incoming {
+	char *body;		    /* the message, whose payload the decoder reads; NULL: none */
+	struct policy_decoder *dec; /* until decoded */
+	struct policy *policy;	    /* once decoded */
+	const char *path;	    /* a preview's file, in body */
+	size_t pathlen;
+	struct conn *at;    /* once decoded: the next connection to decide by it, NULL at the end */
+	int groups;	    /* once decoded: the policy has group rules */
+	size_t open, would; /* a preview's counts */
 };
 
 struct worker {
@@ -88,9 +112,20 @@ struct worker {
 	struct log_limit log_limit; /* deny and busy lines */
 	struct channel_reader pair; /* the message from the monitor being received */
 	struct conn *listing;	    /* the next connection the SIGUSR1 inventory lists, or NULL */
+	struct incoming reload;	    /* a policy coming in to be put in force */
+	struct incoming preview;    /* a policy coming in to be previewed */
 	size_t listed;		    /* connections it has listed so far */
 	char scratch[WORKER_SCRATCH];
 };
+
+/* The monotonic clock in nanoseconds: how long a turn's work has taken. */
+static uint64_t clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* epoll tags for the fds that are not connections. */
 static char tag_listen, tag_pair, tag_timer;
@@ -174,6 +209,10 @@ static void conn_close(struct worker *w, struct conn *c, const char *why)
 	close(c->fd);
 	if (w->listing == c)
 		w->listing = c->next;
+	if (w->reload.at == c)
+		w->reload.at = c->next;
+	if (w->preview.at == c)
+		w->preview.at = c->next;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -392,6 +431,35 @@ static void refuse_busy(struct worker *w, int fd, const struct peer_cred *c, con
 		;
 }
 
+/* A decision that could not be made: the policy needs the peer's groups, which cannot be read. */
+#define RULE_GROUPS_UNKNOWN (-2L)
+
+/*
+ * The decision of @p for @c at the wall clock's @wall into *@v; @groups says whether @p has group
+ * rules. Admitted under a policy without them, a peer's groups are read now, still the kernel's
+ * record of them at connect. Returns 0, or -1 when they cannot be read.
+ */
+static int decide(const struct policy *p, int groups, struct conn *c, int64_t wall,
+		  struct policy_verdict *v)
+{
+	if (groups && !c->cred.groups_known && peercred_read_groups(c->fd, &c->cred) < 0)
+		return -1;
+	*v = policy_eval(p, &c->cred, wall);
+	return 0;
+}
+
+/* The decision for @c of the policy coming in to be put in force, kept until it is. */
+static void decide_next(struct worker *w, struct conn *c)
+{
+	const struct incoming *in = &w->reload;
+	struct policy_verdict v;
+
+	if (decide(in->policy, in->groups, c, w->wall, &v) < 0)
+		v = (struct policy_verdict){.allow = 0, .rule = RULE_GROUPS_UNKNOWN};
+	c->next_rule = v.rule;
+	c->next_allow = v.allow;
+}
+
 static void admit(struct worker *w, int fd)
 {
 	const struct policy_attrs *a;
@@ -474,6 +542,9 @@ static void admit(struct worker *w, int fd)
 		w->conns->prev = c;
 	w->conns = c;
 	w->nconns++;
+	/* A policy about to be put in force has decided for those open before: for it, too. */
+	if (w->reload.policy)
+		decide_next(w, c);
 	return;
 drop:
 	peercred_release(&c->cred);
@@ -547,9 +618,10 @@ static int printable(const char *s, size_t len)
  * Decide every open connection again, with the policy in force at the wall clock's @wall: peers
  * it no longer allows are told so and closed at once, the others take the rule that now admits
  * them, and are counted again under it (limits apply to new connections: none is closed for a
- * count). Returns how many were revoked.
+ * count). With @decided, each connection's decision is the one already made by the policy, in
+ * next_rule and next_allow (see struct incoming). Returns how many were revoked.
  */
-static size_t redecide(struct worker *w)
+static size_t redecide(struct worker *w, int decided)
 {
 	const struct policy *p = w->policy;
 	size_t revoked = 0;
@@ -559,18 +631,16 @@ static size_t redecide(struct worker *w)
 		c->per_rule = 0;
 	for (struct conn *c = w->conns, *next; c; c = next) {
 		const struct policy_attrs *a;
-		struct policy_verdict v;
+		struct policy_verdict v = {.allow = c->next_allow, .rule = c->next_rule};
 
 		next = c->next;
-		/* Admitted under a policy without group rules: the groups are still the kernel's.
-		 */
-		if (w->need_groups && !c->cred.groups_known &&
-		    peercred_read_groups(c->fd, &c->cred) < 0) {
+		if (!decided && decide(p, w->need_groups, c, w->wall, &v) < 0)
+			v.rule = RULE_GROUPS_UNKNOWN;
+		if (v.rule == RULE_GROUPS_UNKNOWN) {
 			conn_close(w, c, "groups-unknown");
 			revoked++;
 			continue;
 		}
-		v = policy_eval(p, &c->cred, w->wall);
 		c->rule = v.rule;
 		if (!v.allow) {
 			log_decision(w, "revoke", &c->cred, v.rule);
@@ -588,8 +658,11 @@ static size_t redecide(struct worker *w)
 	return revoked;
 }
 
-/* A new policy is in force: every open connection is decided again by it. */
-static void apply_policy(struct worker *w, struct policy *p)
+/*
+ * A new policy is in force: every open connection is decided again by it, or was already
+ * (@decided).
+ */
+static void apply_policy(struct worker *w, struct policy *p, int decided)
 {
 	size_t revoked;
 
@@ -598,7 +671,7 @@ static void apply_policy(struct worker *w, struct policy *p)
 	w->unavailable = 0;
 	w->need_groups = policy_uses_groups(p);
 	w->idle_rules = policy_has_idle_timeouts(p);
-	revoked = redecide(w);
+	revoked = redecide(w, decided);
 	log_info("event=policy-applied rules=%zu revoked=%zu open=%zu", policy_rule_count(p),
 		 revoked, w->nconns);
 }
@@ -626,44 +699,179 @@ static void on_clock(struct worker *w, const char *why, size_t len)
 		return;
 	}
 	read_wall(w);
-	revoked = redecide(w);
+	revoked = redecide(w, 0);
+	/* A policy coming in decides again too, at this instant. */
+	if (w->reload.policy)
+		w->reload.at = w->conns;
 	log_info("event=redecided reason=%.*s at=%s revoked=%zu open=%zu", (int)len, why,
 		 utctime_format(w->wall, when, sizeof(when)), revoked, w->nconns);
 }
 
+/* Let go of what @in holds: it is no longer coming in. */
+static void incoming_drop(struct incoming *in)
+{
+	policy_decoder_free(in->dec);
+	policy_free(in->policy);
+	free(in->body);
+	*in = (struct incoming){0};
+}
+
+static const char *wire_error(int r)
+{
+	return r == POLICY_E_WIRE ? "invalid encoding" : strerror(-r);
+}
+
 /*
- * SIGUSR2 at the monitor: the policy a reload would apply, evaluated against every open
- * connection and dropped. A preview never closes, delays or re-decides a connection: it only
- * says which ones the reload would revoke.
+ * Begin to take in the @len bytes at @payload, which belong to @body (the message, now @in's),
+ * in place of what @in was taking in. Returns 0, or what policy_decoder_start() does (@in is
+ * then empty).
  */
-static void preview(struct worker *w, const char *payload, size_t len)
+static int incoming_start(struct incoming *in, char *body, const char *payload, size_t len)
+{
+	int r;
+
+	incoming_drop(in);
+	in->body = body;
+	r = policy_decoder_start(payload, len, &in->dec);
+	if (r != 0)
+		incoming_drop(in);
+	return r;
+}
+
+/*
+ * SIGUSR2 at the monitor: the policy a reload would apply, the file's path, a NUL, the policy.
+ * It is decoded and evaluated against every connection open once it is, between turns (pace()),
+ * then dropped. A preview never closes, delays or re-decides a connection: it only says which
+ * ones the reload would revoke.
+ */
+static void preview_start(struct worker *w, char *body, const char *payload, size_t len)
 {
 	const char *nul = memchr(payload, '\0', len);
-	struct policy *p = NULL;
-	size_t would = 0, plen = nul ? (size_t)(nul - payload) : 0;
-	int r = nul && printable(payload, plen) ? policy_decode(nul + 1, len - plen - 1, &p)
-						: POLICY_E_WIRE;
+	size_t plen = nul ? (size_t)(nul - payload) : 0;
+	int r;
 
+	if (w->preview.body)
+		log_err("event=preview-failed policy=%.*s reason=\"a newer preview came\"",
+			(int)w->preview.pathlen, w->preview.path);
+	r = nul && printable(payload, plen)
+		    ? incoming_start(&w->preview, body, nul + 1, len - plen - 1)
+		    : (incoming_drop(&w->preview), free(body), POLICY_E_WIRE);
 	if (r != 0) {
-		log_err("event=preview-failed reason=\"%s\"",
-			r == POLICY_E_WIRE ? "invalid encoding" : strerror(-r));
+		log_err("event=preview-failed reason=\"%s\"", wire_error(r));
 		return;
 	}
-	for (struct conn *c = w->conns; c; c = c->next) {
-		struct policy_verdict v = {.allow = 0, .rule = -1};
+	w->preview.path = payload;
+	w->preview.pathlen = plen;
+}
 
-		/* As apply_policy() would: groups unknown to a group rule mean a revocation. */
-		if (!policy_uses_groups(p) || c->cred.groups_known ||
-		    peercred_read_groups(c->fd, &c->cred) == 0)
-			v = policy_eval(p, &c->cred, w->wall);
-		if (v.allow)
-			continue;
-		log_peer(p, "would-revoke", &c->cred, v.rule);
-		would++;
+/* The preview's decisions, from where it is, until @deadline; then its summary. */
+static void preview_some(struct worker *w, uint64_t deadline)
+{
+	struct incoming *in = &w->preview;
+
+	while (in->at) {
+		for (int n = 0; in->at && n < WORKER_DECIDE_SLICE; n++) {
+			struct conn *c = in->at;
+			struct policy_verdict v = {.allow = 0, .rule = -1};
+
+			in->at = c->next;
+			/* As a reload would: groups unknown to a group rule mean a revocation. */
+			(void)decide(in->policy, in->groups, c, w->wall, &v);
+			if (v.allow)
+				continue;
+			log_peer(in->policy, "would-revoke", &c->cred, v.rule);
+			in->would++;
+		}
+		if (clock_ns() >= deadline)
+			return;
 	}
-	log_info("event=preview policy=%.*s rules=%zu open=%zu would-revoke=%zu", (int)plen,
-		 payload, policy_rule_count(p), w->nconns, would);
-	policy_free(p);
+	log_info("event=preview policy=%.*s rules=%zu open=%zu would-revoke=%zu", (int)in->pathlen,
+		 in->path, policy_rule_count(in->policy), in->open, in->would);
+	incoming_drop(in);
+}
+
+/*
+ * Decode what @in is taking in until @deadline. Returns 1 when it is decoded (in->at then set to
+ * the first open connection), 0 when work remains, -1 after an error (logged by the caller).
+ */
+static int decode_some(struct worker *w, struct incoming *in, uint64_t deadline, int *err)
+{
+	while (in->dec) {
+		int r = policy_decoder_step(in->dec, WORKER_DECODE_SLICE, &in->policy);
+
+		if (r == 0) {
+			policy_decoder_free(in->dec);
+			in->dec = NULL;
+			in->at = w->conns;
+			in->open = w->nconns;
+			in->groups = policy_uses_groups(in->policy);
+			return 1;
+		}
+		if (r != POLICY_DECODE_MORE) {
+			*err = r;
+			return -1;
+		}
+		if (clock_ns() >= deadline)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The reload's decisions for the open connections, from where it is, until @deadline; once all
+ * are made, the policy is put in force with them.
+ */
+static void reload_some(struct worker *w, uint64_t deadline)
+{
+	struct incoming *in = &w->reload;
+	struct policy *p;
+
+	while (in->at) {
+		for (int n = 0; in->at && n < WORKER_DECIDE_SLICE; n++) {
+			struct conn *c = in->at;
+
+			in->at = c->next;
+			decide_next(w, c);
+		}
+		if (clock_ns() >= deadline)
+			return;
+	}
+	p = in->policy;
+	in->policy = NULL;
+	incoming_drop(in);
+	apply_policy(w, p, 1);
+}
+
+/*
+ * Between turns, what is coming in goes on, for at most WORKER_PACE_NS a turn: the connections
+ * are served in between, and none waits longer for a large policy.
+ */
+static void pace(struct worker *w)
+{
+	uint64_t deadline = clock_ns() + WORKER_PACE_NS;
+	struct incoming *in[] = {&w->reload, &w->preview};
+	int err = 0;
+
+	for (size_t i = 0; i < 2 && clock_ns() < deadline; i++) {
+		if (!in[i]->body)
+			continue;
+		switch (decode_some(w, in[i], deadline, &err)) {
+		case -1:
+			if (in[i] == &w->reload)
+				log_err("event=policy-rejected reason=\"%s\"", wire_error(err));
+			else
+				log_err("event=preview-failed policy=%.*s reason=\"%s\"",
+					(int)in[i]->pathlen, in[i]->path, wire_error(err));
+			incoming_drop(in[i]);
+			break;
+		case 1:
+			if (in[i] == &w->reload)
+				reload_some(w, deadline);
+			else
+				preview_some(w, deadline);
+			break;
+		}
+	}
 }
 
 /*
@@ -726,7 +934,7 @@ static int on_message(struct worker *w, const struct channel_msg *m)
 	}
 	if (m->type == CHANNEL_MSG_PREVIEW) {
 		if (w->policy)
-			preview(w, m->payload, m->len);
+			preview_start(w, channel_reader_take(&w->pair), m->payload, m->len);
 		return 0;
 	}
 	if (m->type == CHANNEL_MSG_CLOCK) {
@@ -738,14 +946,16 @@ static int on_message(struct worker *w, const struct channel_msg *m)
 		w->unavailable = !w->policy;
 		return 0;
 	}
-	r = policy_decode(m->payload, m->len, &p);
+	/* Without a policy in force nobody is served yet: no need to spare anyone a wait. */
+	if (w->policy)
+		r = incoming_start(&w->reload, channel_reader_take(&w->pair), m->payload, m->len);
+	else if ((r = policy_decode(m->payload, m->len, &p)) == 0)
+		apply_policy(w, p, 0);
 	if (r != 0) {
 		/* Keep the policy in force; with none yet, nothing is served. */
-		log_err("event=policy-rejected reason=\"%s\"",
-			r == POLICY_E_WIRE ? "invalid encoding" : strerror(-r));
+		log_err("event=policy-rejected reason=\"%s\"", wire_error(r));
 		return w->policy ? 0 : -1;
 	}
-	apply_policy(w, p);
 	return 0;
 }
 
@@ -991,6 +1201,7 @@ static int worker_turn(struct worker *w, const struct epoll_event *evs, int n)
 	if (pair_ready)
 		stop = on_pair(w);
 	list_some(w);
+	pace(w);
 	timer_update(w);
 	log_flush();
 	return stop;
@@ -1022,8 +1233,10 @@ int worker_run(const struct worker_config *cfg)
 	if (!stop)
 		announce_ready(cfg);
 	while (!stop) {
-		/* An inventory being listed goes on at once, between the turns that serve. */
-		int n = epoll_wait(w->epfd, evs, WORKER_EVENTS, w->listing ? 0 : -1);
+		/* An inventory, a policy coming in: they go on at once, between turns that serve.
+		 */
+		int busy = w->listing || w->reload.body || w->preview.body;
+		int n = epoll_wait(w->epfd, evs, WORKER_EVENTS, busy ? 0 : -1);
 
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -75,6 +75,13 @@ int channel_send(int fd, enum channel_msg_type type, const void *payload, size_t
 int channel_read(struct channel_reader *r, int fd, struct channel_msg *m);
 
 /*
+ * channel_reader_take - the message channel_read() last returned, now the caller's: the frame's
+ * body, the type byte then the payload (free() it), which the next channel_read() leaves alone;
+ * NULL when no message is held. Safe in the worker's sandbox.
+ */
+char *channel_reader_take(struct channel_reader *r);
+
+/*
  * channel_reader_release - free what @r holds (the last message, or a frame half received, which
  * is lost) and set it back to the start of a stream. Safe in the worker's sandbox (free only).
  */

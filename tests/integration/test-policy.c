@@ -702,6 +702,136 @@ static void windows_open_and_close_on_time(void **state)
 	stop(&f);
 }
 
+/* A policy of @n rules: @head, then deny rules for uids from @base on, none of the test's. */
+static void write_big(const char *path, const char *head, size_t n, unsigned base)
+{
+	size_t cap = n * 32 + strlen(head) + 64, len = 0;
+	char *text = malloc(cap);
+
+	assert_non_null(text);
+	len += (size_t)snprintf(text, cap, "%s", head);
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(text + len, cap - len, "deny user %zu\n", base + i);
+	harness_write_file(path, text, 0600);
+	free(text);
+}
+
+/* How many times @needle is in the server's log, and where the @nth (1-based) starts. */
+static size_t log_count(const struct fixture *f, const char *needle, size_t nth, size_t *at)
+{
+	static char log[1 << 22];
+	ssize_t len = harness_read_file(f->srv.log, log, sizeof(log));
+	size_t n = 0;
+
+	assert_true(len >= 0);
+	for (const char *p = log; (p = strstr(p, needle)); p++)
+		if (++n == nth && at)
+			*at = (size_t)(p - log);
+	return n;
+}
+
+/* Connect as @as: 1 when the server echoes, 0 when it refuses. */
+static int admitted(const struct fixture *f, const struct run_as *as)
+{
+	char buf[300];
+	ssize_t n;
+	int fd = harness_connect_as(f->srv.path, as), ok;
+
+	assert_true(fd >= 0);
+	/* A refused peer may find the connection closed already: its line is still there. */
+	(void)!write(fd, "x", 1);
+	n = harness_recv(fd, buf, 1, 5000);
+	assert_int_equal(n, 1);
+	ok = buf[0] == 'x';
+	assert_true(ok || buf[0] == 'u');
+	close(fd);
+	return ok;
+}
+
+/*
+ * A reload of 100,000 rules is taken in between turns: connections are decided while it comes
+ * in, each by one whole policy, the old or the new: a peer both allow is always allowed, a peer
+ * both deny always denied, and an open connection both allow goes on.
+ */
+static void decisions_during_a_sliced_reload(void **state)
+{
+	struct run_as b = {.uid = 4461, .gid = 4461};
+	const char *head = "allow user 4460\ndeny user 4461\nallow user 0\n";
+	struct fixture f;
+	size_t reload_at = 0, applied_at = 0, during = 0, tries = 0;
+	char line[64];
+	int fd;
+
+	if (!harness_is_root("running peers as other uids"))
+		skip();
+	start_with(&f, head);
+	fd = harness_connect(f.srv.path);
+	assert_true(fd >= 0);
+	expect_echo(fd, "before");
+	write_big(f.policy, head, 99990, 5000000);
+	assert_int_equal(kill(f.srv.pid, SIGHUP), 0);
+	/* Root (the test) connects without a fork, fast: many decisions fall in the reload. */
+	while (log_count(&f, "event=policy-applied rules=99993 ", 0, NULL) == 0) {
+		int c = harness_connect(f.srv.path);
+
+		assert_true(++tries < 100000);
+		assert_true(c >= 0);
+		expect_echo(c, "x");
+		close(c);
+		if (tries % 16 == 0)
+			assert_int_equal(admitted(&f, &b), 0);
+	}
+	/* Decisions were made while the new policy came in, and all as both policies decide. */
+	assert_int_equal(log_count(&f, "event=reload policy=", 1, &reload_at), 1);
+	assert_int_equal(log_count(&f, "event=policy-applied rules=99993 ", 1, &applied_at), 1);
+	snprintf(line, sizeof(line), "event=allow pid=");
+	for (size_t k = 1, at, n = log_count(&f, line, 0, NULL); k <= n; k++) {
+		log_count(&f, line, k, &at);
+		during += at > reload_at && at < applied_at;
+	}
+	/* Taken at once, a reload leaves room for a few at most: the turns that read its end. */
+	print_message("connections decided while the reload came in: %zu\n", during);
+	assert_true(during >= 3);
+	assert_int_equal(log_count(&f, "uid=4461 gid=4461 rule=", 0, NULL),
+			 log_count(&f, "event=deny pid=", 0, NULL));
+	assert_true(log_count(&f, "event=deny pid=", 0, NULL) > 0); /* rate-limited: not all */
+	expect_echo(fd, "after");
+	assert_int_equal(admitted(&f, &b), 0);
+	close(fd);
+	stop(&f);
+}
+
+/*
+ * A reload that comes while a large one is still coming in is not lost: the last policy sent is
+ * the one in force.
+ */
+static void reload_during_a_sliced_reload(void **state)
+{
+	struct run_as a = {.uid = 4462, .gid = 4462}, b = {.uid = 4463, .gid = 4463};
+	struct fixture f;
+	char line[256];
+
+	if (!harness_is_root("running peers as other uids"))
+		skip();
+	start_with(&f, "allow user 4462\n");
+	write_big(f.policy, "allow user 4462\n", 99990, 6000000);
+	assert_int_equal(kill(f.srv.pid, SIGHUP), 0);
+	/* Once the monitor has sent it, the next one follows close behind. */
+	assert_true(harness_wait_log(&f.srv, "event=reload policy=", 30000));
+	harness_write_file(f.policy, "allow user 4463\n", 0600);
+	assert_int_equal(kill(f.srv.pid, SIGHUP), 0);
+	snprintf(line, sizeof(line), "event=reload policy=%s rules=1\n", f.policy);
+	assert_true(harness_wait_log(&f.srv, line, 30000));
+	assert_true(harness_wait_log(&f.srv, "event=policy-applied rules=1 ", 30000));
+	assert_int_equal(admitted(&f, &b), 1);
+	assert_int_equal(admitted(&f, &a), 0);
+	print_message("the large policy was %s\n",
+		      harness_wait_log(&f.srv, "event=policy-applied rules=99991 ", 0)
+			      ? "put in force, then replaced"
+			      : "replaced while it came in");
+	stop(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -723,6 +853,8 @@ int main(void)
 		cmocka_unit_test_teardown(per_rule_limit, harness_teardown),
 		cmocka_unit_test_teardown(per_rule_idle_timeout, harness_teardown),
 		cmocka_unit_test_teardown(windows_open_and_close_on_time, harness_teardown),
+		cmocka_unit_test_teardown(decisions_during_a_sliced_reload, harness_teardown),
+		cmocka_unit_test_teardown(reload_during_a_sliced_reload, harness_teardown),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/sockios.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -47,7 +49,7 @@ struct opts {
 	int conns;
 	size_t size, window;
 	double secs, probe_secs;
-	int idle_k, reps;
+	int idle_k, reps, probe_uid;
 	long rules;
 	const char *log;
 	pid_t server;
@@ -703,6 +705,30 @@ static void idle(const struct opts *o)
 	free(fds);
 }
 
+/* Send @size (at most 64) bytes at @pos of connection @id's stream on blocking @fd and check
+ * the echo; any failure is fatal, named @what. */
+static void echo_once(int fd, uint64_t id, uint64_t pos, size_t size, const char *what)
+{
+	uint8_t buf[64];
+	size_t got = 0;
+
+	if (send(fd, pat_at(origin(id) + pos), size, MSG_NOSIGNAL) != (ssize_t)size)
+		die(EXIT_FAILED, "%s: send: %s", what, strerror(errno));
+	while (got < size) {
+		ssize_t n = recv(fd, buf, size - got, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die(EXIT_FAILED, "%s: %s", what,
+			    n == 0	      ? "closed by the server"
+			    : errno == EAGAIN ? "no echo (timeout)"
+					      : strerror(errno));
+		check(buf, origin(id) + pos + got, (size_t)n, id, pos + got);
+		got += (size_t)n;
+	}
+}
+
 /*
  * The reload workload. K idle connections (each proven served) and one active client that
  * ping-pongs S bytes on a blocking connection from its own thread throughout; then, for each
@@ -727,28 +753,12 @@ struct pinger {
 static void *pinger_run(void *arg)
 {
 	struct pinger *p = arg;
-	uint8_t buf[64];
 	uint64_t pos = 0, id = UINT32_MAX;
 
 	while (!atomic_load_explicit(&p->stop, memory_order_relaxed)) {
-		uint64_t t0 = now_ns(), got = 0, t1;
+		uint64_t t0 = now_ns(), t1;
 
-		if (send(p->fd, pat_at(origin(id) + pos), p->size, MSG_NOSIGNAL) !=
-		    (ssize_t)p->size)
-			die(EXIT_FAILED, "reload: active client: send: %s", strerror(errno));
-		while (got < p->size) {
-			ssize_t n = recv(p->fd, buf, p->size - got, 0);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				die(EXIT_FAILED, "reload: active client: %s",
-				    n == 0	      ? "closed by the server"
-				    : errno == EAGAIN ? "no echo (timeout)"
-						      : strerror(errno));
-			check(buf, origin(id) + pos + got, (size_t)n, id, pos + got);
-			got += (uint64_t)n;
-		}
+		echo_once(p->fd, id, pos, p->size, "reload: active client");
 		t1 = now_ns();
 		pos += p->size;
 		if (atomic_load_explicit(&p->recording, memory_order_relaxed) && p->n < p->cap) {
@@ -1019,6 +1029,138 @@ static void reload(const struct opts *o)
 	free(wrk);
 }
 
+/*
+ * The per-uid budget: C connections of this process's uid that write and never read, until
+ * neither they nor the server make progress for 300 ms; meanwhile a probe connection of another
+ * uid (-u, connected with that effective uid: SO_PEERCRED is taken at connect) ping-pongs 64
+ * bytes from its own thread. Reports what the flood pins: bytes queued towards the server and
+ * echoed towards the flood but unread (SIOCOUTQ, which counts the kernel's buffers whole, and
+ * SIOCINQ on the flood's sockets), the server's PSS growth, and the probe's round trips before,
+ * during and after the filling.
+ */
+struct probe {
+	pthread_t thread;
+	int fd;
+	atomic_int phase; /* 0 before, 1 filling, 2 full, 3 stop */
+	struct lat lat[3];
+};
+
+static void *probe_run(void *arg)
+{
+	struct probe *p = arg;
+	uint64_t pos = 0, id = UINT32_MAX - 1;
+	int ph;
+
+	while ((ph = atomic_load(&p->phase)) < 3) {
+		uint64_t t0 = now_ns();
+
+		echo_once(p->fd, id, pos, 64, "flood: probe");
+		lat_add(&p->lat[ph], now_ns() - t0);
+		pos += 64;
+	}
+	return NULL;
+}
+
+static void sleep_s(double secs)
+{
+	nanosleep(&(struct timespec){.tv_sec = (time_t)secs,
+				     .tv_nsec = (long)((secs - (double)(time_t)secs) * 1e9)},
+		  NULL);
+}
+
+static void flood(const struct opts *o)
+{
+	int n = o->conns, *fds = calloc((size_t)n, sizeof(int));
+	struct probe p = {0};
+	double pss0, pss1;
+	uint64_t sent = 0, quiet_since, outq = 0, inq = 0;
+	size_t procs = 0;
+
+	if (!fds)
+		die(EXIT_FAILED, "out of memory");
+	if (o->probe_uid < 0 || o->server <= 0)
+		die(EXIT_USAGE, "flood: needs -u UID and -P PID");
+	/* The probe is another uid's: its effective uid at connect is what the server sees. */
+	if (seteuid((uid_t)o->probe_uid) < 0)
+		die(EXIT_FAILED, "flood: seteuid %d: %s", o->probe_uid, strerror(errno));
+	p.fd = dial(0);
+	if (seteuid(0) < 0)
+		die(EXIT_FAILED, "flood: seteuid 0: %s", strerror(errno));
+	pss0 = server_sum(o->server, "Pss:", NULL);
+	for (int i = 0; i < n; i++)
+		fds[i] = dial(1);
+	if (pthread_create(&p.thread, NULL, probe_run, &p) != 0)
+		die(EXIT_FAILED, "pthread_create failed");
+	sleep_s(o->probe_secs);
+	atomic_store(&p.phase, 1);
+	/* Write everywhere until nothing moves for 300 ms: every buffer on the way is full. */
+	quiet_since = now_ns();
+	while (now_ns() - quiet_since < 300000000u) {
+		int moved = 0;
+
+		for (int i = 0; i < n; i++) {
+			ssize_t w = send(fds[i], pattern, RECV_BUF, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+			if (w < 0 && errno != EAGAIN && errno != EINTR)
+				die(EXIT_FAILED, "flood: connection %d: send: %s", i,
+				    strerror(errno));
+			if (w > 0) {
+				sent += (uint64_t)w, moved = 1;
+				if (sent > (64ull << 30))
+					die(EXIT_FAILED,
+					    "flood: 64 GiB sent and still no back-pressure");
+			}
+		}
+		if (moved)
+			quiet_since = now_ns();
+		else
+			nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
+	}
+	atomic_store(&p.phase, 2);
+	pss1 = server_sum(o->server, "Pss:", &procs);
+	for (int i = 0; i < n; i++) {
+		int q = 0;
+
+		if (ioctl(fds[i], SIOCOUTQ, &q) == 0)
+			outq += (uint64_t)q;
+		if (ioctl(fds[i], SIOCINQ, &q) == 0)
+			inq += (uint64_t)q;
+	}
+	sleep_s(o->probe_secs);
+	atomic_store(&p.phase, 3);
+	pthread_join(p.thread, NULL);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	close(p.fd);
+	{
+		double mib = 1024.0 * 1024.0, held = (pss1 - pss0) / 1024.0;
+		double q[3][3];
+
+		for (int ph = 0; ph < 3; ph++) {
+			q[ph][0] = lat_us(&p.lat[ph], 0.5);
+			q[ph][1] = lat_us(&p.lat[ph], 0.99);
+			q[ph][2] = lat_us(&p.lat[ph], 1);
+		}
+		printf("RESULT workload=flood label=%s status=ok conns=%d sent_mib=%.1f "
+		       "kernel_to_server_mib=%.1f unread_echo_mib=%.1f server_pss_mib=%.1f "
+		       "per_conn_kib=%.1f probe_before_p50_us=%.2f probe_before_p99_us=%.2f "
+		       "probe_before_max_us=%.1f probe_filling_p50_us=%.2f probe_filling_p99_us=%.2f "
+		       "probe_filling_max_us=%.1f probe_full_p50_us=%.2f probe_full_p99_us=%.2f "
+		       "probe_full_max_us=%.1f\n",
+		       o->label, n, (double)sent / mib, (double)outq / mib, (double)inq / mib, held,
+		       ((double)outq + (double)inq) / 1024.0 / n + held * 1024.0 / n, q[0][0],
+		       q[0][1], q[0][2], q[1][0], q[1][1], q[1][2], q[2][0], q[2][1], q[2][2]);
+		printf("# %s flood C=%d of one uid: %.1f MiB queued in the kernel towards the server, "
+		       "%.1f MiB of echo unread, %.1f MiB more server PSS; another uid's probe p50/p99/"
+		       "worst us: before %.1f/%.1f/%.0f, filling %.1f/%.1f/%.0f, full %.1f/%.1f/%.0f\n",
+		       o->label, n, (double)outq / mib, (double)inq / mib, held, q[0][0], q[0][1],
+		       q[0][2], q[1][0], q[1][1], q[1][2], q[2][0], q[2][1], q[2][2]);
+		for (int ph = 0; ph < 3; ph++)
+			free(p.lat[ph].v);
+	}
+	free(fds);
+}
+
 static size_t parse_size(const char *s)
 {
 	char *end;
@@ -1034,14 +1176,15 @@ static size_t parse_size(const char *s)
 }
 
 static const char usage[] =
-	"usage: bench-load rtt|stream|conn|idle|reload -p PATH [OPTION]...\n"
+	"usage: bench-load rtt|stream|conn|idle|reload|flood -p PATH [OPTION]...\n"
 	"  -p PATH   the server's socket\n"
-	"  -c N      connections (rtt, stream) or worker threads (conn); default 1\n"
+	"  -c N      connections (rtt, stream, flood) or worker threads (conn); default 1\n"
 	"  -s SIZE   message or chunk size, k and m suffixes; default 64\n"
 	"  -t SECS   duration; default 2\n"
 	"  -w SIZE   stream: bytes in flight per connection; default 1m\n"
 	"  -k K      idle, reload: idle connections to open; default 1000\n"
-	"  -i SECS   idle: the probe's duration; default 1\n"
+	"  -i SECS   idle: the probe's duration; flood: before and after the filling; default 1\n"
+	"  -u UID    flood: the probe's uid (needs root)\n"
 	"  -P PID    the server's pid: its CPU time and memory (summed over its children);\n"
 	"            reload: udsechod's monitor, which it signals\n"
 	"  -L FILE   reload: the server's log, which it watches for the end of each operation\n"
@@ -1059,7 +1202,8 @@ int main(int argc, char **argv)
 			 .secs = 2,
 			 .probe_secs = 1,
 			 .idle_k = 1000,
-			 .reps = 10};
+			 .reps = 10,
+			 .probe_uid = -1};
 	const char *path = NULL;
 	struct rlimit rl;
 	int c;
@@ -1070,7 +1214,7 @@ int main(int argc, char **argv)
 	}
 	o.workload = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "p:c:s:t:w:k:i:P:o:l:L:n:r:")) != -1) {
+	while ((c = getopt(argc, argv, "p:c:s:t:w:k:i:P:o:l:L:n:r:u:")) != -1) {
 		switch (c) {
 		case 'p':
 			path = optarg;
@@ -1111,6 +1255,9 @@ int main(int argc, char **argv)
 		case 'r':
 			o.rules = atol(optarg);
 			break;
+		case 'u':
+			o.probe_uid = atoi(optarg);
+			break;
 		default:
 			fputs(usage, stderr);
 			return EXIT_USAGE;
@@ -1140,6 +1287,8 @@ int main(int argc, char **argv)
 		idle(&o);
 	else if (strcmp(o.workload, "reload") == 0)
 		reload(&o);
+	else if (strcmp(o.workload, "flood") == 0)
+		flood(&o);
 	else
 		die(EXIT_USAGE, "unknown workload %s", o.workload);
 	return 0;

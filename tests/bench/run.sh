@@ -77,6 +77,9 @@ make_policy() {
 make_policy 100 "$dir/policy-100"
 make_policy 10000 "$dir/policy-10000"
 make_policy 100000 "$dir/policy-100000"
+# The per-uid budget: our uid floods, another one (4242, no account needed) probes.
+printf 'allow user %s\nallow user 4242\n' "$(id -u)" >"$dir/policy-flood"
+chmod 0644 "$dir/policy-flood"
 
 # start_server LABEL POLICY: start it and wait for its ready line; sets server_pid.
 start_server() {
@@ -85,8 +88,11 @@ start_server() {
 	mkfifo "$dir/ready"
 	exec {ready}<>"$dir/ready"
 	if [ "$label" = udsechod ]; then
-		# Every connection is the benchmark's uid: let it hold them all (the default is 1024).
-		"${pin[@]}" "$UDSECHOD" -s "$sock" -p "$policy" --ready-fd 3 --max-per-uid 1000000 \
+		# Every connection is the benchmark's uid: let it hold them all (the default is 1024),
+		# except in the flood, which measures the default limits with another uid's probe.
+		local limits=(--max-per-uid 1000000)
+		[[ $policy = *flood ]] && limits=(--mode 0666)
+		"${pin[@]}" "$UDSECHOD" -s "$sock" -p "$policy" --ready-fd 3 "${limits[@]}" \
 			3>"$dir/ready" 2>"$dir/udsechod.log" </dev/null >/dev/null &
 	else
 		"${pin[@]}" "$BENCH_REF" "$sock" --ready-fd 3 \
@@ -173,6 +179,11 @@ cases=(
 	"reload10k|10000|reload -k $RELOAD_K -n 10 -s 4 -r 10000 -o 10"
 	"reload100k|100000|reload -k $RELOAD_K -n 10 -s 4 -r 100000 -o 20"
 )
+# The flood: 1024 connections (the default --max-per-uid) that never read; the probe's uid is
+# taken with seteuid(2), so it needs root.
+if [ "$(id -u)" = 0 ]; then
+	cases+=("flood1024|flood|flood -c 1024 -u 4242 -i 1 -o 5")
+fi
 if [ "$hard" = unlimited ] || [ "$hard" -ge 10200 ]; then
 	cases+=("idle10000|100|idle -k 10000 -i 1 -o 10")
 	big_idle="idle K=10000 included"
@@ -186,7 +197,7 @@ start=$SECONDS
 for ((rep = 1; rep <= REPS; rep++)); do
 	for c in "${cases[@]}"; do
 		IFS='|' read -r case rules args <<<"$c"
-		if [[ $case = reload* ]]; then
+		if [[ $case = reload* || $case = flood* ]]; then
 			order=(udsechod)
 		elif ((rep % 2)); then
 			order=(udsechod ref)
@@ -286,6 +297,17 @@ END {
 	}
 	printf "\nThe active client between operations (reload 10k): p99.9 %s us, worst %s us.\n",
 		m("reload10k-applied", "udsechod", "rtt_outside_p999_us"), m("reload10k-applied", "udsechod", "rtt_outside_max_us")
+	u = m("flood1024", "udsechod", "per_conn_kib")
+	if (u != "") {
+		printf "\n## One uid that writes on 1024 connections and never reads (default limits); medians of %s\n\n", reps
+		printf "Pinned: %s MiB in the kernel towards the server, %s MiB of echo unread, %s MiB in the server (%s KiB a connection).\n",
+			m("flood1024", "udsechod", "kernel_to_server_mib"), m("flood1024", "udsechod", "unread_echo_mib"),
+			m("flood1024", "udsechod", "server_pss_mib"), u
+		printf "Another uid, p50 / p99 / worst us: before %s / %s / %s, while it fills %s / %s / %s, once full %s / %s / %s.\n",
+			m("flood1024", "udsechod", "probe_before_p50_us"), m("flood1024", "udsechod", "probe_before_p99_us"), m("flood1024", "udsechod", "probe_before_max_us"),
+			m("flood1024", "udsechod", "probe_filling_p50_us"), m("flood1024", "udsechod", "probe_filling_p99_us"), m("flood1024", "udsechod", "probe_filling_max_us"),
+			m("flood1024", "udsechod", "probe_full_p50_us"), m("flood1024", "udsechod", "probe_full_p99_us"), m("flood1024", "udsechod", "probe_full_max_us")
+	}
 	printf "\nServer CPU per operation, us (medians; /proc utime+stime of the server and its children):\n\n"
 	printf "| %-10s | %10s | %10s | %5s |\n", "workload", "udsechod", "bare epoll", "ratio"
 	print "|------------|------------|------------|-------|"

@@ -17,7 +17,10 @@ set -u
 SECS=${UDSECHO_BENCH_SECONDS:-2}
 REPS=${UDSECHO_BENCH_REPS:-3}
 
-dir=$(mktemp -d /tmp/udsecho-bench.XXXXXX) || exit 1
+# Not in /tmp: udsechod trusts no policy in a directory anyone may add a file to.
+# shellcheck source=/dev/null
+. "$(dirname "$0")/../common/testdir.sh"
+dir=$(test_tmpdir bench) || exit 1
 chmod 0755 "$dir"
 results=$dir/results
 sock=$dir/sock
@@ -73,6 +76,10 @@ make_policy() {
 }
 make_policy 100 "$dir/policy-100"
 make_policy 10000 "$dir/policy-10000"
+make_policy 100000 "$dir/policy-100000"
+# The per-uid budget: our uid floods, another one (4242, no account needed) probes.
+printf 'allow user %s\nallow user 4242\n' "$(id -u)" >"$dir/policy-flood"
+chmod 0644 "$dir/policy-flood"
 
 # start_server LABEL POLICY: start it and wait for its ready line; sets server_pid.
 start_server() {
@@ -81,8 +88,11 @@ start_server() {
 	mkfifo "$dir/ready"
 	exec {ready}<>"$dir/ready"
 	if [ "$label" = udsechod ]; then
-		# Every connection is the benchmark's uid: let it hold them all (the default is 1024).
-		"${pin[@]}" "$UDSECHOD" -s "$sock" -p "$policy" --ready-fd 3 --max-per-uid 1000000 \
+		# Every connection is the benchmark's uid: let it hold them all (the default is 1024),
+		# except in the flood, which measures the default limits with another uid's probe.
+		local limits=(--max-per-uid 1000000)
+		[[ $policy = *flood ]] && limits=(--mode 0666)
+		"${pin[@]}" "$UDSECHOD" -s "$sock" -p "$policy" --ready-fd 3 "${limits[@]}" \
 			3>"$dir/ready" 2>"$dir/udsechod.log" </dev/null >/dev/null &
 	else
 		"${pin[@]}" "$BENCH_REF" "$sock" --ready-fd 3 \
@@ -128,6 +138,8 @@ run_case() {
 	local case=$1 label=$2 policy=$3 rep=$4 out rc allows conns
 	shift 4
 	start_server "$label" "$policy" || return
+	# The reload workload signals the monitor and watches its log for the end of each operation.
+	[ "$1" = reload ] && set -- "$@" -L "$dir/udsechod.log"
 	out=$("${pin[@]}" "$BENCH_LOAD" "$@" -p "$sock" -P "$server_pid" -l "$label" \
 		2>"$dir/load.err")
 	rc=$?
@@ -148,6 +160,15 @@ run_case() {
 	fi
 }
 
+# The reload workload: RELOAD_K idle connections (10,000 when the fd hard limit allows it), one
+# active client, 10 times each of SIGHUP, SIGUSR2 and SIGUSR1; udsechod only.
+hard=$(ulimit -Hn)
+if [ "$hard" = unlimited ] || [ "$hard" -ge 10200 ]; then
+	RELOAD_K=10000
+else
+	RELOAD_K=$(((hard - 200) / 1000 * 1000))
+	[ "$RELOAD_K" -ge 1000 ] || RELOAD_K=$((hard / 2))
+fi
 cases=(
 	"rtt1|100|rtt -c 1 -s 64 -t $SECS"
 	"rtt64|100|rtt -c 64 -s 64 -t $SECS"
@@ -155,8 +176,14 @@ cases=(
 	"conn2|100|conn -c 2 -s 16 -t $SECS"
 	"conn2-10k|10000|conn -c 2 -s 16 -t $SECS"
 	"idle1000|100|idle -k 1000 -i 1"
+	"reload10k|10000|reload -k $RELOAD_K -n 10 -s 4 -r 10000 -o 10"
+	"reload100k|100000|reload -k $RELOAD_K -n 10 -s 4 -r 100000 -o 20"
 )
-hard=$(ulimit -Hn)
+# The flood: 1024 connections (the default --max-per-uid) that never read; the probe's uid is
+# taken with seteuid(2), so it needs root.
+if [ "$(id -u)" = 0 ]; then
+	cases+=("flood1024|flood|flood -c 1024 -u 4242 -i 1 -o 5")
+fi
 if [ "$hard" = unlimited ] || [ "$hard" -ge 10200 ]; then
 	cases+=("idle10000|100|idle -k 10000 -i 1 -o 10")
 	big_idle="idle K=10000 included"
@@ -165,12 +192,18 @@ else
 fi
 
 echo "udsecho benchmark: udsechod vs bare epoll (bench-ref), $REPS repetitions of ${SECS}s,"
-echo "$placement; $big_idle"
+echo "$placement; $big_idle; reload with $RELOAD_K idle connections (fd hard limit $hard)"
 start=$SECONDS
 for ((rep = 1; rep <= REPS; rep++)); do
 	for c in "${cases[@]}"; do
 		IFS='|' read -r case rules args <<<"$c"
-		if ((rep % 2)); then order=(udsechod ref); else order=(ref udsechod); fi
+		if [[ $case = reload* || $case = flood* ]]; then
+			order=(udsechod)
+		elif ((rep % 2)); then
+			order=(udsechod ref)
+		else
+			order=(ref udsechod)
+		fi
 		for label in "${order[@]}"; do
 			# shellcheck disable=SC2086 # args is a word list
 			run_case "$case" "$label" "$dir/policy-$rules" "$rep" $args
@@ -180,7 +213,7 @@ done
 echo "measured in $((SECONDS - start)) s"
 
 # The table: medians per case and server, ratios udsechod/ref, goals.
-awk -v placement="$placement" -v reps="$REPS" '
+awk -v placement="$placement" -v reps="$REPS" -v reload_k="$RELOAD_K" '
 function median(key,   n, i, j, t, a) {
 	n = split(vals[key], a, " ")
 	if (n == 0)
@@ -210,9 +243,11 @@ function row(name, c, k, unit, op, lim, what,   u, r, rr) {
 		split($i, kv, "=")
 		f[kv[1]] = kv[2]
 	}
+	# One reload run prints a line per operation: each is a case of its own.
+	c = f["case"] (("op" in f) ? "-" f["op"] : "")
 	for (k in f)
-		if (k != "case" && k != "label" && k != "rep" && k != "workload" && k != "status")
-			vals[f["case"], f["label"], k] = vals[f["case"], f["label"], k] " " f[k]
+		if (k != "case" && k != "label" && k != "rep" && k != "workload" && k != "status" && k != "op")
+			vals[c, f["label"], k] = vals[c, f["label"], k] " " f[k]
 	delete f
 }
 END {
@@ -240,6 +275,39 @@ END {
 	}
 	print ""
 	print "(1) the unloaded bare epoll server: its rtt C=1 p50; (2) against the bare epoll server with K idle connections too."
+	printf "\n## udsechod reload, preview and inventory: %s idle connections, one active client (4-byte\n", reload_k
+	printf "ping-pong); medians over %s runs of 10 of each; times from kill(2) to the end line in the log\n\n", reps
+	printf "| %-22s | %9s | %8s | %8s | %8s | %8s | %9s | %-24s | %-7s |\n", "operation", "median ms", "max ms", "monitor", "worker", "rtt worst", "rtt p99.9", "goal", "result"
+	printf "| %-22s | %9s | %8s | %8s | %8s | %8s | %9s | %-24s | %-7s |\n", "", "", "", "CPU ms", "CPU ms", "us", "us", "", ""
+	print "|------------------------|-----------|----------|----------|----------|----------|-----------|--------------------------|---------|"
+	n = split("10k:10000:10:1000 100k:100000:50:2000", rs, " ")
+	for (i = 1; i <= n; i++) {
+		split(rs[i], q, ":")
+		split("applied preview inventory", ops, " ")
+		for (j = 1; j <= 3; j++) {
+			c = "reload" q[1] "-" ops[j]
+			med = m(c, "udsechod", "median_ms")
+			if (med == "") continue
+			worst = m(c, "udsechod", "rtt_max_us")
+			printf "| %-22s | %9s | %8s | %8s | %8s | %8s | %9s | %-24s | %-7s |\n", ops[j] ", " q[2] " rules", med,
+				m(c, "udsechod", "max_ms"), m(c, "udsechod", "monitor_cpu_ms"), m(c, "udsechod", "worker_cpu_ms"),
+				worst, m(c, "udsechod", "rtt_p999_us"), "<= " q[3] " ms, worst <= " q[4] / 1000 " ms",
+				(med + 0 <= q[3] && worst + 0 <= q[4]) ? "met" : "NOT met"
+		}
+	}
+	printf "\nThe active client between operations (reload 10k): p99.9 %s us, worst %s us.\n",
+		m("reload10k-applied", "udsechod", "rtt_outside_p999_us"), m("reload10k-applied", "udsechod", "rtt_outside_max_us")
+	u = m("flood1024", "udsechod", "per_conn_kib")
+	if (u != "") {
+		printf "\n## One uid that writes on 1024 connections and never reads (default limits); medians of %s\n\n", reps
+		printf "Pinned: %s MiB in the kernel towards the server, %s MiB of echo unread, %s MiB in the server (%s KiB a connection).\n",
+			m("flood1024", "udsechod", "kernel_to_server_mib"), m("flood1024", "udsechod", "unread_echo_mib"),
+			m("flood1024", "udsechod", "server_pss_mib"), u
+		printf "Another uid, p50 / p99 / worst us: before %s / %s / %s, while it fills %s / %s / %s, once full %s / %s / %s.\n",
+			m("flood1024", "udsechod", "probe_before_p50_us"), m("flood1024", "udsechod", "probe_before_p99_us"), m("flood1024", "udsechod", "probe_before_max_us"),
+			m("flood1024", "udsechod", "probe_filling_p50_us"), m("flood1024", "udsechod", "probe_filling_p99_us"), m("flood1024", "udsechod", "probe_filling_max_us"),
+			m("flood1024", "udsechod", "probe_full_p50_us"), m("flood1024", "udsechod", "probe_full_p99_us"), m("flood1024", "udsechod", "probe_full_max_us")
+	}
 	printf "\nServer CPU per operation, us (medians; /proc utime+stime of the server and its children):\n\n"
 	printf "| %-10s | %10s | %10s | %5s |\n", "workload", "udsechod", "bare epoll", "ratio"
 	print "|------------|------------|------------|-------|"

@@ -263,8 +263,8 @@ static int decode_rules(struct reader *r, struct policy *p, size_t nrules, size_
 		if (rule->allow > 1 || rule->file >= p->nfiles || rule->first != cursor ||
 		    rule->count > nsels - cursor)
 			return POLICY_E_WIRE;
-		if (rule->attrs != POLICY_NO_ATTRS &&
-		    (rule->attrs != attrs || !attrs_fit(&p->attrs[attrs++], rule->allow)))
+		if (rule->attrs != POLICY_NO_ATTRS && (rule->attrs != attrs || attrs == p->nattrs ||
+						       !attrs_fit(&p->attrs[attrs++], rule->allow)))
 			return POLICY_E_WIRE;
 		cursor += rule->count;
 	}

@@ -71,9 +71,11 @@ static void put_time(struct writer *w, int64_t t)
 	put32(w, (uint32_t)((uint64_t)t >> 32));
 }
 
+/* @n bytes at @s, which may be NULL when @n is 0 (a name or message that is not given). */
 static void put_bytes(struct writer *w, const char *s, size_t n)
 {
-	memcpy(w->p, s, n);
+	if (n)
+		memcpy(w->p, s, n);
 	w->p += n;
 }
 
@@ -287,7 +289,8 @@ static int decode_rules(struct policy_decoder *d, size_t to)
 		    rule->count > d->nsels - d->cursor)
 			return POLICY_E_WIRE;
 		if (rule->attrs != POLICY_NO_ATTRS &&
-		    (rule->attrs != d->attrs || !attrs_fit(&p->attrs[d->attrs++], rule->allow)))
+		    (rule->attrs != d->attrs || d->attrs == p->nattrs ||
+		     !attrs_fit(&p->attrs[d->attrs++], rule->allow)))
 			return POLICY_E_WIRE;
 		d->cursor += rule->count;
 	}

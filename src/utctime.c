@@ -46,13 +46,16 @@ static unsigned days_in_month(int64_t y, unsigned m)
 	return n[m - 1] + (m == 2 && leap);
 }
 
-/* The @n digits at @s as a number, or -1 at the first byte that is not a digit (*@at). */
-static long digits(const char *s, size_t n, size_t off, size_t *at)
+/*
+ * The @n digits at @off of the @len bytes at @s as a number, or -1 at the first byte that is not
+ * a digit, or at @len when they end first (*@at).
+ */
+static long digits(const char *s, size_t len, size_t n, size_t off, size_t *at)
 {
 	long v = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (s[off + i] < '0' || s[off + i] > '9') {
+		if (off + i >= len || s[off + i] < '0' || s[off + i] > '9') {
 			*at = off + i;
 			return -1;
 		}
@@ -79,9 +82,9 @@ int utctime_parse(const char *s, size_t len, int64_t *t, char *why, size_t size,
 			return -1;
 		}
 	}
-	if ((y = digits(s, 4, 0, at)) < 0 || (mo = digits(s, 2, 5, at)) < 0 ||
-	    (d = digits(s, 2, 8, at)) < 0 || (h = digits(s, 2, 11, at)) < 0 ||
-	    (mi = digits(s, 2, 14, at)) < 0 || (sec = digits(s, 2, 17, at)) < 0) {
+	if ((y = digits(s, len, 4, 0, at)) < 0 || (mo = digits(s, len, 2, 5, at)) < 0 ||
+	    (d = digits(s, len, 2, 8, at)) < 0 || (h = digits(s, len, 2, 11, at)) < 0 ||
+	    (mi = digits(s, len, 2, 14, at)) < 0 || (sec = digits(s, len, 2, 17, at)) < 0) {
 		snprintf(why, size, "expected a digit in a time such as 2027-01-01T00:00:00Z");
 		return -1;
 	}

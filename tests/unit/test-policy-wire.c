@@ -485,6 +485,29 @@ static void steps_abandoned(void **state)
 	policy_free(p);
 }
 
+/*
+ * A rule that claims the attribute record after the last one, once every record is taken, is
+ * refused before that record is looked at: "allow user 1 name=a" has the only record (32 bytes
+ * and its name, after the file name), and "allow user 2" claims a second.
+ */
+static void attributes_past_the_last(void **state)
+{
+	struct policy *p = test_compile_ok("allow user 1 name=a\n"
+					   "allow user 2\n"),
+		      *q;
+	const size_t rules = OFF_NAME + 11 + 32 + 1; /* the first rule */
+	unsigned char *buf;
+	size_t len;
+
+	encode(p, &buf, &len);
+	assert_int_equal(policy_decode(buf, len, &q), 0);
+	policy_free(q);
+	put32(buf, rules + 24 + 20, 1);
+	assert_int_equal(policy_decode(buf, len, &q), POLICY_E_WIRE);
+	free(buf);
+	policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -498,6 +521,7 @@ int main(void)
 		cmocka_unit_test(attributes_crafted),
 		cmocka_unit_test(steps_decode_the_same),
 		cmocka_unit_test(steps_abandoned),
+		cmocka_unit_test(attributes_past_the_last),
 	};
 	return cmocka_run_group_tests_name("policy-wire", tests, NULL, NULL);
 }

@@ -103,6 +103,24 @@ static void refused_forms(void **state)
 	}
 }
 
+/*
+ * Only the @len bytes given are read: a time cut short within its seconds is refused, whatever
+ * follows it in memory (a cases file's text has no NUL after its last word).
+ */
+static void reads_only_len_bytes(void **state)
+{
+	static const char full[] = "2027-01-01T00:00:59Z";
+	char why[160] = "";
+	int64_t t = 42;
+	size_t at = 99;
+
+	for (size_t len = 17; len <= 19; len++) {
+		assert_int_equal(utctime_parse(full, len, &t, why, sizeof(why), &at), -1);
+		assert_int_equal(t, 42);
+		assert_int_equal(at, len == 19 ? 19 : len);
+	}
+}
+
 static void format_clamps(void **state)
 {
 	char buf[UTCTIME_LEN + 1];
@@ -114,9 +132,8 @@ static void format_clamps(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(known_instants),
-		cmocka_unit_test(agrees_with_timegm),
-		cmocka_unit_test(refused_forms),
+		cmocka_unit_test(known_instants), cmocka_unit_test(agrees_with_timegm),
+		cmocka_unit_test(refused_forms),  cmocka_unit_test(reads_only_len_bytes),
 		cmocka_unit_test(format_clamps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -58,24 +58,27 @@ fi
 
 # A policy of $1 rules: deny rules that do not match us (users, groups, ranges, both), then the
 # rule that allows our uid, last, so that every connection is checked against all of them.
+# With a third argument, every rule also has a name and a time window that holds now.
 make_policy() {
-	local n=$1 file=$2 i
+	local n=$1 file=$2 attrs=${3:-} i a=
 	{
 		echo "# $n rules; the last one lets the benchmark in"
-		for ((i = 1; i < n; i++)); do
-			case $((i % 4)) in
-			0) echo "deny user $((1000000 + i))" ;;
-			1) echo "deny group $((1000000 + i))" ;;
-			2) echo "deny user $((3000000 + i * 10))-$((3000000 + i * 10 + 4))" ;;
-			3) echo "deny user $((5000000 + i)) group $((5000000 + i))" ;;
+		for ((i = 1; i <= n; i++)); do
+			[ -n "$attrs" ] && a=" name=rule-$i from=2000-01-01T00:00:00Z until=9999-12-31T23:59:59Z"
+			case $((i == n ? -1 : i % 4)) in
+			-1) echo "allow user $(id -u)$a" ;;
+			0) echo "deny user $((1000000 + i))$a" ;;
+			1) echo "deny group $((1000000 + i))$a" ;;
+			2) echo "deny user $((3000000 + i * 10))-$((3000000 + i * 10 + 4))$a" ;;
+			3) echo "deny user $((5000000 + i)) group $((5000000 + i))$a" ;;
 			esac
 		done
-		echo "allow user $(id -u)"
 	} >"$file"
 	chmod 0644 "$file"
 }
 make_policy 100 "$dir/policy-100"
 make_policy 10000 "$dir/policy-10000"
+make_policy 10000 "$dir/policy-10000a" attrs
 make_policy 100000 "$dir/policy-100000"
 # The per-uid budget: our uid floods, another one (4242, no account needed) probes.
 printf 'allow user %s\nallow user 4242\n' "$(id -u)" >"$dir/policy-flood"
@@ -175,6 +178,7 @@ cases=(
 	"stream4|100|stream -c 4 -s 64k -t $SECS"
 	"conn2|100|conn -c 2 -s 16 -t $SECS"
 	"conn2-10k|10000|conn -c 2 -s 16 -t $SECS"
+	"conn2-10ka|10000a|conn -c 2 -s 16 -t $SECS"
 	"idle1000|100|idle -k 1000 -i 1"
 	"reload10k|10000|reload -k $RELOAD_K -n 10 -s 4 -r 10000 -o 10"
 	"reload100k|100000|reload -k $RELOAD_K -n 10 -s 4 -r 100000 -o 20"
@@ -261,6 +265,7 @@ END {
 	row("stream C=4 S=64k", "stream4", "MBps", "MB/s", ">=", 0.92, "ratio")
 	row("conn W=2 S=16", "conn2", "conn_per_s", "conn/s", ">=", 0.85, "ratio")
 	row("conn W=2, 10k rules", "conn2-10k", "conn_per_s", "conn/s", ">=", 0.80, "ratio")
+	row("conn W=2, 10k rules, attributes", "conn2-10ka", "conn_per_s", "conn/s", ">=", 0.80, "ratio")
 	for (K = 1000; K <= 10000; K *= 10) {
 		c = "idle" K
 		u = m(c, "udsechod", "pss_per_conn_kib"); r = m(c, "ref", "pss_per_conn_kib")
@@ -311,7 +316,7 @@ END {
 	printf "\nServer CPU per operation, us (medians; /proc utime+stime of the server and its children):\n\n"
 	printf "| %-10s | %10s | %10s | %5s |\n", "workload", "udsechod", "bare epoll", "ratio"
 	print "|------------|------------|------------|-------|"
-	n = split("rtt1 rtt64 stream4 conn2 conn2-10k", cs, " ")
+	n = split("rtt1 rtt64 stream4 conn2 conn2-10k conn2-10ka", cs, " ")
 	for (i = 1; i <= n; i++) {
 		u = m(cs[i], "udsechod", "srv_cpu_us_per_op"); r = m(cs[i], "ref", "srv_cpu_us_per_op")
 		printf "| %-10s | %10s | %10s | %5s |\n", cs[i], u, r, ratio(u, r)

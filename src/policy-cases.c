@@ -262,13 +262,13 @@ int policy_case_run(const struct policy *p, const struct policy_cases *cases, si
 		    struct diag_list *diags, struct policy_verdict *verdict, int *passed)
 {
 	const struct policy_case *c = &cases->v[i];
+	long named = c->rule == POLICY_CASE_NAME ? policy_rule_named(p, c->rule_text) : -1, needs;
 	const char *file;
 	unsigned line;
-	long needs;
 	int r;
 
 	if ((c->rule == POLICY_CASE_ORIGIN && !names_a_rule(p, c)) ||
-	    (c->rule == POLICY_CASE_NAME && policy_rule_named(p, c->rule_text) < 0)) {
+	    (c->rule == POLICY_CASE_NAME && named < 0)) {
 		r = diag_add(diags, DIAG_ERROR, cases->file, c->line, c->rule_col,
 			     "rule=%s names no rule of the policy", c->rule_text);
 		return r < 0 ? r : POLICY_E_INVALID;
@@ -286,7 +286,6 @@ int policy_case_run(const struct policy *p, const struct policy_cases *cases, si
 		   (c->rule == POLICY_CASE_DEFAULT && verdict->rule < 0) ||
 		   (c->rule == POLICY_CASE_ORIGIN &&
 		    at_origin(p, verdict->rule, c->rule_file, c->rule_line)) ||
-		   (c->rule == POLICY_CASE_NAME &&
-		    verdict->rule == policy_rule_named(p, c->rule_text)));
+		   (c->rule == POLICY_CASE_NAME && verdict->rule == named));
 	return 0;
 }

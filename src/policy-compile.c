@@ -103,7 +103,7 @@ static int windowed(const struct policy *p, const struct policy_rule *rule)
 	const struct policy_attrs *a =
 		rule->attrs == POLICY_NO_ATTRS ? NULL : &p->attrs[rule->attrs];
 
-	return a && (a->from != POLICY_TIME_MIN || a->until != POLICY_TIME_MAX);
+	return a && policy_attrs_windowed(a);
 }
 
 /*
@@ -281,7 +281,7 @@ int policy_attrs_add(struct policy *p, struct policy_rule *rule, const struct po
 			return -ENOMEM;
 		*into[i] = p->strs[p->nstrs++];
 	}
-	if (a->from != POLICY_TIME_MIN || a->until != POLICY_TIME_MAX)
+	if (policy_attrs_windowed(a))
 		p->windows = 1;
 	rule->attrs = (uint32_t)p->nattrs++;
 	return 0;

@@ -356,6 +356,11 @@ int64_t policy_next_change(const struct policy *p, int64_t now)
 	return next;
 }
 
+int policy_has_windows(const struct policy *p)
+{
+	return p->windows;
+}
+
 int policy_has_idle_timeouts(const struct policy *p)
 {
 	for (size_t i = 0; i < p->nattrs; i++)

@@ -423,13 +423,11 @@ static int attr_name(struct parser *ps, const struct attr *a, struct policy_ast_
 		return -1;
 	}
 	for (size_t i = 0; i < a->len; i++) {
-		char c = a->value[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_' || c == '.')) {
+		if (!policy_name_char(a->value[i])) {
 			perror_at(ps, a->file, a->line, a->vcol + (unsigned)i,
 				  "invalid character '%c' in rule name: letters, digits, '-', '_' "
 				  "and '.' only",
-				  c);
+				  a->value[i]);
 			return -1;
 		}
 	}

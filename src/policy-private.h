@@ -29,6 +29,19 @@ struct policy_sel {
 
 #define POLICY_NO_ATTRS UINT32_MAX
 
+/* Whether @a gives a time window (from= or until=): the rule matches only at some times. */
+static inline int policy_attrs_windowed(const struct policy_attrs *a)
+{
+	return a->from != POLICY_TIME_MIN || a->until != POLICY_TIME_MAX;
+}
+
+/* Whether @c may be in a rule's name=: letters, digits, '-', '_' and '.'. */
+static inline int policy_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '_' || c == '.';
+}
+
 struct policy_rule {
 	uint32_t allow;
 	uint32_t file; /* index into files */

@@ -178,8 +178,7 @@ static int get_time(struct reader *r, int64_t *t)
 static int name_ok(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_' || s[i] == '.'))
+		if (!policy_name_char(s[i]))
 			return 0;
 	return n <= POLICY_NAME_MAX;
 }
@@ -233,7 +232,7 @@ static int decode_attrs(struct reader *r, struct policy *p, size_t to)
 			ret = decode_str(r, p, nmsg, message_ok, &a->message);
 		if (ret != 0)
 			return ret;
-		if (a->from != POLICY_TIME_MIN || a->until != POLICY_TIME_MAX)
+		if (policy_attrs_windowed(a))
 			p->windows = 1;
 	}
 	return 0;

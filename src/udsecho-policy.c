@@ -197,7 +197,7 @@ static int explain(const char *path, char **words, int nwords)
 	} else {
 		printf("deny (no rule matched: default deny)\n");
 	}
-	if (needs < 0 && (given || policy_next_change(p, POLICY_TIME_MIN) != POLICY_TIME_MAX))
+	if (needs < 0 && (given || policy_has_windows(p)))
 		printf("at %s\n", utctime_format(now, when, sizeof(when)));
 	policy_who_release(&who);
 	policy_free(p);

@@ -12,7 +12,7 @@ int64_t wallclock_arm(const struct wallclock_ops *ops, const struct policy *p)
 	int64_t at = 0, next;
 	int r;
 
-	if (p && policy_next_change(p, POLICY_TIME_MIN) != POLICY_TIME_MAX) {
+	if (p && policy_has_windows(p)) {
 		next = policy_next_change(p, ops->now(ops->ctx));
 		at = next < WALLCLOCK_FAR ? next : WALLCLOCK_FAR;
 	}

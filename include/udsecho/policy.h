@@ -109,6 +109,9 @@ const struct policy_attrs *policy_rule_attrs(const struct policy *p, long rule);
  */
 int64_t policy_next_change(const struct policy *p, int64_t now);
 
+/* policy_has_windows - whether a rule has from= or until=: its decisions depend on the time. */
+int policy_has_windows(const struct policy *p);
+
 /* policy_has_idle_timeouts - whether a rule has idle-timeout=. */
 int policy_has_idle_timeouts(const struct policy *p);
 

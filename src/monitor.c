@@ -92,6 +92,14 @@ static void log_policy(const char *event, const struct monitor *m)
 			 policy_rule_count(m->policy));
 }
 
+/* The wall-clock timer could not be made or armed (@err): the log says what that costs. */
+static void clock_failed(int err)
+{
+	log_err("monitor: the wall-clock timer: %s: open connections are not decided again at a "
+		"rule's from= or until=",
+		strerror(err));
+}
+
 /*
  * Arm the wall-clock timer for the policy in force (wallclock.h): the worker decides again at
  * each from= and until=, and when the clock is set. The worker has no such timer: its sandbox
@@ -104,9 +112,7 @@ static void arm_clock(struct monitor *m)
 	int64_t r = m->clock_fd < 0 ? 0 : wallclock_arm(&m->clock, m->policy);
 
 	if (r < 0)
-		log_err("monitor: the wall-clock timer: %s: open connections are not decided "
-			"again at a rule's from= or until=",
-			strerror((int)-r));
+		clock_failed((int)-r);
 }
 
 /*
@@ -122,7 +128,7 @@ static int on_clock(struct monitor *m)
 	int r;
 
 	if (armed < 0)
-		log_err("monitor: the wall-clock timer: %s", strerror((int)-armed));
+		clock_failed((int)-armed);
 	if (e == WALLCLOCK_NONE || !m->policy)
 		return GO_ON;
 	r = channel_send(m->pair_fd, CHANNEL_MSG_CLOCK, why, strlen(why));
@@ -710,9 +716,7 @@ static int monitor_serve(struct monitor *m)
 	stamp_loaded(m);
 	m->clock_fd = wallclock_timerfd_open();
 	if (m->clock_fd < 0)
-		log_err("monitor: the wall-clock timer: %s: open connections are not decided "
-			"again at a rule's from= or until=",
-			strerror(-m->clock_fd));
+		clock_failed(-m->clock_fd);
 	m->clock = wallclock_timerfd;
 	m->clock.ctx = &m->clock_fd;
 	r = confine(&(struct confine_spec){.role = CONFINE_MONITOR,

@@ -431,6 +431,18 @@ static void refuse_busy(struct worker *w, int fd, const struct peer_cred *c, con
 		;
 }
 
+/*
+ * The per_rule key of @c's connections under @rule of @p when that rule has max-per-uid=, in
+ * *@key; 0 when it has none, and the connection is not counted there.
+ */
+static uint32_t rule_limit(const struct policy *p, long rule, const struct conn *c, uint64_t *key)
+{
+	const struct policy_attrs *a = policy_rule_attrs(p, rule);
+
+	*key = uidcount_key((uint32_t)rule, c->cred.uid);
+	return a ? a->max_per_uid : 0;
+}
+
 /* A decision that could not be made: the policy needs the peer's groups, which cannot be read. */
 #define RULE_GROUPS_UNKNOWN (-2L)
 
@@ -462,8 +474,9 @@ static void decide_next(struct worker *w, struct conn *c)
 
 static void admit(struct worker *w, int fd)
 {
-	const struct policy_attrs *a;
 	struct policy_verdict v;
+	uint32_t limit;
+	uint64_t key;
 	struct conn *c;
 	int r;
 
@@ -500,10 +513,8 @@ static void admit(struct worker *w, int fd)
 		refuse_busy(w, fd, &c->cred, "too many connections for this uid");
 		goto drop;
 	}
-	a = policy_rule_attrs(w->policy, v.rule);
-	if (a && a->max_per_uid &&
-	    uidcount_get(&w->per_rule, uidcount_key((uint32_t)v.rule, c->cred.uid)) >=
-		    a->max_per_uid) {
+	limit = rule_limit(w->policy, v.rule, c, &key);
+	if (limit && uidcount_get(&w->per_rule, key) >= limit) {
 		refuse_busy(w, fd, &c->cred, "too many connections for this uid under its rule");
 		goto drop;
 	}
@@ -521,18 +532,17 @@ static void admit(struct worker *w, int fd)
 			 (unsigned int)c->cred.uid);
 		goto drop;
 	}
-	if (a && a->max_per_uid &&
-	    uidcount_add(&w->per_rule, uidcount_key((uint32_t)v.rule, c->cred.uid)) < 0) {
+	if (limit && uidcount_add(&w->per_rule, key) < 0) {
 		uidcount_sub(&w->per_uid, c->cred.uid);
 		log_warn("event=refuse pid=%d uid=%u reason=out-of-memory", (int)c->cred.pid,
 			 (unsigned int)c->cred.uid);
 		goto drop;
 	}
-	c->per_rule = a && a->max_per_uid;
+	c->per_rule = limit != 0;
 	if (conn_watch(w, EPOLL_CTL_ADD, c, EPOLLIN) < 0) {
 		uidcount_sub(&w->per_uid, c->cred.uid);
 		if (c->per_rule)
-			uidcount_sub(&w->per_rule, uidcount_key((uint32_t)v.rule, c->cred.uid));
+			uidcount_sub(&w->per_rule, key);
 		goto drop;
 	}
 	w->allowed++;
@@ -630,8 +640,8 @@ static size_t redecide(struct worker *w, int decided)
 	for (struct conn *c = w->conns; c; c = c->next)
 		c->per_rule = 0;
 	for (struct conn *c = w->conns, *next; c; c = next) {
-		const struct policy_attrs *a;
 		struct policy_verdict v = {.allow = c->next_allow, .rule = c->next_rule};
+		uint64_t key;
 
 		next = c->next;
 		if (!decided && decide(p, w->need_groups, c, w->wall, &v) < 0)
@@ -650,10 +660,8 @@ static size_t redecide(struct worker *w, int decided)
 			w->revoked++;
 			continue;
 		}
-		a = policy_rule_attrs(p, v.rule);
-		if (a && a->max_per_uid)
-			c->per_rule = uidcount_add(&w->per_rule,
-						   uidcount_key((uint32_t)v.rule, c->cred.uid)) > 0;
+		if (rule_limit(p, v.rule, c, &key))
+			c->per_rule = uidcount_add(&w->per_rule, key) > 0;
 	}
 	return revoked;
 }
@@ -753,9 +761,13 @@ static void preview_start(struct worker *w, char *body, const char *payload, siz
 	if (w->preview.body)
 		log_err("event=preview-failed policy=%.*s reason=\"a newer preview came\"",
 			(int)w->preview.pathlen, w->preview.path);
-	r = nul && printable(payload, plen)
-		    ? incoming_start(&w->preview, body, nul + 1, len - plen - 1)
-		    : (incoming_drop(&w->preview), free(body), POLICY_E_WIRE);
+	if (nul && printable(payload, plen)) {
+		r = incoming_start(&w->preview, body, nul + 1, len - plen - 1);
+	} else {
+		incoming_drop(&w->preview);
+		free(body);
+		r = POLICY_E_WIRE;
+	}
 	if (r != 0) {
 		log_err("event=preview-failed reason=\"%s\"", wire_error(r));
 		return;
@@ -848,10 +860,14 @@ static void reload_some(struct worker *w, uint64_t deadline)
  */
 static void pace(struct worker *w)
 {
-	uint64_t deadline = clock_ns() + WORKER_PACE_NS;
 	struct incoming *in[] = {&w->reload, &w->preview};
+	uint64_t deadline;
 	int err = 0;
 
+	/* Most turns have nothing coming in: they do not even read the clock. */
+	if (!w->reload.body && !w->preview.body)
+		return;
+	deadline = clock_ns() + WORKER_PACE_NS;
 	for (size_t i = 0; i < 2 && clock_ns() < deadline; i++) {
 		if (!in[i]->body)
 			continue;
@@ -880,9 +896,8 @@ static void pace(struct worker *w)
  */
 static void list_some(struct worker *w)
 {
-	size_t more = 0;
-
 	static char field[RULE_FIELD_MAX];
+	size_t more = 0;
 
 	for (int n = 0; w->listing && n < WORKER_LIST_SLICE; n++) {
 		struct conn *c = w->listing;

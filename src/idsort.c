@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * idsort: heapsort of 32-bit ids, in place (see idsort.h for why not qsort). It calls nothing:
- * no allocation, no system call, so that it may run anywhere, the worker's sandbox included.
+ * idsort: heapsort of 32-bit ids, in place (see idsort.h for why not qsort), and a radix sort in
+ * steps for the index's large sorts. It calls nothing but memset and memcpy: no allocation, no
+ * system call, so that it may run anywhere, the worker's sandbox included.
  */
+#include <string.h>
+
 #include "udsecho/idsort.h"
 
 /* Let v[i] sink until the heap v[0..n) holds again below it. */
@@ -25,25 +28,69 @@ static void sift_down(uint32_t *v, size_t i, size_t n)
 	}
 }
 
-int idsort_step(uint32_t *v, size_t n, struct idsort_state *st, size_t *budget)
+/* Count the ids of a slice by the byte of this pass; once all are, turn counts into places. */
+static void count_some(const uint32_t *from, size_t n, struct idsort_state *st, size_t to)
 {
-	/* Heapify: sift every inner node down, from the last; then move the maximum to the end. */
-	while (st->built < n / 2 && *budget > 0) {
-		sift_down(v, n / 2 - 1 - st->built++, n);
-		--*budget;
-	}
-	if (st->built < n / 2)
-		return 1;
-	while (st->sorted + 1 < n && *budget > 0) {
-		size_t end = n - 1 - st->sorted++;
-		uint32_t t = v[0];
+	unsigned shift = 8 * st->pass;
+	size_t sum = 0;
 
-		v[0] = v[end];
-		v[end] = t;
-		sift_down(v, 0, end);
-		--*budget;
+	for (; st->i < to; st->i++)
+		st->at[(from[st->i] >> shift) & 0xff]++;
+	if (st->i < n)
+		return;
+	st->i = 0;
+	/* Every id has the same byte here: the pass would move each to where it is. */
+	if (st->at[(from[0] >> shift) & 0xff] == n) {
+		memset(st->at, 0, sizeof(st->at));
+		st->pass++;
+		return;
 	}
-	return st->sorted + 1 < n && n > 1;
+	for (size_t b = 0; b < 256; b++) {
+		size_t k = st->at[b];
+
+		st->at[b] = sum;
+		sum += k;
+	}
+	st->moving = 1;
+}
+
+static void move_some(const uint32_t *from, uint32_t *into, size_t n, struct idsort_state *st,
+		      size_t to)
+{
+	unsigned shift = 8 * st->pass;
+
+	for (; st->i < to; st->i++)
+		into[st->at[(from[st->i] >> shift) & 0xff]++] = from[st->i];
+	if (st->i < n)
+		return;
+	memset(st->at, 0, sizeof(st->at));
+	st->i = 0;
+	st->moving = 0;
+	st->in_tmp = !st->in_tmp;
+	st->pass++;
+}
+
+int idsort_step(uint32_t *v, uint32_t *tmp, size_t n, struct idsort_state *st, size_t *budget)
+{
+	while (st->pass < 4 && n > 1 && *budget > 0) {
+		uint32_t *from = st->in_tmp ? tmp : v, *into = st->in_tmp ? v : tmp;
+		size_t left = (n - st->i + IDSORT_STEP - 1) / IDSORT_STEP;
+		size_t steps = left < *budget ? left : *budget;
+		size_t to = steps == left ? n : st->i + steps * IDSORT_STEP;
+
+		*budget -= steps;
+		if (st->moving)
+			move_some(from, into, n, st, to);
+		else
+			count_some(from, n, st, to);
+	}
+	if (st->pass < 4 && n > 1)
+		return 1;
+	if (st->in_tmp) {
+		memcpy(v, tmp, n * sizeof(*v));
+		st->in_tmp = 0;
+	}
+	return 0;
 }
 
 size_t idsort_dedup(uint32_t *v, size_t n)
@@ -58,9 +105,16 @@ size_t idsort_dedup(uint32_t *v, size_t n)
 
 size_t idsort_unique(uint32_t *v, size_t n)
 {
-	struct idsort_state st = {0};
-	size_t budget = SIZE_MAX;
+	uint32_t t;
 
-	idsort_step(v, n, &st, &budget);
+	/* Heapify: sift every inner node down, from the last; then move the maximum to the end. */
+	for (size_t i = n / 2; i-- > 0;)
+		sift_down(v, i, n);
+	for (size_t end = n; end-- > 1;) {
+		t = v[0];
+		v[0] = v[end];
+		v[end] = t;
+		sift_down(v, 0, end);
+	}
 	return idsort_dedup(v, n);
 }

@@ -343,8 +343,6 @@ int policy_compile(const struct policy_ast *ast, const struct policy_resolver *r
 	if (r == 0 && diags->errors > errors_before)
 		r = POLICY_E_INVALID;
 	if (r == 0)
-		r = policy_index_build(p);
-	if (r == 0)
 		r = warn_shadowed(p, diags, ast);
 	if (r == 0 && p->nrules == 0 && ast->nfiles > 0)
 		r = diag_add(diags, DIAG_WARNING, ast->files[0], 0, 0,

@@ -182,8 +182,12 @@ static int part_step(const struct policy *p, struct policy_ix *ix, uint32_t kind
 				b->phase = IX_SORT;
 			break;
 		case IX_SORT:
-			if (idsort_step(ix->bounds, b->nb, &b->sort, budget))
+			if (!b->tmp && !(b->tmp = malloc((b->nb + 1) * sizeof(*b->tmp))))
+				return -ENOMEM;
+			if (idsort_step(ix->bounds, b->tmp, b->nb, &b->sort, budget))
 				break;
+			free(b->tmp);
+			b->tmp = NULL;
 			ix->nbounds = idsort_dedup(ix->bounds, b->nb);
 			ix->start = calloc(ix->nbounds + 1, sizeof(*ix->start));
 			b->fill = calloc(ix->nbounds + 1, sizeof(*b->fill));
@@ -287,7 +291,8 @@ int policy_index_step(struct policy *p, struct policy_ix_builder *b, size_t *bud
 void policy_index_abandon(struct policy *p, struct policy_ix_builder *b)
 {
 	free(b->fill);
-	b->fill = NULL;
+	free(b->tmp);
+	b->fill = b->tmp = NULL;
 	drop(p);
 }
 

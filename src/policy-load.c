@@ -405,8 +405,9 @@ int policy_check_file(const char *path, uid_t trusted_uid, struct diag_list *dia
 	return r;
 }
 
-int policy_load_file(const char *path, uid_t trusted_uid, struct diag_list *diags,
-		     struct policy **out)
+/* policy_load_file(), indexed when @index (for eval; what is only sent to the worker is not). */
+static int load_file(const char *path, uid_t trusted_uid, struct diag_list *diags,
+		     struct policy **out, int index)
 {
 	struct loader l = {.trusted = trusted_uid};
 	struct policy_reader reader = {.expand = reader_expand, .read = reader_read, .ctx = &l};
@@ -428,6 +429,11 @@ int policy_load_file(const char *path, uid_t trusted_uid, struct diag_list *diag
 	r = policy_parse(path, text, len, &reader, diags, &ast);
 	if (r == 0)
 		r = policy_compile(ast, &policy_resolver_nss, diags, out);
+	if (r == 0 && index && policy_index_build(*out) < 0) {
+		policy_free(*out);
+		*out = NULL;
+		r = -ENOMEM;
+	}
 out:
 	policy_ast_free(ast);
 	free(text);
@@ -436,10 +442,16 @@ out:
 	return r;
 }
 
+int policy_load_file(const char *path, uid_t trusted_uid, struct diag_list *diags,
+		     struct policy **out)
+{
+	return load_file(path, trusted_uid, diags, out, 1);
+}
+
 int policy_load_source(const struct policy_source *src, struct diag_list *diags,
 		       struct policy **out, int *builtin)
 {
-	int r = policy_load_file(src->path, src->trusted_uid, diags, out);
+	int r = load_file(src->path, src->trusted_uid, diags, out, 0);
 
 	*builtin = 0;
 	if (r == -ENOENT && !src->explicit_path) {

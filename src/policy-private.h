@@ -129,6 +129,7 @@ struct policy_ix_builder {
 	size_t i;  /* the rule the phase is at */
 	size_t nb; /* bounds gathered */
 	struct idsort_state sort;
+	uint32_t *tmp; /* the sort's scratch */
 	uint32_t *fill;
 	uint64_t total, visits;
 	uint64_t limit, gid_limit; /* the entries a part may list before it is not cut */

@@ -194,8 +194,10 @@ extern const struct policy_resolver policy_resolver_nss;
 
 /*
  * policy_compile - resolve every name of @ast through @resolver, normalise the ranges and
- * warn about rules that can never match and rules that allow the overflow id 65534.
- * Returns 0 (warnings may be in @diags), POLICY_E_INVALID with errors in @diags, or -errno
+ * warn about rules that can never match and rules that allow the overflow id 65534. The policy
+ * has no index: policy_eval() scans it, until the index is built (policy_load_file() builds it;
+ * the worker builds its own as it decodes). Returns 0 (warnings may be in @diags), POLICY_E_INVALID
+ * with errors in @diags, or -errno
  * (-ENOMEM, or a failed lookup, also described in @diags).
  */
 int policy_compile(const struct policy_ast *ast, const struct policy_resolver *resolver,
@@ -210,10 +212,11 @@ int policy_read_fd(int fd, const struct stat *st, char **text, size_t *len);
 /*
  * policy_load_file - read @path and its includes, check each file like sshd's StrictModes
  * (regular file, owned by root or @trusted_uid, writable by no one else, and so every directory
- * on its real path, a root-owned sticky directory excepted), parse, and compile with NSS.
- * Returns 0 (warnings may be in @diags); POLICY_E_INVALID with errors in @diags (a refused
- * file, or an include that is refused or cannot be read); or -errno when @path itself cannot be
- * read (-ENOENT: there is no policy file) or on another system failure. Before confinement only.
+ * on its real path, a root-owned sticky directory excepted), parse, compile with NSS and index
+ * for policy_eval(). Returns 0 (warnings may be in @diags); POLICY_E_INVALID with errors in @diags
+ * (a refused file, or an include that is refused or cannot be read); or -errno when @path itself
+ * cannot be read (-ENOENT: there is no policy file) or on another system failure. Before
+ * confinement only.
  */
 int policy_load_file(const char *path, uid_t trusted_uid, struct diag_list *diags,
 		     struct policy **out);
@@ -226,7 +229,8 @@ struct policy_source {
 };
 
 /*
- * policy_load_source - load the policy @src names, as policy_load_file() does. With no explicit
+ * policy_load_source - load the policy @src names, as policy_load_file() does but for the index:
+ * the monitor only sends the policy (policy_encode()), and the worker indexes it. With no explicit
  * path and no file at the default one, the built-in policy allowing only @src->trusted_uid
  * (*@builtin set to 1). Returns what policy_load_file() returns. Before confinement only.
  */

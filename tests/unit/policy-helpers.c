@@ -16,6 +16,7 @@
 #include "udsecho/ids.h"
 #include "udsecho/nss.h"
 #include "policy-helpers.h"
+#include "src/policy-private.h"
 
 struct entry {
 	const char *name;
@@ -158,6 +159,8 @@ int test_compile(const char *text, const struct policy_reader *reader, struct di
 		return r;
 	r = policy_compile(ast, &test_resolver, diags, out);
 	policy_ast_free(ast);
+	if (r == 0)
+		assert_int_equal(policy_index_build(*out), 0);
 	return r;
 }
 

@@ -39,6 +39,23 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/*
+ * @n ids of one shape: random, ascending, descending, few values, near the top, and sharing all
+ * but their lowest byte (a radix sort then skips its higher passes).
+ */
+enum { SHAPES = 6 };
+
+static void fill(uint32_t *v, size_t n, int shape)
+{
+	for (size_t i = 0; i < n; i++)
+		v[i] = shape == 0   ? next_random()
+		       : shape == 1 ? (uint32_t)i
+		       : shape == 2 ? (uint32_t)(n - i)
+		       : shape == 3 ? next_random() % 7
+		       : shape == 4 ? UINT32_MAX - (uint32_t)(i % 3)
+				    : 0x01020300u + (next_random() & 0xff);
+}
+
 /* What idsort_unique() must give for @orig: qsort(3), then duplicates dropped (no filter here). */
 static size_t reference(uint32_t *v, const uint32_t *orig, size_t n)
 {
@@ -62,13 +79,8 @@ static void sorts_every_shape(void **state)
 		assert_non_null(v);
 		assert_non_null(orig);
 		assert_non_null(want);
-		for (int shape = 0; shape < 5; shape++) {
-			for (size_t i = 0; i < n; i++)
-				orig[i] = shape == 0   ? next_random()
-					  : shape == 1 ? (uint32_t)i
-					  : shape == 2 ? (uint32_t)(n - i)
-					  : shape == 3 ? next_random() % 7
-						       : UINT32_MAX - (uint32_t)(i % 3);
+		for (int shape = 0; shape < SHAPES; shape++) {
+			fill(orig, n, shape);
 			size_t k = reference(want, orig, n);
 
 			memcpy(v, orig, n * sizeof(*v));
@@ -79,6 +91,51 @@ static void sorts_every_shape(void **state)
 		free(v);
 		free(orig);
 		free(want);
+	}
+}
+
+/*
+ * The sort in steps, with budgets from one step to all at once, on every shape: the ids sorted,
+ * in place, duplicates kept (idsort_dedup() then gives what idsort_unique() gives). The shapes
+ * that share high bytes skip passes, so that the result lies in the scratch after an odd number
+ * of moves.
+ */
+static void sorts_in_steps(void **state)
+{
+	static const size_t budgets[] = {1, 2, 3, 7, 64, 1000, SIZE_MAX};
+
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		size_t n = sizes[s];
+		uint32_t *v = malloc((n + 1) * sizeof(*v)), *orig = malloc((n + 1) * sizeof(*v));
+		uint32_t *want = malloc((n + 1) * sizeof(*v)), *tmp = malloc((n + 1) * sizeof(*v));
+
+		assert_true(v && orig && want && tmp);
+		for (int shape = 0; shape < SHAPES; shape++) {
+			fill(orig, n, shape);
+			memcpy(want, orig, n * sizeof(*v));
+			qsort(want, n, sizeof(*v), cmp_u32);
+			for (size_t b = 0; b < sizeof(budgets) / sizeof(budgets[0]); b++) {
+				struct idsort_state st = {0};
+				size_t calls = 0, budget;
+
+				memcpy(v, orig, n * sizeof(*v));
+				do {
+					budget = budgets[b];
+					calls++;
+				} while (idsort_step(v, tmp, n, &st, &budget));
+				if (n)
+					assert_memory_equal(v, want, n * sizeof(*v));
+				/* A call spends its budget before it stops short. */
+				if (budgets[b] == SIZE_MAX)
+					assert_int_equal(calls, 1);
+				else
+					assert_true(calls >= n / IDSORT_STEP / budgets[b]);
+			}
+		}
+		free(v);
+		free(orig);
+		free(want);
+		free(tmp);
 	}
 }
 
@@ -140,6 +197,7 @@ int main(void)
 		   more. */
 		cmocka_unit_test(needs_no_system_call),
 		cmocka_unit_test(sorts_every_shape),
+		cmocka_unit_test(sorts_in_steps),
 		cmocka_unit_test(unique_drops_duplicates),
 	};
 	return cmocka_run_group_tests_name("idsort", tests, NULL, NULL);

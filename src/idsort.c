@@ -29,9 +29,9 @@ static void sift_down(uint32_t *v, size_t i, size_t n)
 }
 
 /* Count the ids of a slice by the byte of this pass; once all are, turn counts into places. */
-static void count_some(const uint32_t *from, size_t n, struct idsort_state *st, size_t to)
+static void count_some(const uint64_t *from, size_t n, struct idsort_state *st, size_t to)
 {
-	unsigned shift = 8 * st->pass;
+	unsigned shift = 32 + 8 * st->pass;
 	size_t sum = 0;
 
 	for (; st->i < to; st->i++)
@@ -54,10 +54,10 @@ static void count_some(const uint32_t *from, size_t n, struct idsort_state *st, 
 	st->moving = 1;
 }
 
-static void move_some(const uint32_t *from, uint32_t *into, size_t n, struct idsort_state *st,
+static void move_some(const uint64_t *from, uint64_t *into, size_t n, struct idsort_state *st,
 		      size_t to)
 {
-	unsigned shift = 8 * st->pass;
+	unsigned shift = 32 + 8 * st->pass;
 
 	for (; st->i < to; st->i++)
 		into[st->at[(from[st->i] >> shift) & 0xff]++] = from[st->i];
@@ -70,10 +70,10 @@ static void move_some(const uint32_t *from, uint32_t *into, size_t n, struct ids
 	st->pass++;
 }
 
-int idsort_step(uint32_t *v, uint32_t *tmp, size_t n, struct idsort_state *st, size_t *budget)
+int idsort_step(uint64_t *v, uint64_t *tmp, size_t n, struct idsort_state *st, size_t *budget)
 {
 	while (st->pass < 4 && n > 1 && *budget > 0) {
-		uint32_t *from = st->in_tmp ? tmp : v, *into = st->in_tmp ? v : tmp;
+		uint64_t *from = st->in_tmp ? tmp : v, *into = st->in_tmp ? v : tmp;
 		size_t left = (n - st->i + IDSORT_STEP - 1) / IDSORT_STEP;
 		size_t steps = left < *budget ? left : *budget;
 		size_t to = steps == left ? n : st->i + steps * IDSORT_STEP;
@@ -93,7 +93,21 @@ int idsort_step(uint32_t *v, uint32_t *tmp, size_t n, struct idsort_state *st, s
 	return 0;
 }
 
-size_t idsort_dedup(uint32_t *v, size_t n)
+size_t idsort_rank(const uint64_t *v, size_t n, uint32_t *ids, uint32_t *rank)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t id = (uint32_t)(v[i] >> 32);
+
+		if (out == 0 || ids[out - 1] != id)
+			ids[out++] = id;
+		rank[(uint32_t)v[i]] = (uint32_t)(out - 1);
+	}
+	return out;
+}
+
+static size_t dedup(uint32_t *v, size_t n)
 {
 	size_t out = 0;
 
@@ -116,5 +130,5 @@ size_t idsort_unique(uint32_t *v, size_t n)
 		v[end] = t;
 		sift_down(v, 0, end);
 	}
-	return idsort_dedup(v, n);
+	return dedup(v, n);
 }

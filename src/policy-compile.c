@@ -15,12 +15,7 @@
 #include "udsecho/nss.h"
 #include "policy-private.h"
 #include "udsecho/escape.h"
-
-/* Sorted, merged ranges covered by earlier single-selector rules of one kind. */
-struct idset {
-	struct policy_range *v;
-	size_t n, cap;
-};
+#include "udsecho/idsort.h"
 
 static int cmp_range(const void *a, const void *b)
 {
@@ -45,56 +40,54 @@ size_t policy_ranges_normalise(struct policy_range *v, size_t n)
 	return out;
 }
 
-static int idset_covers(const struct idset *s, struct policy_range r)
-{
-	size_t lo = 0, hi = s->n;
+/*
+ * What earlier single-selector rules of one kind cover. The id line is cut at the lo and hi + 1
+ * of every range of that kind, so that every range is a run of whole pieces (range r runs from
+ * piece rank[2r] to the one before rank[2r + 1]). Each piece points at the first piece from it
+ * on that is not covered (a union-find with path halving), so that adding a range and asking
+ * whether one is covered cost next to nothing, whatever order the rules come in.
+ */
+struct cover {
+	uint32_t *next; /* one per piece, and one past the last, which is never covered */
+};
 
-	/* The last interval starting at or below r.lo is the only one that can hold r. */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (s->v[mid].lo <= r.lo)
-			lo = mid + 1;
-		else
-			hi = mid;
+/* The pieces of @kind, and the ranks of the bounds of its ranges into @rank. */
+static int cover_init(struct cover *c, const struct policy *p, uint32_t kind, uint32_t *rank)
+{
+	struct idsort_state st = {0};
+	size_t n = 0, budget = SIZE_MAX;
+	uint64_t *pairs = malloc((2 * p->nranges + 1) * sizeof(*pairs));
+	uint64_t *tmp = malloc((2 * p->nranges + 1) * sizeof(*tmp));
+	size_t ncuts = 0;
+
+	c->next = malloc((2 * p->nranges + 1) * sizeof(*c->next));
+	if (pairs && tmp && c->next) {
+		for (size_t k = 0; k < p->nsels; k++)
+			for (uint32_t m = 0; p->sels[k].kind == kind && m < p->sels[k].count; m++) {
+				uint32_t r = p->sels[k].first + m;
+
+				/* hi + 1 fits: no range reaches 4294967295. */
+				pairs[n++] = idsort_pair(p->ranges[r].lo, 2 * r);
+				pairs[n++] = idsort_pair(p->ranges[r].hi + 1, 2 * r + 1);
+			}
+		idsort_step(pairs, tmp, n, &st, &budget);
+		ncuts = idsort_rank(pairs, n, c->next, rank);
+		for (size_t i = 0; i <= ncuts; i++)
+			c->next[i] = (uint32_t)i;
 	}
-	return lo > 0 && s->v[lo - 1].hi >= r.hi;
+	free(pairs);
+	free(tmp);
+	return pairs && tmp && c->next ? 0 : -ENOMEM;
 }
 
-static int idset_add(struct idset *s, struct policy_range r)
+/* The first piece from @i on that is not covered. */
+static uint32_t cover_find(struct cover *c, uint32_t i)
 {
-	size_t lo = 0, hi = s->n, j;
-
-	/* First interval that touches or follows r. */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if ((uint64_t)s->v[mid].hi + 1 < r.lo)
-			lo = mid + 1;
-		else
-			hi = mid;
+	while (c->next[i] != i) {
+		c->next[i] = c->next[c->next[i]];
+		i = c->next[i];
 	}
-	for (j = lo; j < s->n && s->v[j].lo <= (uint64_t)r.hi + 1; j++) {
-		if (s->v[j].lo < r.lo)
-			r.lo = s->v[j].lo;
-		if (s->v[j].hi > r.hi)
-			r.hi = s->v[j].hi;
-	}
-	if (j == lo) {
-		if (s->n == s->cap) {
-			size_t cap = s->cap ? s->cap * 2 : 64;
-			struct policy_range *v = realloc(s->v, cap * sizeof(*v));
-			if (!v)
-				return -ENOMEM;
-			s->v = v;
-			s->cap = cap;
-		}
-		memmove(&s->v[lo + 1], &s->v[lo], (s->n - lo) * sizeof(*s->v));
-		s->n++;
-	} else {
-		memmove(&s->v[lo + 1], &s->v[j], (s->n - j) * sizeof(*s->v));
-		s->n -= j - lo - 1;
-	}
-	s->v[lo] = r;
-	return 0;
+	return i;
 }
 
 /* Whether @rule matches only at some times: it then shadows no later rule. */
@@ -115,9 +108,13 @@ static int windowed(const struct policy *p, const struct policy_rule *rule)
 static int warn_shadowed(const struct policy *p, struct diag_list *diags,
 			 const struct policy_ast *ast)
 {
-	struct idset seen[2] = {{0}};
+	struct cover seen[2] = {{0}};
+	uint32_t *rank = malloc((2 * p->nranges + 1) * sizeof(*rank));
 	long all = -1;
-	int r = 0;
+	int r = rank ? cover_init(&seen[POLICY_USER], p, POLICY_USER, rank) : -ENOMEM;
+
+	if (r == 0)
+		r = cover_init(&seen[POLICY_GROUP], p, POLICY_GROUP, rank);
 
 	for (size_t i = 0; i < p->nrules && r == 0; i++) {
 		const struct policy_rule *rule = &p->rules[i];
@@ -135,8 +132,8 @@ static int warn_shadowed(const struct policy *p, struct diag_list *diags,
 		for (size_t k = 0; k < rule->count && !dead; k++) {
 			const struct policy_sel *sel = &p->sels[rule->first + k];
 			dead = 1;
-			for (size_t m = 0; m < sel->count && dead; m++)
-				dead = idset_covers(&seen[sel->kind], p->ranges[sel->first + m]);
+			for (size_t m = 0, g = 2 * sel->first; m < sel->count && dead; m++, g += 2)
+				dead = cover_find(&seen[sel->kind], rank[g]) >= rank[g + 1];
 		}
 		if (rule->count == 0 && !windowed(p, rule))
 			all = (long)i;
@@ -146,12 +143,18 @@ static int warn_shadowed(const struct policy *p, struct diag_list *diags,
 				     "this rule never matches: earlier rules match every peer it "
 				     "selects (first match wins)");
 		else if (rule->count == 1 && !windowed(p, rule))
-			for (size_t m = 0; m < p->sels[rule->first].count && r == 0; m++)
-				r = idset_add(&seen[p->sels[rule->first].kind],
-					      p->ranges[p->sels[rule->first].first + m]);
+			for (size_t m = 0, g = 2 * p->sels[rule->first].first;
+			     m < p->sels[rule->first].count; m++, g += 2) {
+				struct cover *c = &seen[p->sels[rule->first].kind];
+
+				for (uint32_t k = cover_find(c, rank[g]); k < rank[g + 1];
+				     k = cover_find(c, k + 1))
+					c->next[k] = k + 1;
+			}
 	}
-	free(seen[0].v);
-	free(seen[1].v);
+	free(rank);
+	free(seen[0].next);
+	free(seen[1].next);
 	return r;
 }
 

@@ -71,10 +71,12 @@ const uint32_t *policy_index_list(const struct policy_ix *ix, uint32_t id, size_
 /*
  * Visit every (piece, rule) pair of the part of @kind in rule order: without @entries, count
  * them per piece into @count; with it, store each rule at @cursor[piece] and advance that
- * cursor. The ranges of a selector are disjoint and every piece lies inside or outside each of
- * them, so a rule is visited at most once per piece. Rules @from to @to; returns the pairs seen.
+ * cursor. A range of index r runs from piece rank[2r] to the one before rank[2r + 1] (the ranks
+ * of its lo and hi + 1 among the bounds). The ranges of a selector are disjoint and every piece
+ * lies inside or outside each of them, so a rule is visited at most once per piece. Rules @from
+ * to @to; returns the pairs seen.
  */
-static size_t walk(const struct policy *p, const struct policy_ix *ix, uint32_t kind, size_t from,
+static size_t walk(const struct policy *p, const uint32_t *rank, uint32_t kind, size_t from,
 		   size_t to, uint32_t *count, uint32_t *cursor, uint32_t *entries)
 {
 	size_t visits = 0;
@@ -83,15 +85,14 @@ static size_t walk(const struct policy *p, const struct policy_ix *ix, uint32_t 
 		const struct policy_sel *sel = key_sel(p, &p->rules[i], kind);
 
 		for (uint32_t m = 0; sel && m < sel->count; m++) {
-			const struct policy_range *rg = &p->ranges[sel->first + m];
-			for (size_t s = piece(ix, rg->lo);
-			     s + 1 < ix->nbounds && ix->bounds[s] <= rg->hi; s++) {
-				visits++;
+			size_t r = sel->first + m;
+
+			visits += rank[2 * r + 1] - rank[2 * r];
+			for (size_t s = rank[2 * r]; s < rank[2 * r + 1]; s++)
 				if (!entries)
 					count[s]++;
 				else
 					entries[cursor[s]++] = (uint32_t)i;
-			}
 		}
 	}
 	return visits;
@@ -140,6 +141,17 @@ static int build_whole(const struct policy *p, struct policy_ix *ix, uint32_t ki
 
 static int cut(const struct policy_ix *ix);
 
+/* The builder's scratch, once a part is built or the build abandoned. */
+static void release(struct policy_ix_builder *b)
+{
+	free(b->pairs);
+	free(b->tmp);
+	free(b->rank);
+	free(b->fill);
+	b->pairs = b->tmp = NULL;
+	b->rank = b->fill = NULL;
+}
+
 /* The steps of a part's build, in order (struct policy_ix_builder). */
 enum { IX_BOUNDS, IX_SORT, IX_COUNT, IX_PREFIX, IX_FILL, IX_PART_DONE };
 
@@ -164,9 +176,9 @@ static int part_step(const struct policy *p, struct policy_ix *ix, uint32_t kind
 	while (*budget > 0) {
 		switch (b->phase) {
 		case IX_BOUNDS:
-			if (!ix->bounds) {
-				ix->bounds = malloc((2 * p->nranges + 1) * sizeof(*ix->bounds));
-				if (!ix->bounds)
+			if (!b->pairs) {
+				b->pairs = malloc((2 * p->nranges + 1) * sizeof(*b->pairs));
+				if (!b->pairs)
 					return -ENOMEM;
 			}
 			for (to = rules_for(budget, b->i, p->nrules); b->i < to; b->i++) {
@@ -174,8 +186,11 @@ static int part_step(const struct policy *p, struct policy_ix *ix, uint32_t kind
 
 				/* hi + 1 fits: no range reaches 4294967295. */
 				for (uint32_t m = 0; sel && m < sel->count; m++) {
-					ix->bounds[b->nb++] = p->ranges[sel->first + m].lo;
-					ix->bounds[b->nb++] = p->ranges[sel->first + m].hi + 1;
+					uint32_t r = sel->first + m;
+
+					b->pairs[b->nb++] = idsort_pair(p->ranges[r].lo, 2 * r);
+					b->pairs[b->nb++] =
+						idsort_pair(p->ranges[r].hi + 1, 2 * r + 1);
 				}
 			}
 			if (b->i == p->nrules)
@@ -184,11 +199,17 @@ static int part_step(const struct policy *p, struct policy_ix *ix, uint32_t kind
 		case IX_SORT:
 			if (!b->tmp && !(b->tmp = malloc((b->nb + 1) * sizeof(*b->tmp))))
 				return -ENOMEM;
-			if (idsort_step(ix->bounds, b->tmp, b->nb, &b->sort, budget))
+			if (idsort_step(b->pairs, b->tmp, b->nb, &b->sort, budget))
 				break;
 			free(b->tmp);
 			b->tmp = NULL;
-			ix->nbounds = idsort_dedup(ix->bounds, b->nb);
+			ix->bounds = malloc((b->nb + 1) * sizeof(*ix->bounds));
+			b->rank = malloc((2 * p->nranges + 1) * sizeof(*b->rank));
+			if (!ix->bounds || !b->rank)
+				return -ENOMEM;
+			ix->nbounds = idsort_rank(b->pairs, b->nb, ix->bounds, b->rank);
+			free(b->pairs);
+			b->pairs = NULL;
 			ix->start = calloc(ix->nbounds + 1, sizeof(*ix->start));
 			b->fill = calloc(ix->nbounds + 1, sizeof(*b->fill));
 			if (!ix->start || !b->fill)
@@ -198,12 +219,11 @@ static int part_step(const struct policy *p, struct policy_ix *ix, uint32_t kind
 			break;
 		case IX_COUNT:
 			to = rules_for(budget, b->i, p->nrules);
-			b->visits += walk(p, ix, kind, b->i, to, b->fill, NULL, NULL);
+			b->visits += walk(p, b->rank, kind, b->i, to, b->fill, NULL, NULL);
 			b->i = to;
 			/* Too many nested ranges for pieces to pay: one piece for the part. */
 			if (b->visits > b->limit) {
-				free(b->fill);
-				b->fill = NULL;
+				release(b);
 				b->phase = IX_PART_DONE;
 				return build_whole(p, ix, kind);
 			}
@@ -227,11 +247,10 @@ static int part_step(const struct policy *p, struct policy_ix *ix, uint32_t kind
 			break;
 		case IX_FILL:
 			to = rules_for(budget, b->i, p->nrules);
-			walk(p, ix, kind, b->i, to, NULL, b->fill, ix->rules);
+			walk(p, b->rank, kind, b->i, to, NULL, b->fill, ix->rules);
 			b->i = to;
 			if (b->i == p->nrules) {
-				free(b->fill);
-				b->fill = NULL;
+				release(b);
 				b->phase = IX_PART_DONE;
 			}
 			break;
@@ -290,9 +309,7 @@ int policy_index_step(struct policy *p, struct policy_ix_builder *b, size_t *bud
 
 void policy_index_abandon(struct policy *p, struct policy_ix_builder *b)
 {
-	free(b->fill);
-	free(b->tmp);
-	b->fill = b->tmp = NULL;
+	release(b);
 	drop(p);
 }
 

@@ -124,12 +124,14 @@ int policy_index_build_budget(struct policy *p, uint64_t uid_budget, uint64_t gi
 #define POLICY_INDEX_BUDGET(nrules) (4 * (uint64_t)(nrules) + 1024)
 
 struct policy_ix_builder {
-	int part;  /* 0 the uid part, 1 the gid part, 2 done */
-	int phase; /* of the part: see policy-index.c */
-	size_t i;  /* the rule the phase is at */
-	size_t nb; /* bounds gathered */
+	int part;	 /* 0 the uid part, 1 the gid part, 2 done */
+	int phase;	 /* of the part: see policy-index.c */
+	size_t i;	 /* the rule the phase is at */
+	size_t nb;	 /* bounds gathered */
+	uint64_t *pairs; /* the bounds, each tagged with its range (2r for lo, 2r + 1 for hi + 1) */
+	uint64_t *tmp;	 /* the sort's scratch */
 	struct idsort_state sort;
-	uint32_t *tmp; /* the sort's scratch */
+	uint32_t *rank; /* per tag: the place of its bound among the sorted bounds */
 	uint32_t *fill;
 	uint64_t total, visits;
 	uint64_t limit, gid_limit; /* the entries a part may list before it is not cut */

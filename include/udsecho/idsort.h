@@ -20,23 +20,33 @@ _Static_assert(sizeof(uid_t) == sizeof(uint32_t) && sizeof(gid_t) == sizeof(uint
 size_t idsort_unique(uint32_t *v, size_t n);
 
 /*
- * A sort done in steps, so that a loop can sort a large array between other work: a radix sort,
- * a byte of the ids a pass, with @tmp, room for @n ids, as scratch. Start with all zeros; each
- * call does at most *@budget steps (taking them from it), a step being IDSORT_STEP ids counted
- * or moved, and returns 1 while the @n ids at @v are not sorted yet, 0 once they are, in @v.
- * Then idsort_dedup(). O(n) in all, no allocation, no system call.
+ * A sort done in steps, so that a loop can sort a large array between other work: ids each with
+ * a tag (what the id is of, idsort_pair()), sorted by id, by a radix sort, a byte of the ids a
+ * pass, with @tmp, room for @n pairs, as scratch. Start with all zeros; each call does at most
+ * *@budget steps (taking them from it), a step being IDSORT_STEP pairs counted or moved, and
+ * returns 1 while the @n pairs at @v are not sorted yet, 0 once they are, in @v. Then
+ * idsort_rank(). O(n) in all, no allocation, no system call.
  */
 #define IDSORT_STEP 64
 
+static inline uint64_t idsort_pair(uint32_t id, uint32_t tag)
+{
+	return (uint64_t)id << 32 | tag;
+}
+
 struct idsort_state {
-	unsigned pass;	/* the byte being sorted, from the lowest; 4 when done */
-	int moving;	/* the pass has counted its byte and moves the ids */
-	int in_tmp;	/* the ids are in @tmp, for the passes that moved an odd number of times */
-	size_t i;	/* the id the phase is at */
-	size_t at[256]; /* per value of the byte: ids counted, then where the next one goes */
+	unsigned pass; /* the byte of the id being sorted, from the lowest; 4 when done */
+	int moving;    /* the pass has counted its byte and moves the pairs */
+	int in_tmp;    /* the pairs are in @tmp, for the passes that moved an odd number of times */
+	size_t i;      /* the pair the phase is at */
+	size_t at[256]; /* per value of the byte: pairs counted, then where the next one goes */
 };
 
-int idsort_step(uint32_t *v, uint32_t *tmp, size_t n, struct idsort_state *st, size_t *budget);
+int idsort_step(uint64_t *v, uint64_t *tmp, size_t n, struct idsort_state *st, size_t *budget);
 
-/* idsort_dedup - drop the duplicates of @n sorted ids at @v, in place; returns how many remain. */
-size_t idsort_dedup(uint32_t *v, size_t n);
+/*
+ * idsort_rank - from @n pairs sorted by id, the distinct ids ascending into @ids, and for each
+ * pair the place of its id there into @rank[tag] (@rank has room for every tag). Returns how
+ * many distinct ids there are.
+ */
+size_t idsort_rank(const uint64_t *v, size_t n, uint32_t *ids, uint32_t *rank);

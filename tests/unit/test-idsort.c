@@ -95,10 +95,11 @@ static void sorts_every_shape(void **state)
 }
 
 /*
- * The sort in steps, with budgets from one step to all at once, on every shape: the ids sorted,
- * in place, duplicates kept (idsort_dedup() then gives what idsort_unique() gives). The shapes
- * that share high bytes skip passes, so that the result lies in the scratch after an odd number
- * of moves.
+ * The sort in steps, with budgets from one step to all at once, on every shape, each id tagged
+ * with its place: sorted by id, in place, and stable (equal ids keep their order, as the tags
+ * show); then idsort_rank() gives what idsort_unique() gives, and each tag the place of its id.
+ * The shapes that share high bytes skip passes, so that the result lies in the scratch after an
+ * odd number of moves.
  */
 static void sorts_in_steps(void **state)
 {
@@ -106,36 +107,46 @@ static void sorts_in_steps(void **state)
 
 	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 		size_t n = sizes[s];
-		uint32_t *v = malloc((n + 1) * sizeof(*v)), *orig = malloc((n + 1) * sizeof(*v));
-		uint32_t *want = malloc((n + 1) * sizeof(*v)), *tmp = malloc((n + 1) * sizeof(*v));
+		uint64_t *v = malloc((n + 1) * sizeof(*v)), *tmp = malloc((n + 1) * sizeof(*v));
+		uint32_t *orig = malloc((n + 1) * sizeof(*orig)), *want = malloc((n + 1) * 4);
+		uint32_t *ids = malloc((n + 1) * 4), *rank = malloc((n + 1) * 4);
 
-		assert_true(v && orig && want && tmp);
+		assert_true(v && tmp && orig && want && ids && rank);
 		for (int shape = 0; shape < SHAPES; shape++) {
+			size_t k;
+
 			fill(orig, n, shape);
-			memcpy(want, orig, n * sizeof(*v));
-			qsort(want, n, sizeof(*v), cmp_u32);
+			k = reference(want, orig, n);
 			for (size_t b = 0; b < sizeof(budgets) / sizeof(budgets[0]); b++) {
 				struct idsort_state st = {0};
 				size_t calls = 0, budget;
 
-				memcpy(v, orig, n * sizeof(*v));
+				for (size_t i = 0; i < n; i++)
+					v[i] = idsort_pair(orig[i], (uint32_t)i);
 				do {
 					budget = budgets[b];
 					calls++;
 				} while (idsort_step(v, tmp, n, &st, &budget));
-				if (n)
-					assert_memory_equal(v, want, n * sizeof(*v));
+				for (size_t i = 1; i < n; i++)
+					assert_true(v[i - 1] < v[i]);
 				/* A call spends its budget before it stops short. */
 				if (budgets[b] == SIZE_MAX)
 					assert_int_equal(calls, 1);
 				else
 					assert_true(calls >= n / IDSORT_STEP / budgets[b]);
+				assert_int_equal(idsort_rank(v, n, ids, rank), k);
+				if (k)
+					assert_memory_equal(ids, want, k * sizeof(*ids));
+				for (size_t i = 0; i < n; i++)
+					assert_int_equal(ids[rank[i]], orig[i]);
 			}
 		}
 		free(v);
+		free(tmp);
 		free(orig);
 		free(want);
-		free(tmp);
+		free(ids);
+		free(rank);
 	}
 }
 

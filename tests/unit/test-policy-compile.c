@@ -118,6 +118,64 @@ static void shadowing(void **state)
 	       0, none);
 }
 
+/*
+ * Shadowing against a model, on random policies whose rules have one selector of a few ranges
+ * within 0-99 in any order (so that what earlier rules cover is added out of order, and ranges
+ * meet end to end): rule i is reported iff every id it selects is selected by an earlier rule.
+ */
+static void shadowing_against_a_model(void **state)
+{
+	uint32_t rng = 2463534242u;
+
+	for (int round = 0; round < 300; round++) {
+		unsigned char seen[2][100] = {{0}};
+		int dead[40], nrules = 1 + (int)(rng % 40);
+		char text[40 * 64], *t = text;
+		struct diag_list d;
+		struct policy *p;
+
+		for (int i = 0; i < nrules; i++) {
+			int kind, nv, all = 1;
+			unsigned char now[100] = {0};
+
+			rng ^= rng << 13, rng ^= rng >> 17, rng ^= rng << 5;
+			kind = rng & 1;
+			nv = 1 + (int)(rng >> 1) % 3;
+			t += sprintf(t, "%s %s", i % 2 ? "deny" : "allow", kind ? "group" : "user");
+			for (int v = 0; v < nv; v++) {
+				unsigned lo, len;
+
+				rng ^= rng << 13, rng ^= rng >> 17, rng ^= rng << 5;
+				lo = rng % 90;
+				len = (rng >> 8) % 10;
+				t += sprintf(t, " %u-%u", lo, lo + len);
+				for (unsigned x = lo; x <= lo + len; x++)
+					now[x] = 1;
+			}
+			*t++ = '\n';
+			for (int x = 0; x < 100; x++)
+				all &= !now[x] || seen[kind][x];
+			dead[i] = all;
+			/* Only a rule that is not dead is a match that comes first for its ids. */
+			for (int x = 0; x < 100 && !all; x++)
+				seen[kind][x] |= now[x];
+		}
+		*t = '\0';
+		diag_list_init(&d);
+		assert_int_equal(test_compile(text, NULL, &d, &p), 0);
+		for (int i = 0, k = 0; i < nrules; i++) {
+			int reported = k < (int)d.count && d.items[k].line == (unsigned)i + 1;
+
+			if (reported != dead[i])
+				fail_msg("round %d, line %d: reported %d, model %d\n%s", round,
+					 i + 1, reported, dead[i], text);
+			k += reported;
+		}
+		policy_free(p);
+		diag_list_free(&d);
+	}
+}
+
 static void overflow_id(void **state)
 {
 	static const char *const want[] = {
@@ -254,6 +312,7 @@ int main(void)
 		cmocka_unit_test(unknown_names),
 		cmocka_unit_test(lookup_failure_is_a_system_error),
 		cmocka_unit_test(shadowing),
+		cmocka_unit_test(shadowing_against_a_model),
 		cmocka_unit_test(overflow_id),
 		cmocka_unit_test(empty_policy),
 		cmocka_unit_test(builtin),

@@ -15,6 +15,7 @@
 #include <linux/sockios.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <stdio.h>
 #include <signal.h>
@@ -43,6 +44,9 @@
 #define MONITOR_UNREAD_MAX_S	5 /* a worker that reads nothing longer than this, as dead */
 #define GO_ON			-1000 /* a step's result: keep supervising (never an -errno) */
 #define MONITOR_SEND_TIMEOUT_S	5
+#define MONITOR_YIELD_S		0.0002	   /* the longest a load holds the CPU (yield_cpu()) */
+#define MONITOR_REST_NS		50000	   /* and then sleeps this long */
+#define MONITOR_HEAP_KEEP	(64 << 20) /* what the heap keeps of what a load frees, bytes */
 
 struct monitor {
 	const struct monitor_config *cfg;
@@ -64,6 +68,34 @@ struct monitor {
 };
 
 /* Remember when the policy in force was loaded. */
+static double monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * A load's yield (struct policy_source): after every MONITOR_YIELD_S of it, the monitor sleeps
+ * MONITOR_REST_NS, so that whoever waits for the CPU gets it. On a CPU shared with the worker, a
+ * load of many rules would otherwise hold up every client: the scheduler (EEVDF) lets a process
+ * that slept between two reloads run until it has had its share, up to a tick (4 ms at 250 Hz),
+ * and sched_yield(2) gives the CPU only to a process that has not had more than its share, which
+ * a worker serving a busy client has. A sleep gives it to anyone; on an idle CPU it costs the
+ * load a quarter of its time.
+ */
+static void yield_cpu(void)
+{
+	static double last;
+	double now = monotonic();
+
+	if (now - last < MONITOR_YIELD_S)
+		return;
+	nanosleep(&(struct timespec){.tv_nsec = MONITOR_REST_NS}, NULL);
+	last = monotonic();
+}
+
 static void stamp_loaded(struct monitor *m)
 {
 	time_t now = time(NULL);
@@ -199,12 +231,14 @@ static int failure_changed(struct monitor *m, const struct diag_list *diags, int
 static int reload_policy(struct monitor *m, int retry)
 {
 	const char *event = retry ? "retry" : "reload";
+	struct policy_source src = *m->cfg->source;
 	struct diag_list diags;
 	struct policy *next = NULL;
 	int builtin, r;
 
+	src.yield = yield_cpu;
 	diag_list_init(&diags);
-	r = policy_load_source(m->cfg->source, &diags, &next, &builtin);
+	r = policy_load_source(&src, &diags, &next, &builtin);
 	if (r && (failure_changed(m, &diags, r) || !retry)) {
 		log_diags(&diags);
 		log_err("event=%s result=failed policy=%s reason=\"%s\" (%s)", event,
@@ -332,7 +366,7 @@ static int reload(struct monitor *m)
  * worker as a preview, which it evaluates against the open connections and drops; nothing changes
  * here.
  */
-static void preview_policy(struct monitor *m, const struct policy_source *src)
+static void preview_policy(struct monitor *m, struct policy_source *src)
 {
 	const char *path = src->path;
 	struct diag_list diags;
@@ -342,6 +376,7 @@ static void preview_policy(struct monitor *m, const struct policy_source *src)
 	void *blob = NULL;
 	int builtin, r;
 
+	src->yield = yield_cpu;
 	diag_list_init(&diags);
 	r = policy_load_source(src, &diags, &next, &builtin);
 	log_diags(&diags);
@@ -387,7 +422,7 @@ static void on_preview(struct monitor *m, const struct signalfd_siginfo *si)
 	int r;
 
 	if (si->ssi_code != SI_QUEUE || si->ssi_int != POLICY_STAGED_SIGVAL) {
-		preview_policy(m, m->cfg->source);
+		preview_policy(m, &staged);
 		return;
 	}
 	r = policy_staged_path(staged.path, path, sizeof(path));
@@ -430,14 +465,6 @@ static int shut_down(struct monitor *m, int outcome)
 		reap_worker(m);
 	remove_node(m);
 	return outcome;
-}
-
-static double monotonic(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /*
@@ -713,6 +740,14 @@ static int monitor_serve(struct monitor *m)
 	char err[256];
 	int r;
 
+	/*
+	 * Keep what a load frees for the next one: a large policy's parse and compile allocate
+	 * tens of MiB, which glibc would otherwise hand back to the kernel after every reload and
+	 * fault in, page by page, on the next (a quarter of a load's time). The monitor then holds
+	 * the most its largest load needed.
+	 */
+	mallopt(M_MMAP_THRESHOLD, MONITOR_HEAP_KEEP);
+	mallopt(M_TRIM_THRESHOLD, MONITOR_HEAP_KEEP);
 	stamp_loaded(m);
 	m->clock_fd = wallclock_timerfd_open();
 	if (m->clock_fd < 0)

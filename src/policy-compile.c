@@ -52,10 +52,11 @@ struct cover {
 };
 
 /* The pieces of @kind, and the ranks of the bounds of its ranges into @rank. */
-static int cover_init(struct cover *c, const struct policy *p, uint32_t kind, uint32_t *rank)
+static int cover_init(struct cover *c, const struct policy *p, uint32_t kind, uint32_t *rank,
+		      void (*yield)(void))
 {
 	struct idsort_state st = {0};
-	size_t n = 0, budget = SIZE_MAX;
+	size_t n = 0, budget = yield ? POLICY_YIELD_EVERY : SIZE_MAX;
 	uint64_t *pairs = malloc((2 * p->nranges + 1) * sizeof(*pairs));
 	uint64_t *tmp = malloc((2 * p->nranges + 1) * sizeof(*tmp));
 	size_t ncuts = 0;
@@ -70,7 +71,10 @@ static int cover_init(struct cover *c, const struct policy *p, uint32_t kind, ui
 				pairs[n++] = idsort_pair(p->ranges[r].lo, 2 * r);
 				pairs[n++] = idsort_pair(p->ranges[r].hi + 1, 2 * r + 1);
 			}
-		idsort_step(pairs, tmp, n, &st, &budget);
+		while (idsort_step(pairs, tmp, n, &st, &budget)) {
+			yield();
+			budget = POLICY_YIELD_EVERY;
+		}
 		ncuts = idsort_rank(pairs, n, c->next, rank);
 		for (size_t i = 0; i <= ncuts; i++)
 			c->next[i] = (uint32_t)i;
@@ -106,20 +110,23 @@ static int windowed(const struct policy *p, const struct policy_rule *rule)
  * rules matches it first). Sound, not complete: some dead rules go unreported.
  */
 static int warn_shadowed(const struct policy *p, struct diag_list *diags,
-			 const struct policy_ast *ast)
+			 const struct policy_ast *ast, void (*yield)(void))
 {
 	struct cover seen[2] = {{0}};
 	uint32_t *rank = malloc((2 * p->nranges + 1) * sizeof(*rank));
 	long all = -1;
-	int r = rank ? cover_init(&seen[POLICY_USER], p, POLICY_USER, rank) : -ENOMEM;
+	int r = rank ? cover_init(&seen[POLICY_USER], p, POLICY_USER, rank, yield) : -ENOMEM;
 
 	if (r == 0)
-		r = cover_init(&seen[POLICY_GROUP], p, POLICY_GROUP, rank);
+		r = cover_init(&seen[POLICY_GROUP], p, POLICY_GROUP, rank, yield);
 
 	for (size_t i = 0; i < p->nrules && r == 0; i++) {
 		const struct policy_rule *rule = &p->rules[i];
 		const struct policy_ast_rule *ar = &ast->rules[i];
 		int dead = 0;
+
+		if (yield && i % POLICY_YIELD_EVERY == POLICY_YIELD_EVERY - 1)
+			yield();
 
 		if (all >= 0) {
 			const struct policy_rule *a = &p->rules[all];
@@ -339,14 +346,17 @@ int policy_compile(const struct policy_ast *ast, const struct policy_resolver *r
 
 	*out = NULL;
 	r = policy_alloc(ast, &p);
-	for (size_t i = 0; r == 0 && i < ast->nrules; i++)
+	for (size_t i = 0; r == 0 && i < ast->nrules; i++) {
 		r = compile_rule(p, ast, &ast->rules[i], resolver, diags, &sys);
+		if (resolver->yield && i % POLICY_YIELD_EVERY == POLICY_YIELD_EVERY - 1)
+			resolver->yield();
+	}
 	if (r == 0 && sys)
 		r = sys;
 	if (r == 0 && diags->errors > errors_before)
 		r = POLICY_E_INVALID;
 	if (r == 0)
-		r = warn_shadowed(p, diags, ast);
+		r = warn_shadowed(p, diags, ast, resolver->yield);
 	if (r == 0 && p->nrules == 0 && ast->nfiles > 0)
 		r = diag_add(diags, DIAG_WARNING, ast->files[0], 0, 0,
 			     "no rules: every peer is denied");

@@ -406,11 +406,13 @@ int policy_check_file(const char *path, uid_t trusted_uid, struct diag_list *dia
 }
 
 /* policy_load_file(), indexed when @index (for eval; what is only sent to the worker is not). */
-static int load_file(const char *path, uid_t trusted_uid, struct diag_list *diags,
-		     struct policy **out, int index)
+static int load_file(const char *path, uid_t trusted_uid, void (*yield)(void),
+		     struct diag_list *diags, struct policy **out, int index)
 {
 	struct loader l = {.trusted = trusted_uid};
-	struct policy_reader reader = {.expand = reader_expand, .read = reader_read, .ctx = &l};
+	struct policy_reader reader = {
+		.expand = reader_expand, .read = reader_read, .ctx = &l, .yield = yield};
+	struct policy_resolver resolver = policy_resolver_nss;
 	struct policy_ast *ast = NULL;
 	char *text = NULL, *id = NULL, *why = NULL;
 	size_t len = 0;
@@ -427,8 +429,9 @@ static int load_file(const char *path, uid_t trusted_uid, struct diag_list *diag
 		goto out;
 	reader.root_id = id;
 	r = policy_parse(path, text, len, &reader, diags, &ast);
+	resolver.yield = yield;
 	if (r == 0)
-		r = policy_compile(ast, &policy_resolver_nss, diags, out);
+		r = policy_compile(ast, &resolver, diags, out);
 	if (r == 0 && index && policy_index_build(*out) < 0) {
 		policy_free(*out);
 		*out = NULL;
@@ -445,13 +448,13 @@ out:
 int policy_load_file(const char *path, uid_t trusted_uid, struct diag_list *diags,
 		     struct policy **out)
 {
-	return load_file(path, trusted_uid, diags, out, 1);
+	return load_file(path, trusted_uid, NULL, diags, out, 1);
 }
 
 int policy_load_source(const struct policy_source *src, struct diag_list *diags,
 		       struct policy **out, int *builtin)
 {
-	int r = load_file(src->path, src->trusted_uid, diags, out, 0);
+	int r = load_file(src->path, src->trusted_uid, src->yield, diags, out, 0);
 
 	*builtin = 0;
 	if (r == -ENOENT && !src->explicit_path) {

@@ -352,7 +352,9 @@ int main(int argc, char **argv)
 		r = resolve_worker(&o, &ids, &user);
 	if (r)
 		return r;
-	source = (struct policy_source){o.policy_path, o.policy_explicit, geteuid()};
+	source = (struct policy_source){.path = o.policy_path,
+					.explicit_path = o.policy_explicit,
+					.trusted_uid = geteuid()};
 	r = load_policy(&source, o.check, activated == 0, &policy, &builtin);
 	if (r || o.check) {
 		policy_free(policy);

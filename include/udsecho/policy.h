@@ -159,13 +159,18 @@ int policy_builtin_allow_uid(uid_t uid, struct policy **out);
  *        itself (e.g. "dev:ino") so that a loop through another name is still a loop.
  * Both return 0, or non-zero with *why set to a malloc'd reason (the parser frees it).
  * root_id is the id read() gave the top file (NULL: its name), so that including it is a loop.
+ * yield - if not NULL, called every POLICY_YIELD_EVERY lines (struct policy_source).
  */
 struct policy_reader {
 	int (*expand)(void *ctx, const char *pattern, char ***paths, size_t *npaths, char **why);
 	int (*read)(void *ctx, const char *path, char **text, size_t *len, char **id, char **why);
 	void *ctx;
 	const char *root_id;
+	void (*yield)(void);
 };
+
+/* How many lines, rules or ids a long load goes through between two calls of its yield. */
+#define POLICY_YIELD_EVERY 64
 
 /*
  * policy_parse - parse @len bytes of @text, named @file in diagnostics, into rules.
@@ -188,6 +193,7 @@ struct policy_resolver {
 	int (*user)(void *ctx, const char *name, uid_t *uid);
 	int (*group)(void *ctx, const char *name, gid_t *gid);
 	void *ctx;
+	void (*yield)(void); /* if not NULL, called every POLICY_YIELD_EVERY rules */
 };
 
 extern const struct policy_resolver policy_resolver_nss;
@@ -226,6 +232,12 @@ struct policy_source {
 	const char *path;
 	int explicit_path; /* given with --policy: a missing file is an error, not the built-in */
 	uid_t trusted_uid; /* besides root, who may own the policy files */
+	/*
+	 * If not NULL, called every so often while a policy loads (every POLICY_YIELD_EVERY lines
+	 * or rules, and between slices of its sorts), so that a caller sharing its CPU with others
+	 * can let them run: the monitor yields the CPU there.
+	 */
+	void (*yield)(void);
 };
 
 /*

@@ -252,11 +252,12 @@ static int dup_files(struct policy *p, char *const *files, size_t n)
 /* An empty compiled policy with room for every rule, selector and value of @ast. */
 static int policy_alloc(const struct policy_ast *ast, struct policy **out)
 {
-	size_t nsels = 0, nvalues = 0, nattrs = 0;
+	size_t nsels = 0, nvalues = 0, nattrs = 0, ntext = 0;
 	struct policy *p;
 	int r = -ENOMEM;
 
 	for (size_t i = 0; i < ast->nrules; i++) {
+		ntext += strlen(ast->rules[i].text) + 1;
 		nattrs += ast->rules[i].has_attrs != 0;
 		nsels += ast->rules[i].nsels;
 		for (size_t k = 0; k < ast->rules[i].nsels; k++)
@@ -267,11 +268,12 @@ static int policy_alloc(const struct policy_ast *ast, struct policy **out)
 		return -ENOMEM;
 	p->rules = calloc(ast->nrules ? ast->nrules : 1, sizeof(*p->rules));
 	p->texts = calloc(ast->nrules ? ast->nrules : 1, sizeof(*p->texts));
+	p->text = malloc(ntext ? ntext : 1);
 	p->sels = calloc(nsels ? nsels : 1, sizeof(*p->sels));
 	p->ranges = calloc(nvalues ? nvalues : 1, sizeof(*p->ranges));
 	p->attrs = calloc(nattrs ? nattrs : 1, sizeof(*p->attrs));
 	p->strs = calloc(nattrs ? 2 * nattrs : 1, sizeof(*p->strs));
-	if (p->rules && p->texts && p->sels && p->ranges && p->attrs && p->strs)
+	if (p->rules && p->texts && p->text && p->sels && p->ranges && p->attrs && p->strs)
 		r = dup_files(p, ast->files, ast->nfiles);
 	return r;
 }
@@ -306,6 +308,7 @@ static int compile_rule(struct policy *p, const struct policy_ast *ast,
 			struct diag_list *diags, int *sys)
 {
 	struct policy_rule *rule = &p->rules[p->nrules];
+	size_t len = strlen(ar->text) + 1;
 	int warned = 0;
 
 	*rule = (struct policy_rule){.allow = ar->allow ? 1 : 0,
@@ -314,9 +317,8 @@ static int compile_rule(struct policy *p, const struct policy_ast *ast,
 				     .first = (uint32_t)p->nsels,
 				     .count = (uint32_t)ar->nsels,
 				     .attrs = POLICY_NO_ATTRS};
-	p->texts[p->nrules] = strdup(ar->text);
-	if (!p->texts[p->nrules++])
-		return -ENOMEM;
+	p->texts[p->nrules++] = memcpy(p->text + p->textlen, ar->text, len);
+	p->textlen += len;
 	if (ar->has_attrs && policy_attrs_add(p, rule, &ar->attrs) < 0)
 		return -ENOMEM;
 	for (size_t k = 0; k < ar->nsels; k++) {
@@ -381,12 +383,13 @@ int policy_builtin_allow_uid(uid_t uid, struct policy **out)
 	p->ranges = calloc(1, sizeof(*p->ranges));
 	p->texts = calloc(1, sizeof(*p->texts));
 	if (!p->rules || !p->sels || !p->ranges || !p->texts || dup_files(p, files, 1) < 0 ||
-	    asprintf(&p->texts[0], "allow user %u", (unsigned)uid) < 0) {
+	    asprintf(&p->text, "allow user %u", (unsigned)uid) < 0) {
 		policy_free(p);
 		return -ENOMEM;
 	}
 	p->ranges[0] = (struct policy_range){uid, uid};
 	p->sels[0] = (struct policy_sel){.kind = POLICY_USER, .first = 0, .count = 1};
+	p->texts[0] = p->text;
 	p->rules[0] = (struct policy_rule){
 		.allow = 1, .file = 0, .line = 0, .first = 0, .count = 1, .attrs = POLICY_NO_ATTRS};
 	p->nranges = p->nsels = p->nrules = 1;
@@ -402,8 +405,6 @@ void policy_free(struct policy *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; p->texts && i < p->nrules; i++)
-		free(p->texts[i]);
 	for (size_t i = 0; i < p->nfiles; i++)
 		free(p->files[i]);
 	for (size_t i = 0; i < p->nstrs; i++)
@@ -411,6 +412,7 @@ void policy_free(struct policy *p)
 	free(p->strs);
 	free(p->attrs);
 	free(p->texts);
+	free(p->text);
 	free(p->files);
 	free(p->rules);
 	free(p->sels);

@@ -108,6 +108,52 @@ static int all_digits(const char *s, size_t len)
 	return 1;
 }
 
+/*
+ * The rules' text, selectors, values and strings are carved from large blocks that the AST frees
+ * together: a policy of 100,000 rules is half a million small allocations otherwise, and as many
+ * frees.
+ */
+#define AST_BLOCK_SIZE (64 * 1024)
+
+struct policy_ast_block {
+	struct policy_ast_block *next;
+	size_t used, size;
+	max_align_t data[];
+};
+
+/* @n zeroed bytes from the blocks of @ps's AST, or NULL (ps->fatal is then set). */
+static void *ast_alloc(struct parser *ps, size_t n)
+{
+	struct policy_ast_block *b = ps->ast->blocks;
+	size_t need = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+	void *v;
+
+	if (!b || b->size - b->used < need) {
+		size_t size = need > AST_BLOCK_SIZE ? need : AST_BLOCK_SIZE;
+
+		b = malloc(sizeof(*b) + size);
+		if (!b) {
+			ps->fatal = -ENOMEM;
+			return NULL;
+		}
+		*b = (struct policy_ast_block){.next = ps->ast->blocks, .size = size};
+		ps->ast->blocks = b;
+	}
+	v = (char *)b->data + b->used;
+	b->used += need;
+	return memset(v, 0, n);
+}
+
+/* A copy of the @n bytes at @s, NUL-terminated, in the AST's blocks; NULL as ast_alloc(). */
+static char *ast_strndup(struct parser *ps, const char *s, size_t n)
+{
+	char *d = ast_alloc(ps, n + 1);
+
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
 /* Parse one decimal id of a number or range (digits only); reports its own error. */
 static int parse_id(struct parser *ps, const char *file, unsigned line,
 		    const struct policy_token *t, enum policy_kind kind, uint32_t *id)
@@ -178,35 +224,19 @@ static int parse_value(struct parser *ps, const char *file, unsigned line,
 			return -1;
 		}
 	}
-	v->name = strndup(t->s, t->len);
-	if (!v->name) {
-		ps->fatal = -ENOMEM;
-		return -1;
-	}
-	return 0;
+	v->name = ast_strndup(ps, t->s, t->len);
+	return v->name ? 0 : -1;
 }
 
-static void free_rule(struct policy_ast_rule *r)
-{
-	for (size_t i = 0; i < r->nsels; i++) {
-		for (size_t j = 0; j < r->sels[i].nvalues; j++)
-			free(r->sels[i].values[j].name);
-		free(r->sels[i].values);
-	}
-	free(r->sels);
-	free(r->text);
-	free((char *)r->attrs.name);
-	free((char *)r->attrs.message);
-}
-
-static char *join_tokens(const struct policy_token *tok, size_t n)
+/* The words of the line, one blank between two, in the AST's blocks; NULL as ast_alloc(). */
+static char *join_tokens(struct parser *ps, const struct policy_token *tok, size_t n)
 {
 	size_t len = 0;
 	char *s, *p;
 
 	for (size_t i = 0; i < n; i++)
 		len += tok[i].len + 1;
-	s = p = malloc(len);
+	s = p = ast_alloc(ps, len);
 	if (!s)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -251,11 +281,12 @@ static int parse_selector(struct parser *ps, const char *fname, unsigned line, s
 			  policy_token_show(&tok[*i], shown, sizeof(shown)));
 		return -1;
 	}
-	sels = realloc(r->sels, (r->nsels + 1) * sizeof(*sels));
-	if (!sels) {
-		ps->fatal = -ENOMEM;
+	/* Few selectors to a rule: the list is copied, one longer, for each. */
+	sels = ast_alloc(ps, (r->nsels + 1) * sizeof(*sels));
+	if (!sels)
 		return -1;
-	}
+	if (r->nsels)
+		memcpy(sels, r->sels, r->nsels * sizeof(*sels));
 	r->sels = sels;
 	sel = &r->sels[r->nsels++];
 	*sel = (struct policy_ast_sel){
@@ -282,11 +313,9 @@ static int parse_selector(struct parser *ps, const char *fname, unsigned line, s
 			  sel->kind == POLICY_USER ? "uid" : "gid", kind_name(sel->kind));
 		return -1;
 	}
-	sel->values = calloc(end - start, sizeof(*sel->values));
-	if (!sel->values) {
-		ps->fatal = -ENOMEM;
+	sel->values = ast_alloc(ps, (end - start) * sizeof(*sel->values));
+	if (!sel->values)
 		return -1;
-	}
 	for (size_t j = start; j < end; j++) {
 		if (parse_value(ps, fname, line, &tok[j], sel->kind, &sel->values[sel->nvalues]) <
 		    0)
@@ -307,11 +336,9 @@ static int add_rule(struct parser *ps, const char *fname, unsigned line, size_t 
 		ps->fatal = ps->fatal ? ps->fatal : POLICY_E_INVALID;
 		return -1;
 	}
-	r->text = join_tokens(ps->tok, n);
-	if (!r->text) {
-		ps->fatal = -ENOMEM;
+	r->text = join_tokens(ps, ps->tok, n);
+	if (!r->text)
 		return -1;
-	}
 	if (ast->nrules == ast->cap) {
 		size_t cap = ast->cap ? ast->cap * 2 : 16;
 		struct policy_ast_rule *rules = realloc(ast->rules, cap * sizeof(*rules));
@@ -432,8 +459,8 @@ static int attr_name(struct parser *ps, const struct attr *a, struct policy_ast_
 		}
 	}
 	r->name_col = a->col;
-	r->attrs.name = strdup(a->value);
-	return r->attrs.name ? 0 : (ps->fatal = -ENOMEM, -1);
+	r->attrs.name = ast_strndup(ps, a->value, a->len);
+	return r->attrs.name ? 0 : -1;
 }
 
 static int attr_message(struct parser *ps, const struct attr *a, struct policy_ast_rule *r)
@@ -454,8 +481,8 @@ static int attr_message(struct parser *ps, const struct attr *a, struct policy_a
 			  POLICY_MESSAGE_MAX, a->len);
 		return -1;
 	}
-	r->attrs.message = strdup(a->value);
-	return r->attrs.message ? 0 : (ps->fatal = -ENOMEM, -1);
+	r->attrs.message = ast_strndup(ps, a->value, a->len);
+	return r->attrs.message ? 0 : -1;
 }
 
 static int attr_time(struct parser *ps, const struct attr *a, int64_t *t)
@@ -608,14 +635,12 @@ static void parse_rule(struct parser *ps, size_t file, unsigned line, size_t n)
 		i = 2;
 	} else {
 		while (i < n && !is_attr(&tok[i])) {
-			if (parse_selector(ps, fname, line, n, &i, &r) < 0) {
-				free_rule(&r);
+			if (parse_selector(ps, fname, line, n, &i, &r) < 0)
 				return;
-			}
 		}
 	}
-	if (parse_attrs(ps, fname, line, i, n, &r) < 0 || add_rule(ps, fname, line, n, &r) < 0)
-		free_rule(&r);
+	if (parse_attrs(ps, fname, line, i, n, &r) == 0)
+		add_rule(ps, fname, line, n, &r);
 }
 
 static int parse_buffer(struct parser *ps, const char *file, const char *text, size_t len);
@@ -986,8 +1011,12 @@ void policy_ast_free(struct policy_ast *ast)
 {
 	if (!ast)
 		return;
-	for (size_t i = 0; i < ast->nrules; i++)
-		free_rule(&ast->rules[i]);
+	while (ast->blocks) {
+		struct policy_ast_block *b = ast->blocks;
+
+		ast->blocks = b->next;
+		free(b);
+	}
 	free(ast->rules);
 	for (size_t i = 0; i < ast->nfiles; i++)
 		free(ast->files[i]);

@@ -74,6 +74,8 @@ struct policy {
 	char **files;
 	size_t nfiles;
 	char **texts;		    /* one per rule, or NULL after policy_decode() */
+	char *text;		    /* where they all are, one after the other */
+	size_t textlen;		    /* bytes of it in use */
 	struct policy_attrs *attrs; /* of the rules that have any, in rule order */
 	size_t nattrs;
 	char **strs; /* the names and messages attrs point to, owned here */
@@ -214,14 +216,16 @@ struct policy_ast_rule {
 	int allow;
 	size_t file; /* index into files */
 	unsigned line;
-	unsigned col; /* of the rule's first word */
-	char *text;
+	unsigned col;		     /* of the rule's first word */
+	char *text;		     /* this and what follows are in the AST's blocks */
 	struct policy_ast_sel *sels; /* none: `all` */
 	size_t nsels;
-	int has_attrs;		   /* some attribute is given; attrs holds them */
-	struct policy_attrs attrs; /* name and message malloc'd here, freed with the rule */
-	unsigned name_col;	   /* of name=, for a duplicate */
+	int has_attrs; /* some attribute is given; attrs holds them */
+	struct policy_attrs attrs;
+	unsigned name_col; /* of name=, for a duplicate */
 };
+
+struct policy_ast_block; /* policy-parse.c */
 
 struct policy_ast {
 	char **files;
@@ -229,4 +233,5 @@ struct policy_ast {
 	struct policy_ast_rule *rules;
 	size_t nrules;
 	size_t cap;
+	struct policy_ast_block *blocks; /* what the rules point to, freed with the AST */
 };

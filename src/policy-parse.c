@@ -39,11 +39,6 @@ static const char *kind_name(enum policy_kind kind)
 	return kind == POLICY_USER ? "user" : "group";
 }
 
-int policy_token_is(const struct policy_token *t, const char *word)
-{
-	return t->len == strlen(word) && memcmp(t->s, word, t->len) == 0;
-}
-
 const char *policy_token_show(const struct policy_token *t, char *buf, size_t size)
 {
 	if (t->len > POLICY_SHOW_MAX)

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <stdint.h>
+#include <string.h>
 
 #include "udsecho/policy.h"
 
@@ -165,8 +166,11 @@ struct policy_token {
 	unsigned col;
 };
 
-/* policy_token_is - whether @t is @word. */
-int policy_token_is(const struct policy_token *t, const char *word);
+/* policy_token_is - whether @t is @word (inline: with a literal, the length is a constant). */
+static inline int policy_token_is(const struct policy_token *t, const char *word)
+{
+	return t->len == strlen(word) && memcmp(t->s, word, t->len) == 0;
+}
 
 #define POLICY_SHOW_MAX 40 /* bytes of a token quoted in a message; @buf needs 8 more */
 

@@ -28,46 +28,51 @@ static void sift_down(uint32_t *v, size_t i, size_t n)
 	}
 }
 
-/* Count the ids of a slice by the byte of this pass; once all are, turn counts into places. */
-static void count_some(const uint64_t *from, size_t n, struct idsort_state *st, size_t to)
+/*
+ * Count the ids of a slice by each of their four bytes at once (a permutation changes no count,
+ * so one count serves every pass); once all are, turn the counts of each pass into places, and
+ * mark the passes that would move nothing (every id has the same byte there) to be skipped.
+ */
+static void count_some(const uint64_t *v, size_t n, struct idsort_state *st, size_t to)
 {
-	unsigned shift = 32 + 8 * st->pass;
-	size_t sum = 0;
-
 	for (; st->i < to; st->i++)
-		st->at[(from[st->i] >> shift) & 0xff]++;
+		for (unsigned b = 0; b < 4; b++)
+			st->at[b][(v[st->i] >> (32 + 8 * b)) & 0xff]++;
 	if (st->i < n)
 		return;
 	st->i = 0;
-	/* Every id has the same byte here: the pass would move each to where it is. */
-	if (st->at[(from[0] >> shift) & 0xff] == n) {
-		memset(st->at, 0, sizeof(st->at));
-		st->pass++;
-		return;
-	}
-	for (size_t b = 0; b < 256; b++) {
-		size_t k = st->at[b];
+	st->counted = 1;
+	for (unsigned b = 0; b < 4; b++) {
+		size_t sum = 0;
 
-		st->at[b] = sum;
-		sum += k;
+		if (st->at[b][(v[0] >> (32 + 8 * b)) & 0xff] == n)
+			st->skip |= 1u << b;
+		for (size_t k = 0; k < 256; k++) {
+			size_t c = st->at[b][k];
+
+			st->at[b][k] = sum;
+			sum += c;
+		}
 	}
-	st->moving = 1;
+	while (st->pass < 4 && st->skip & 1u << st->pass)
+		st->pass++;
 }
 
 static void move_some(const uint64_t *from, uint64_t *into, size_t n, struct idsort_state *st,
 		      size_t to)
 {
 	unsigned shift = 32 + 8 * st->pass;
+	size_t *at = st->at[st->pass];
 
 	for (; st->i < to; st->i++)
-		into[st->at[(from[st->i] >> shift) & 0xff]++] = from[st->i];
+		into[at[(from[st->i] >> shift) & 0xff]++] = from[st->i];
 	if (st->i < n)
 		return;
-	memset(st->at, 0, sizeof(st->at));
 	st->i = 0;
-	st->moving = 0;
 	st->in_tmp = !st->in_tmp;
-	st->pass++;
+	do
+		st->pass++;
+	while (st->pass < 4 && st->skip & 1u << st->pass);
 }
 
 int idsort_step(uint64_t *v, uint64_t *tmp, size_t n, struct idsort_state *st, size_t *budget)
@@ -79,10 +84,10 @@ int idsort_step(uint64_t *v, uint64_t *tmp, size_t n, struct idsort_state *st, s
 		size_t to = steps == left ? n : st->i + steps * IDSORT_STEP;
 
 		*budget -= steps;
-		if (st->moving)
+		if (st->counted)
 			move_some(from, into, n, st, to);
 		else
-			count_some(from, n, st, to);
+			count_some(v, n, st, to);
 	}
 	if (st->pass < 4 && n > 1)
 		return 1;

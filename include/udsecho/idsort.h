@@ -35,11 +35,13 @@ static inline uint64_t idsort_pair(uint32_t id, uint32_t tag)
 }
 
 struct idsort_state {
+	int counted;   /* the bytes of every id are counted, and the passes can move them */
+	unsigned skip; /* the passes that would move nothing, a bit each */
 	unsigned pass; /* the byte of the id being sorted, from the lowest; 4 when done */
-	int moving;    /* the pass has counted its byte and moves the pairs */
 	int in_tmp;    /* the pairs are in @tmp, for the passes that moved an odd number of times */
 	size_t i;      /* the pair the phase is at */
-	size_t at[256]; /* per value of the byte: pairs counted, then where the next one goes */
+	size_t at[4][256]; /* per pass and value of its byte: pairs counted, then where the next
+			      goes */
 };
 
 int idsort_step(uint64_t *v, uint64_t *tmp, size_t n, struct idsort_state *st, size_t *budget);

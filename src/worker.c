@@ -636,14 +636,14 @@ static size_t redecide(struct worker *w, int decided)
 	const struct policy *p = w->policy;
 	size_t revoked = 0;
 
+	/* One pass: a connection's count is dropped before it may be closed, never after. */
 	uidcount_release(&w->per_rule);
-	for (struct conn *c = w->conns; c; c = c->next)
-		c->per_rule = 0;
 	for (struct conn *c = w->conns, *next; c; c = next) {
 		struct policy_verdict v = {.allow = c->next_allow, .rule = c->next_rule};
 		uint64_t key;
 
 		next = c->next;
+		c->per_rule = 0;
 		if (!decided && decide(p, w->need_groups, c, w->wall, &v) < 0)
 			v.rule = RULE_GROUPS_UNKNOWN;
 		if (v.rule == RULE_GROUPS_UNKNOWN) {

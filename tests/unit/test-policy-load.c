@@ -22,7 +22,9 @@
 #include <unistd.h>
 
 #include "testdir.h"
+#include "udsecho/peercred.h"
 #include "udsecho/policy.h"
+#include "src/policy-private.h"
 
 static char dir[64];
 
@@ -418,6 +420,53 @@ static void names_resolved_with_nss(void **state)
 	       POLICY_E_INVALID, want);
 }
 
+static unsigned yields;
+
+static void count_yield(void)
+{
+	yields++;
+}
+
+/*
+ * A source's yield is called all through a long load: the parse, the compile and the shadowing
+ * check each call it every POLICY_YIELD_EVERY lines or rules, and the sort between its slices.
+ * The policy it gives is not indexed (the worker indexes what it decodes); policy_load_file()'s
+ * is, and both decide alike.
+ */
+static void a_load_yields(void **state)
+{
+	enum { RULES = 20000 };
+	char *text = malloc(RULES * 24), *t = text;
+	struct policy_source src = {
+		.explicit_path = 1, .trusted_uid = geteuid(), .yield = count_yield};
+	struct peer_cred cred = {.gid = 7};
+	struct policy *p, *q;
+	struct diag_list d;
+	int builtin;
+
+	assert_non_null(text);
+	for (unsigned i = 0; i < RULES; i++)
+		t += sprintf(t, "%s user %u\n", i % 2 ? "allow" : "deny", 3 * (RULES - i));
+	src.path = put("long.policy", text, 0644);
+	free(text);
+	diag_list_init(&d);
+	assert_int_equal(policy_load_source(&src, &d, &p, &builtin), 0);
+	assert_int_equal(builtin, 0);
+	assert_true(yields >= 3 * RULES / POLICY_YIELD_EVERY);
+	assert_null(p->ix_all);
+	assert_int_equal(policy_load_file(src.path, geteuid(), &d, &q), 0);
+	assert_non_null(q->ix_all);
+	for (cred.uid = 0; cred.uid < 3 * RULES + 5; cred.uid += 1 + cred.uid / 7) {
+		struct policy_verdict a = policy_eval(p, &cred, 0), b = policy_eval(q, &cred, 0);
+
+		assert_int_equal(a.allow, b.allow);
+		assert_int_equal(a.rule, b.rule);
+	}
+	policy_free(p);
+	policy_free(q);
+	diag_list_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -433,6 +482,7 @@ int main(void)
 		cmocka_unit_test(includes_from_disk),
 		cmocka_unit_test(include_loop_through_a_link),
 		cmocka_unit_test(names_resolved_with_nss),
+		cmocka_unit_test(a_load_yields),
 	};
 	return cmocka_run_group_tests_name("policy-load", tests, setup, teardown);
 }

@@ -28,7 +28,8 @@ size_t policy_ranges_normalise(struct policy_range *v, size_t n)
 {
 	size_t out = 0;
 
-	qsort(v, n, sizeof(*v), cmp_range);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_range);
 	for (size_t i = 0; i < n; i++) {
 		if (out > 0 && (uint64_t)v[out - 1].hi + 1 >= v[i].lo) {
 			if (v[i].hi > v[out - 1].hi)
@@ -257,7 +258,7 @@ static int policy_alloc(const struct policy_ast *ast, struct policy **out)
 	int r = -ENOMEM;
 
 	for (size_t i = 0; i < ast->nrules; i++) {
-		ntext += strlen(ast->rules[i].text) + 1;
+		ntext += ast->rules[i].textlen + 1;
 		nattrs += ast->rules[i].has_attrs != 0;
 		nsels += ast->rules[i].nsels;
 		for (size_t k = 0; k < ast->rules[i].nsels; k++)
@@ -308,7 +309,7 @@ static int compile_rule(struct policy *p, const struct policy_ast *ast,
 			struct diag_list *diags, int *sys)
 {
 	struct policy_rule *rule = &p->rules[p->nrules];
-	size_t len = strlen(ar->text) + 1;
+	size_t len = ar->textlen + 1;
 	int warned = 0;
 
 	*rule = (struct policy_rule){.allow = ar->allow ? 1 : 0,

@@ -223,15 +223,19 @@ static int parse_value(struct parser *ps, const char *file, unsigned line,
 	return v->name ? 0 : -1;
 }
 
-/* The words of the line, one blank between two, in the AST's blocks; NULL as ast_alloc(). */
-static char *join_tokens(struct parser *ps, const struct policy_token *tok, size_t n)
+/*
+ * The words of the line, one blank between two, in the AST's blocks, their length in *@len (the
+ * NUL excluded); NULL as ast_alloc().
+ */
+static char *join_tokens(struct parser *ps, const struct policy_token *tok, size_t n, size_t *len)
 {
-	size_t len = 0;
 	char *s, *p;
 
+	*len = 0;
 	for (size_t i = 0; i < n; i++)
-		len += tok[i].len + 1;
-	s = p = ast_alloc(ps, len);
+		*len += tok[i].len + 1;
+	s = p = ast_alloc(ps, *len);
+	--*len;
 	if (!s)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -331,7 +335,7 @@ static int add_rule(struct parser *ps, const char *fname, unsigned line, size_t 
 		ps->fatal = ps->fatal ? ps->fatal : POLICY_E_INVALID;
 		return -1;
 	}
-	r->text = join_tokens(ps, ps->tok, n);
+	r->text = join_tokens(ps, ps->tok, n, &r->textlen);
 	if (!r->text)
 		return -1;
 	if (ast->nrules == ast->cap) {
@@ -790,6 +794,8 @@ static unsigned check_line(const char *s, size_t len, struct policy_lex_error *e
 		unsigned cp = u[i];
 
 		n = 1;
+		if (cp >= 0x20 && cp < 0x7f) /* printable ASCII, most of every line */
+			continue;
 		if (cp >= 0x80 && (n = utf8_char(u + i, len - i, &cp)) == 0)
 			snprintf(err->message, sizeof(err->message),
 				 "unexpected byte 0x%02x: not UTF-8", (unsigned)u[i]);

@@ -222,6 +222,7 @@ struct policy_ast_rule {
 	unsigned line;
 	unsigned col;		     /* of the rule's first word */
 	char *text;		     /* this and what follows are in the AST's blocks */
+	size_t textlen;		     /* strlen(text) */
 	struct policy_ast_sel *sels; /* none: `all` */
 	size_t nsels;
 	int has_attrs; /* some attribute is given; attrs holds them */

@@ -46,7 +46,7 @@
 #define MONITOR_SEND_TIMEOUT_S	5
 #define MONITOR_YIELD_S		0.0002	   /* the longest a load holds the CPU (yield_cpu()) */
 #define MONITOR_REST_NS		50000	   /* and then sleeps this long */
-#define MONITOR_HEAP_KEEP	(64 << 20) /* what the heap keeps of what a load frees, bytes */
+#define MONITOR_HEAP_KEEP	(32 << 20) /* what the heap keeps of what a load frees, bytes */
 
 struct monitor {
 	const struct monitor_config *cfg;
@@ -77,23 +77,32 @@ static double monotonic(void)
 }
 
 /*
- * A load's yield (struct policy_source): after every MONITOR_YIELD_S of it, the monitor sleeps
- * MONITOR_REST_NS, so that whoever waits for the CPU gets it. On a CPU shared with the worker, a
- * load of many rules would otherwise hold up every client: the scheduler (EEVDF) lets a process
- * that slept between two reloads run until it has had its share, up to a tick (4 ms at 250 Hz),
- * and sched_yield(2) gives the CPU only to a process that has not had more than its share, which
- * a worker serving a busy client has. A sleep gives it to anyone; on an idle CPU it costs the
- * load a quarter of its time.
+ * A load's yield (struct policy_source): once MONITOR_YIELD_S has passed since the load began or
+ * last rested, the monitor sleeps MONITOR_REST_NS at the next yield point (every 64 lines or
+ * rules), so that whoever waits for the CPU gets it. On a CPU shared with the worker, a load of
+ * many rules would otherwise hold up every client: the scheduler (EEVDF) lets a process that
+ * slept between two reloads run until it has had its share, up to a tick (4 ms at 250 Hz), and
+ * sched_yield(2) gives the CPU only to a process that has not had more than its share, which a
+ * worker serving a busy client has. A sleep gives it to anyone; on an idle CPU it costs the load
+ * a quarter of its time.
  */
+static double rested;
+
 static void yield_cpu(void)
 {
-	static double last;
-	double now = monotonic();
-
-	if (now - last < MONITOR_YIELD_S)
+	if (monotonic() - rested < MONITOR_YIELD_S)
 		return;
 	nanosleep(&(struct timespec){.tv_nsec = MONITOR_REST_NS}, NULL);
-	last = monotonic();
+	rested = monotonic();
+}
+
+/* Load the policy @src names, as at start, resting as yield_cpu() says. */
+static int load_source(struct policy_source *src, struct diag_list *diags, struct policy **out,
+		       int *builtin)
+{
+	src->yield = yield_cpu;
+	rested = monotonic();
+	return policy_load_source(src, diags, out, builtin);
 }
 
 static void stamp_loaded(struct monitor *m)
@@ -236,9 +245,8 @@ static int reload_policy(struct monitor *m, int retry)
 	struct policy *next = NULL;
 	int builtin, r;
 
-	src.yield = yield_cpu;
 	diag_list_init(&diags);
-	r = policy_load_source(&src, &diags, &next, &builtin);
+	r = load_source(&src, &diags, &next, &builtin);
 	if (r && (failure_changed(m, &diags, r) || !retry)) {
 		log_diags(&diags);
 		log_err("event=%s result=failed policy=%s reason=\"%s\" (%s)", event,
@@ -376,9 +384,8 @@ static void preview_policy(struct monitor *m, struct policy_source *src)
 	void *blob = NULL;
 	int builtin, r;
 
-	src->yield = yield_cpu;
 	diag_list_init(&diags);
-	r = policy_load_source(src, &diags, &next, &builtin);
+	r = load_source(src, &diags, &next, &builtin);
 	log_diags(&diags);
 	diag_list_free(&diags);
 	if (r) {
@@ -744,10 +751,13 @@ static int monitor_serve(struct monitor *m)
 	 * Keep what a load frees for the next one: a large policy's parse and compile allocate
 	 * tens of MiB, which glibc would otherwise hand back to the kernel after every reload and
 	 * fault in, page by page, on the next (a quarter of a load's time). The monitor then holds
-	 * the most its largest load needed.
+	 * the most its largest load needed. 32 MiB is the largest mmap threshold mallopt(3)
+	 * allows on 64-bit; a C library that refuses either leaves the heap as it was.
 	 */
-	mallopt(M_MMAP_THRESHOLD, MONITOR_HEAP_KEEP);
-	mallopt(M_TRIM_THRESHOLD, MONITOR_HEAP_KEEP);
+	if (!mallopt(M_MMAP_THRESHOLD, MONITOR_HEAP_KEEP) ||
+	    !mallopt(M_TRIM_THRESHOLD, MONITOR_HEAP_KEEP))
+		log_warn("monitor: mallopt refused to keep freed memory: every load faults its "
+			 "memory in again");
 	stamp_loaded(m);
 	m->clock_fd = wallclock_timerfd_open();
 	if (m->clock_fd < 0)

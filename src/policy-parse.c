@@ -264,14 +264,15 @@ static int is_selector(const struct policy_token *t)
 }
 
 /*
- * One "(user|group) VALUE..." of @r, from tok[*i] to the next selector or the end of the line;
- * *i moves past it. Returns 0, or -1 after reporting the error (or setting ps->fatal).
+ * One "(user|group) VALUE..." of @r, from tok[*i] to the next selector or the end of the line,
+ * into r->sels (which has room for it); *i moves past it. Returns 0, or -1 after reporting the
+ * error (or setting ps->fatal).
  */
 static int parse_selector(struct parser *ps, const char *fname, unsigned line, size_t n, size_t *i,
 			  struct policy_ast_rule *r)
 {
 	const struct policy_token *tok = ps->tok;
-	struct policy_ast_sel *sels, *sel;
+	struct policy_ast_sel *sel;
 	char shown[POLICY_SHOW_MAX + 8];
 	size_t start, end = *i + 1;
 
@@ -280,13 +281,6 @@ static int parse_selector(struct parser *ps, const char *fname, unsigned line, s
 			  policy_token_show(&tok[*i], shown, sizeof(shown)));
 		return -1;
 	}
-	/* Few selectors to a rule: the list is copied, one longer, for each. */
-	sels = ast_alloc(ps, (r->nsels + 1) * sizeof(*sels));
-	if (!sels)
-		return -1;
-	if (r->nsels)
-		memcpy(sels, r->sels, r->nsels * sizeof(*sels));
-	r->sels = sels;
 	sel = &r->sels[r->nsels++];
 	*sel = (struct policy_ast_sel){
 		.kind = policy_token_is(&tok[*i], "user") ? POLICY_USER : POLICY_GROUP,
@@ -633,6 +627,14 @@ static void parse_rule(struct parser *ps, size_t file, unsigned line, size_t n)
 		}
 		i = 2;
 	} else {
+		size_t nsels = 0;
+
+		/* Room for every selector, once: parse_selector() takes one each. */
+		for (size_t k = 1; k < n && !is_attr(&tok[k]); k++)
+			nsels += is_selector(&tok[k]);
+		r.sels = ast_alloc(ps, (nsels ? nsels : 1) * sizeof(*r.sels));
+		if (!r.sels)
+			return;
 		while (i < n && !is_attr(&tok[i])) {
 			if (parse_selector(ps, fname, line, n, &i, &r) < 0)
 				return;

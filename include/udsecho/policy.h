@@ -201,10 +201,10 @@ extern const struct policy_resolver policy_resolver_nss;
 /*
  * policy_compile - resolve every name of @ast through @resolver, normalise the ranges and
  * warn about rules that can never match and rules that allow the overflow id 65534. The policy
- * has no index: policy_eval() scans it, until the index is built (policy_load_file() builds it;
- * the worker builds its own as it decodes). Returns 0 (warnings may be in @diags), POLICY_E_INVALID
- * with errors in @diags, or -errno
- * (-ENOMEM, or a failed lookup, also described in @diags).
+ * has no index, and policy_eval() scans it: policy_load_file() adds one (policy_index_build(),
+ * inside the library), and the worker builds its own as it decodes. Returns 0 (warnings may be in
+ * @diags), POLICY_E_INVALID with errors in @diags, or -errno (-ENOMEM, or a failed lookup, also
+ * described in @diags).
  */
 int policy_compile(const struct policy_ast *ast, const struct policy_resolver *resolver,
 		   struct diag_list *diags, struct policy **out);

@@ -12,6 +12,7 @@
 #include "udsecho/ids.h"
 #include "udsecho/nss.h"
 #include "udsecho/policy-cases.h"
+#include "src/policy-private.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -73,7 +74,7 @@ static struct policy *policy(void)
 
 	diag_list_init(&d);
 	if (policy_parse("fuzz.policy", text, sizeof(text) - 1, NULL, &d, &ast) != 0 ||
-	    policy_compile(ast, &resolver, &d, &p) != 0)
+	    policy_compile(ast, &resolver, &d, &p) != 0 || policy_index_build(p) != 0)
 		abort();
 	policy_ast_free(ast);
 	diag_list_free(&d);

@@ -19,6 +19,7 @@
 #include "udsecho/policy.h"
 #include "udsecho/policy-cases.h"
 #include "policy-helpers.h"
+#include "src/policy-private.h"
 
 static int parse(const char *text, struct diag_list *d, struct policy_cases *cs)
 {
@@ -201,6 +202,7 @@ static struct policy *site_policy(const char *text)
 	diag_list_init(&d);
 	assert_int_equal(policy_parse("/etc/udsecho/site", text, strlen(text), NULL, &d, &ast), 0);
 	assert_int_equal(policy_compile(ast, &test_resolver, &d, &p), 0);
+	assert_int_equal(policy_index_build(p), 0);
 	policy_ast_free(ast);
 	diag_list_free(&d);
 	return p;

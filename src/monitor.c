@@ -67,7 +67,6 @@ struct monitor {
 	struct wallclock_ops clock; /* on clock_fd */
 };
 
-/* Remember when the policy in force was loaded. */
 static double monotonic(void)
 {
 	struct timespec ts;
@@ -105,6 +104,7 @@ static int load_source(struct policy_source *src, struct diag_list *diags, struc
 	return policy_load_source(src, diags, out, builtin);
 }
 
+/* Remember when the policy in force was loaded. */
 static void stamp_loaded(struct monitor *m)
 {
 	time_t now = time(NULL);

@@ -65,17 +65,14 @@ static int cover_init(struct cover *c, const struct policy *p, uint32_t kind, ui
 	c->next = malloc((2 * p->nranges + 1) * sizeof(*c->next));
 	if (pairs && tmp && c->next) {
 		for (size_t k = 0; k < p->nsels; k++)
-			for (uint32_t m = 0; p->sels[k].kind == kind && m < p->sels[k].count; m++) {
-				uint32_t r = p->sels[k].first + m;
-
-				/* hi + 1 fits: no range reaches 4294967295. */
-				pairs[n++] = idsort_pair(p->ranges[r].lo, 2 * r);
-				pairs[n++] = idsort_pair(p->ranges[r].hi + 1, 2 * r + 1);
-			}
+			for (uint32_t m = 0; p->sels[k].kind == kind && m < p->sels[k].count;
+			     m++, n += 2)
+				policy_range_bounds(p, p->sels[k].first + m, &pairs[n]);
 		while (idsort_step(pairs, tmp, n, &st, &budget)) {
 			yield();
 			budget = POLICY_YIELD_EVERY;
 		}
+		/* The cuts themselves are not needed: next holds them until it is set. */
 		ncuts = idsort_rank(pairs, n, c->next, rank);
 		for (size_t i = 0; i <= ncuts; i++)
 			c->next[i] = (uint32_t)i;
@@ -126,9 +123,7 @@ static int warn_shadowed(const struct policy *p, struct diag_list *diags,
 		const struct policy_ast_rule *ar = &ast->rules[i];
 		int dead = 0;
 
-		if (yield && i % POLICY_YIELD_EVERY == POLICY_YIELD_EVERY - 1)
-			yield();
-
+		policy_yield_at(yield, i);
 		if (all >= 0) {
 			const struct policy_rule *a = &p->rules[all];
 			r = diag_add(
@@ -351,8 +346,7 @@ int policy_compile(const struct policy_ast *ast, const struct policy_resolver *r
 	r = policy_alloc(ast, &p);
 	for (size_t i = 0; r == 0 && i < ast->nrules; i++) {
 		r = compile_rule(p, ast, &ast->rules[i], resolver, diags, &sys);
-		if (resolver->yield && i % POLICY_YIELD_EVERY == POLICY_YIELD_EVERY - 1)
-			resolver->yield();
+		policy_yield_at(resolver->yield, i);
 	}
 	if (r == 0 && sys)
 		r = sys;

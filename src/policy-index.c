@@ -184,14 +184,8 @@ static int part_step(const struct policy *p, struct policy_ix *ix, uint32_t kind
 			for (to = rules_for(budget, b->i, p->nrules); b->i < to; b->i++) {
 				const struct policy_sel *sel = key_sel(p, &p->rules[b->i], kind);
 
-				/* hi + 1 fits: no range reaches 4294967295. */
-				for (uint32_t m = 0; sel && m < sel->count; m++) {
-					uint32_t r = sel->first + m;
-
-					b->pairs[b->nb++] = idsort_pair(p->ranges[r].lo, 2 * r);
-					b->pairs[b->nb++] =
-						idsort_pair(p->ranges[r].hi + 1, 2 * r + 1);
-				}
+				for (uint32_t m = 0; sel && m < sel->count; m++, b->nb += 2)
+					policy_range_bounds(p, sel->first + m, &b->pairs[b->nb]);
 			}
 			if (b->i == p->nrules)
 				b->phase = IX_SORT;

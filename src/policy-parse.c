@@ -916,8 +916,8 @@ static int parse_buffer(struct parser *ps, const char *file, const char *text, s
 
 		if (r == POLICY_LEX_END)
 			break;
-		if (ps->reader && ps->reader->yield && lx.line % POLICY_YIELD_EVERY == 0)
-			ps->reader->yield();
+		if (ps->reader)
+			policy_yield_at(ps->reader->yield, lx.line - 1);
 		if (r == POLICY_LEX_BAD) {
 			perror_at(ps, fname, lx.line, err.col, "%s", err.message);
 		} else if (n == 0) {

@@ -123,6 +123,24 @@ int policy_index_build_budget(struct policy *p, uint64_t uid_budget, uint64_t gi
  */
 #include "udsecho/idsort.h"
 
+/*
+ * The two bounds of range @r of @p, its lo and its hi + 1, tagged 2r and 2r + 1, into @out[0]
+ * and @out[1] for idsort_step(); idsort_rank() then gives, at rank[2r] and rank[2r + 1], the
+ * pieces the range runs from and stops before. hi + 1 fits: no range reaches 4294967295.
+ */
+static inline void policy_range_bounds(const struct policy *p, uint32_t r, uint64_t *out)
+{
+	out[0] = idsort_pair(p->ranges[r].lo, 2 * r);
+	out[1] = idsort_pair(p->ranges[r].hi + 1, 2 * r + 1);
+}
+
+/* Call @yield, if any, at the last of every POLICY_YIELD_EVERY steps of a loop, @i from 0. */
+static inline void policy_yield_at(void (*yield)(void), size_t i)
+{
+	if (yield && i % POLICY_YIELD_EVERY == POLICY_YIELD_EVERY - 1)
+		yield();
+}
+
 /* The entries a part may list before it is not cut: a few per rule. */
 #define POLICY_INDEX_BUDGET(nrules) (4 * (uint64_t)(nrules) + 1024)
 

@@ -8,19 +8,24 @@
 
 #include "udsecho/ids.h"
 
-int ids_parse(const char *s, uint32_t *id)
+int ids_parse_n(const char *s, size_t len, uint32_t *id)
 {
 	unsigned long v = 0;
 
-	if (*s == '\0' || strlen(s) > 10)
+	if (len == 0 || len > 10)
 		return -EINVAL;
-	for (const char *p = s; *p; p++) {
-		if (*p < '0' || *p > '9')
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
 			return -EINVAL;
-		v = v * 10 + (unsigned long)(*p - '0');
+		v = v * 10 + (unsigned long)(s[i] - '0');
 	}
 	if (v >= 4294967295UL)
 		return -EINVAL;
 	*id = (uint32_t)v;
 	return 0;
+}
+
+int ids_parse(const char *s, uint32_t *id)
+{
+	return ids_parse_n(s, strnlen(s, 11), id);
 }

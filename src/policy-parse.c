@@ -153,19 +153,13 @@ static char *ast_strndup(struct parser *ps, const char *s, size_t n)
 static int parse_id(struct parser *ps, const char *file, unsigned line,
 		    const struct policy_token *t, enum policy_kind kind, uint32_t *id)
 {
-	char buf[16] = "";
-	uint32_t v;
-
-	if (t->len < sizeof(buf))
-		memcpy(buf, t->s, t->len);
-	if (t->len >= sizeof(buf) || ids_parse(buf, &v) != 0) {
+	if (ids_parse_n(t->s, t->len, id) != 0) {
 		perror_at(ps, file, line, t->col,
 			  "%s %.*s is out of range: ids go from 0 to 4294967294 (4294967295 is "
 			  "never an id)",
 			  kind == POLICY_USER ? "uid" : "gid", (int)t->len, t->s);
 		return -1;
 	}
-	*id = v;
 	return 0;
 }
 
@@ -255,7 +249,7 @@ static int is_keyword(const struct policy_token *t)
 /* A word of the form KEY=VALUE: an attribute (no selector value holds '='). */
 static int is_attr(const struct policy_token *t)
 {
-	return memchr(t->s, '=', t->len) != NULL;
+	return t->eq;
 }
 
 static int is_selector(const struct policy_token *t)
@@ -861,10 +855,54 @@ static size_t tokenize(const char *s, size_t len, struct policy_token *tok,
 			}
 			i++;
 		}
-		tok[n++] = (struct policy_token){
-			.s = s + start, .len = i - start, .col = (unsigned)start + 1};
+		tok[n++] = (struct policy_token){.s = s + start,
+						 .len = i - start,
+						 .col = (unsigned)start + 1,
+						 .eq = memchr(s + start, '=', i - start) != NULL};
 	}
 	return n;
+}
+
+/*
+ * The common line, read in one pass: printable ASCII, blanks, a comment maybe, no quote. Splits
+ * it as tokenize() would and returns its length, or (size_t)-1 at the first byte it leaves to
+ * the full check (any other byte, or a line longer than POLICY_LINE_MAX).
+ */
+static size_t lex_plain(const char *s, size_t len, struct policy_token *tok, size_t *n)
+{
+	size_t i = 0, k = 0, end = len < POLICY_LINE_MAX ? len : POLICY_LINE_MAX;
+
+	for (;;) {
+		size_t start;
+		unsigned eq = 0;
+
+		while (i < end && s[i] == ' ')
+			i++;
+		if (i == end || s[i] == '\n' || s[i] == '#')
+			break;
+		start = i;
+		for (; i < end; i++) {
+			unsigned char c = (unsigned char)s[i];
+
+			if (c <= ' ' || c >= 0x7f || c == '"' || c == '#')
+				break;
+			eq |= c == '=';
+		}
+		tok[k++] = (struct policy_token){
+			.s = s + start, .len = i - start, .col = (unsigned)start + 1, .eq = eq};
+		if (i < end && s[i] != ' ' && s[i] != '\n' && s[i] != '#')
+			return (size_t)-1;
+	}
+	if (i < end && s[i] == '#')
+		while (i < end && s[i] != '\n') {
+			if ((unsigned char)s[i] < ' ' || (unsigned char)s[i] >= 0x7f)
+				return (size_t)-1;
+			i++;
+		}
+	if (i == end && end < len && s[i] != '\n')
+		return (size_t)-1;
+	*n = k;
+	return i;
 }
 
 int policy_lex_line(struct policy_lexer *lx, struct policy_token *tok, size_t *n,
@@ -875,6 +913,12 @@ int policy_lex_line(struct policy_lexer *lx, struct policy_token *tok, size_t *n
 
 	if (lx->pos >= lx->len)
 		return POLICY_LEX_END;
+	llen = lex_plain(s, lx->len - lx->pos, tok, n);
+	if (llen != (size_t)-1) {
+		lx->pos += llen + 1;
+		lx->line++;
+		return 0;
+	}
 	nl = memchr(s, '\n', lx->len - lx->pos);
 	llen = nl ? (size_t)(nl - s) : lx->len - lx->pos;
 	lx->pos += llen + 1;

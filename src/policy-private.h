@@ -182,6 +182,7 @@ struct policy_token {
 	const char *s;
 	size_t len;
 	unsigned col;
+	unsigned eq; /* it holds an '=' (in a rule, the word is an attribute) */
 };
 
 /* policy_token_is - whether @t is @word (inline: with a literal, the length is a constant). */

@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -16,3 +17,6 @@
  * it alone. Pure.
  */
 int ids_parse(const char *s, uint32_t *id);
+
+/* ids_parse_n - the same, of the @len bytes at @s, which need no terminating NUL. Pure. */
+int ids_parse_n(const char *s, size_t len, uint32_t *id);

@@ -602,6 +602,102 @@ static void many_selectors_stay_linear(void **state)
 	free(text);
 }
 
+/* What policy_lex_line() makes of @text: its outcome, tokens (offsets from @text) and error. */
+struct lexed {
+	int r;
+	size_t n, pos;
+	unsigned line, col;
+	char message[160];
+	struct {
+		size_t at, len;
+		unsigned col, eq;
+	} tok[POLICY_TOKENS_MAX];
+};
+
+static void lex_one(const char *text, size_t len, struct policy_token *tok, struct lexed *out)
+{
+	struct policy_lexer lx = {.text = text, .len = len};
+	struct policy_lex_error err = {0};
+
+	memset(out, 0, sizeof(*out));
+	out->r = policy_lex_line(&lx, tok, &out->n, &err);
+	out->pos = lx.pos;
+	out->line = lx.line;
+	if (out->r == POLICY_LEX_BAD) {
+		out->col = err.col;
+		memcpy(out->message, err.message, sizeof(out->message));
+		return;
+	}
+	for (size_t i = 0; i < out->n; i++) {
+		out->tok[i].at = (size_t)(tok[i].s - text);
+		out->tok[i].len = tok[i].len;
+		out->tok[i].col = tok[i].col;
+		out->tok[i].eq = tok[i].eq;
+	}
+}
+
+/*
+ * A line of printable ASCII is read in one pass, any other by the full check: the two must agree.
+ * " LINE" takes the first way when it can, "\tLINE" always the second (a tab is a blank like a
+ * space, so both lines mean the same), over random lines of the bytes that tell them apart and
+ * lines at the length limit.
+ */
+static void plain_lines_read_as_any_line(void **state)
+{
+	static const char *const parts[] = {
+		"allow", "user",     "1000-1999",    "a",    "=",  "name=x", " ",
+		"  ",	 "#",	     "\"",	     "\\",   "\t", "\r",     "\x7f",
+		"\x01",	 "\xc3\xa9", "\xe2\x80\xae", "\x9b", "-",  "@",	     "$",
+		"\n"};
+	struct policy_token *tok = calloc(POLICY_TOKENS_MAX, sizeof(*tok));
+	struct lexed *plain = malloc(sizeof(*plain)), *full = malloc(sizeof(*full));
+	char *a = malloc(POLICY_LINE_MAX + 8), *b = malloc(POLICY_LINE_MAX + 8);
+	unsigned seed = 1;
+
+	assert_non_null(tok);
+	assert_non_null(plain);
+	assert_non_null(full);
+	assert_non_null(a);
+	assert_non_null(b);
+	for (int round = 0; round < 20000; round++) {
+		size_t len = 1;
+
+		a[0] = ' ';
+		if (round < 8) {
+			/* The limit: a line of POLICY_LINE_MAX bytes is read, one byte more is not.
+			 */
+			size_t want = POLICY_LINE_MAX - 1 + (size_t)(round & 1);
+
+			for (; len < want + 1; len++)
+				a[len] = round & 2 ? 'x' : (len & 1 ? 'y' : ' ');
+			if (round & 4)
+				a[len - 1] = '#';
+		} else {
+			for (int k = (int)(rand_r(&seed) % 12); k > 0; k--) {
+				const char *p =
+					parts[rand_r(&seed) % (sizeof(parts) / sizeof(parts[0]))];
+
+				memcpy(a + len, p, strlen(p));
+				len += strlen(p);
+			}
+		}
+		if (rand_r(&seed) % 4)
+			a[len++] = '\n';
+		memcpy(b, a, len);
+		b[0] = '\t';
+		lex_one(a, len, tok, plain);
+		lex_one(b, len, tok, full);
+		if (memcmp(plain, full, sizeof(*plain)) != 0)
+			fail_msg("round %d: the line \"%.*s\" (%zu bytes) is read two ways", round,
+				 (int)(len < 60 ? len : 60), a, len);
+	}
+	free(b);
+	free(a);
+	free(full);
+	free(plain);
+	free(tok);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -620,6 +716,7 @@ int main(void)
 		cmocka_unit_test(attribute_values),
 		cmocka_unit_test(windows_decide_and_shadow_nothing),
 		cmocka_unit_test(many_selectors_stay_linear),
+		cmocka_unit_test(plain_lines_read_as_any_line),
 	};
 	return cmocka_run_group_tests_name("policy-parse", tests, NULL, NULL);
 }

@@ -113,6 +113,9 @@ static const int worker_allowed[] = {
 	/* glibc internals: locks, and malloc's random seeds. */
 	SCMP_SYS(futex),
 	SCMP_SYS(getrandom),
+
+	/* The loop gives the CPU up between turns of background work (an inventory, a reload). */
+	SCMP_SYS(sched_yield),
 };
 
 /* Calls the worker makes only with these arguments. Rules for the same call are alternatives. */

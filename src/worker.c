@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -52,8 +53,9 @@
 #define WORKER_LOG_BURST    20	 /* deny and busy lines per second before they are counted */
 #define WORKER_LIST_MAX	    1000 /* connections the SIGUSR1 inventory lists, then a count */
 #define WORKER_LIST_SLICE   100	 /* of them, per turn of the loop: the others are served between */
+#define WORKER_COUNT_SLICE  1000 /* of those not listed, counted per turn */
 #define WORKER_PACE_NS	    500000 /* a policy coming in takes at most this long a turn */
-#define WORKER_DECODE_SLICE 1024   /* units of its decode between two looks at the clock */
+#define WORKER_DECODE_SLICE 128	   /* units of its decode between two looks at the clock */
 #define WORKER_DECIDE_SLICE 64	   /* connections decided by it between two looks */
 
 struct conn {
@@ -114,7 +116,7 @@ struct worker {
 	struct conn *listing;	    /* the next connection the SIGUSR1 inventory lists, or NULL */
 	struct incoming reload;	    /* a policy coming in to be put in force */
 	struct incoming preview;    /* a policy coming in to be previewed */
-	size_t listed;		    /* connections it has listed so far */
+	size_t listed, unlisted;    /* connections it has listed so far, and counted after those */
 	char scratch[WORKER_SCRATCH];
 };
 
@@ -831,7 +833,8 @@ static int decode_some(struct worker *w, struct incoming *in, uint64_t deadline,
 
 /*
  * The reload's decisions for the open connections, from where it is, until @deadline; once all
- * are made, the policy is put in force with them.
+ * are made, the policy is put in force with them, in a turn of its own if this one is spent
+ * (putting it in force walks every connection once more).
  */
 static void reload_some(struct worker *w, uint64_t deadline)
 {
@@ -848,6 +851,8 @@ static void reload_some(struct worker *w, uint64_t deadline)
 		if (clock_ns() >= deadline)
 			return;
 	}
+	if (w->nconns > 0 && clock_ns() >= deadline - WORKER_PACE_NS / 2)
+		return;
 	p = in->policy;
 	in->policy = NULL;
 	incoming_drop(in);
@@ -897,18 +902,21 @@ static void pace(struct worker *w)
 static void list_some(struct worker *w)
 {
 	static char field[RULE_FIELD_MAX];
-	size_t more = 0;
 
-	for (int n = 0; w->listing && n < WORKER_LIST_SLICE; n++) {
+	if (w->listing && w->listed == WORKER_LIST_MAX) {
+		/* The rest are counted, WORKER_COUNT_SLICE a turn: a long walk stalls the others.
+		 */
+		for (int n = 0; w->listing && n < WORKER_COUNT_SLICE; n++) {
+			w->listing = w->listing->next;
+			w->unlisted++;
+		}
+		if (!w->listing)
+			log_info("event=client-more count=%zu", w->unlisted);
+		return;
+	}
+	for (int n = 0; w->listing && n < WORKER_LIST_SLICE && w->listed < WORKER_LIST_MAX; n++) {
 		struct conn *c = w->listing;
 
-		if (w->listed == WORKER_LIST_MAX) {
-			for (; c; c = c->next)
-				more++;
-			log_info("event=client-more count=%zu", more);
-			w->listing = NULL;
-			return;
-		}
 		log_info("event=client pid=%d uid=%u gid=%u %s age=%u bytes=%llu", (int)c->cred.pid,
 			 (unsigned int)c->cred.uid, (unsigned int)c->cred.gid,
 			 rule_field(w->policy, c->rule, field, sizeof(field)), w->now - c->since,
@@ -931,7 +939,7 @@ static void log_status(struct worker *w, const char *text, size_t len)
 		 (unsigned long long)w->revoked, (unsigned long long)w->busy,
 		 w->policy ? policy_rule_count(w->policy) : 0, (int)len, text);
 	w->listing = w->conns;
-	w->listed = 0;
+	w->listed = w->unlisted = 0;
 }
 
 /* A whole message from the monitor, of a type channel_read() knows. */
@@ -1248,10 +1256,18 @@ int worker_run(const struct worker_config *cfg)
 	if (!stop)
 		announce_ready(cfg);
 	while (!stop) {
-		/* An inventory, a policy coming in: they go on at once, between turns that serve.
+		/*
+		 * An inventory, a policy coming in: they go on at once, between turns that serve,
+		 * and each such turn gives the CPU up first. A client its echo woke may be waiting
+		 * for this CPU, and the loop, which then never blocks, would hold it until the
+		 * scheduler's tick: a client stalled for milliseconds.
 		 */
 		int busy = w->listing || w->reload.body || w->preview.body;
-		int n = epoll_wait(w->epfd, evs, WORKER_EVENTS, busy ? 0 : -1);
+		int n;
+
+		if (busy)
+			sched_yield();
+		n = epoll_wait(w->epfd, evs, WORKER_EVENTS, busy ? 0 : -1);
 
 		if (n < 0 && errno == EINTR)
 			continue;

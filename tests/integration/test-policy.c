@@ -31,9 +31,15 @@ struct fixture {
 };
 
 /* A server in a directory others may search, socket 0666, with @text as its policy. */
-static void start_with(struct fixture *f, const char *text)
+/* Start udsechod with the policy @text, and @more (two options at most, or NULL). */
+static void start_with_args(struct fixture *f, const char *text, const char *const *more)
 {
-	const char *args[] = {"--mode", "0666", "-p", f->policy, NULL};
+	const char *args[8] = {"--mode", "0666", "-p", f->policy};
+
+	for (size_t i = 0; more && more[i]; i++) {
+		assert_true(4 + i < sizeof(args) / sizeof(args[0]) - 1);
+		args[4 + i] = more[i];
+	}
 
 	harness_tmpdir(f->srv.dir, sizeof(f->srv.dir));
 	assert_int_equal(chmod(f->srv.dir, 0711), 0);
@@ -41,6 +47,11 @@ static void start_with(struct fixture *f, const char *text)
 	snprintf(f->policy, sizeof(f->policy), "%s/policy", f->srv.dir);
 	harness_write_file(f->policy, text, 0600);
 	assert_int_equal(harness_server_start_in(&f->srv, args, NULL), 0);
+}
+
+static void start_with(struct fixture *f, const char *text)
+{
+	start_with_args(f, text, NULL);
 }
 
 static void stop(struct fixture *f)
@@ -251,11 +262,11 @@ static void preview_changes_nothing(void **state)
 
 /*
  * SIGUSR1 lists the open connections after the status line, with the rule that admitted each,
- * at most 1000, then a count of the others.
+ * at most 1000, then a count of the others (more than the worker counts in one turn).
  */
 static void status_lists_who_is_connected(void **state)
 {
-	enum { N = 1012 };
+	enum { N = 3012 };
 	struct rlimit rl = {4096, 4096}, old;
 	static int fds[N];
 	struct fixture f;
@@ -267,14 +278,14 @@ static void status_lists_who_is_connected(void **state)
 	if (old.rlim_max < 4096 && geteuid() != 0)
 		skip();
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
-	start_with(&f, "allow all\n");
+	start_with_args(&f, "allow all\n", (const char *const[]){"--max-per-uid", "4000", NULL});
 	for (int i = 0; i < N; i++) {
 		fds[i] = harness_connect(f.srv.path);
 		assert_true(fds[i] >= 0);
 	}
 	expect_echo(fds[N - 1], "last");
 	assert_int_equal(kill(f.srv.pid, SIGUSR1), 0);
-	assert_true(harness_wait_log(&f.srv, "event=client-more count=12", 5000));
+	assert_true(harness_wait_log(&f.srv, "event=client-more count=2012", 5000));
 	snprintf(line, sizeof(line),
 		 "event=client pid=%d uid=%u gid=%u rule=%s:1 age=", (int)getpid(),
 		 (unsigned int)geteuid(), (unsigned int)getegid(), f.policy);

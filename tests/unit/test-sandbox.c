@@ -401,6 +401,7 @@ static void worker_loop_child(void *arg)
 	CHECK(syscall(SYS_clock_getres, CLOCK_MONOTONIC, &ts) == 0);
 	CHECK(syscall(SYS_gettimeofday, &tv, NULL) == 0);
 	CHECK(getpid() > 0 && gettid() > 0);
+	CHECK(sched_yield() == 0);
 
 	/* malloc, small and large (brk, mmap, mremap, munmap). */
 	for (size_t i = 0; i < 64; i++) {

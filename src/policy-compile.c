@@ -64,18 +64,24 @@ static int cover_init(struct cover *c, const struct policy *p, uint32_t kind, ui
 
 	c->next = malloc((2 * p->nranges + 1) * sizeof(*c->next));
 	if (pairs && tmp && c->next) {
-		for (size_t k = 0; k < p->nsels; k++)
+		for (size_t k = 0; k < p->nsels; k++) {
 			for (uint32_t m = 0; p->sels[k].kind == kind && m < p->sels[k].count;
 			     m++, n += 2)
 				policy_range_bounds(p, p->sels[k].first + m, &pairs[n]);
+			policy_yield_at(yield, k);
+		}
 		while (idsort_step(pairs, tmp, n, &st, &budget)) {
 			yield();
 			budget = POLICY_YIELD_EVERY;
 		}
 		/* The cuts themselves are not needed: next holds them until it is set. */
 		ncuts = idsort_rank(pairs, n, c->next, rank);
-		for (size_t i = 0; i <= ncuts; i++)
+		if (yield)
+			yield();
+		for (size_t i = 0; i <= ncuts; i++) {
 			c->next[i] = (uint32_t)i;
+			policy_yield_at(yield, i);
+		}
 	}
 	free(pairs);
 	free(tmp);
@@ -245,8 +251,11 @@ static int dup_files(struct policy *p, char *const *files, size_t n)
 	return 0;
 }
 
-/* An empty compiled policy with room for every rule, selector and value of @ast. */
-static int policy_alloc(const struct policy_ast *ast, struct policy **out)
+/*
+ * An empty compiled policy with room for every rule, selector and value of @ast. The arrays are
+ * not cleared: compile_rule() writes every entry it counts, and nothing reads past the counts.
+ */
+static int policy_alloc(const struct policy_ast *ast, void (*yield)(void), struct policy **out)
 {
 	size_t nsels = 0, nvalues = 0, nattrs = 0, ntext = 0;
 	struct policy *p;
@@ -258,17 +267,18 @@ static int policy_alloc(const struct policy_ast *ast, struct policy **out)
 		nsels += ast->rules[i].nsels;
 		for (size_t k = 0; k < ast->rules[i].nsels; k++)
 			nvalues += ast->rules[i].sels[k].nvalues;
+		policy_yield_at(yield, i);
 	}
 	*out = p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	p->rules = calloc(ast->nrules ? ast->nrules : 1, sizeof(*p->rules));
-	p->texts = calloc(ast->nrules ? ast->nrules : 1, sizeof(*p->texts));
+	p->rules = malloc((ast->nrules ? ast->nrules : 1) * sizeof(*p->rules));
+	p->texts = malloc((ast->nrules ? ast->nrules : 1) * sizeof(*p->texts));
 	p->text = malloc(ntext ? ntext : 1);
-	p->sels = calloc(nsels ? nsels : 1, sizeof(*p->sels));
-	p->ranges = calloc(nvalues ? nvalues : 1, sizeof(*p->ranges));
-	p->attrs = calloc(nattrs ? nattrs : 1, sizeof(*p->attrs));
-	p->strs = calloc(nattrs ? 2 * nattrs : 1, sizeof(*p->strs));
+	p->sels = malloc((nsels ? nsels : 1) * sizeof(*p->sels));
+	p->ranges = malloc((nvalues ? nvalues : 1) * sizeof(*p->ranges));
+	p->attrs = malloc((nattrs ? nattrs : 1) * sizeof(*p->attrs));
+	p->strs = malloc((nattrs ? 2 * nattrs : 1) * sizeof(*p->strs));
 	if (p->rules && p->texts && p->text && p->sels && p->ranges && p->attrs && p->strs)
 		r = dup_files(p, ast->files, ast->nfiles);
 	return r;
@@ -343,7 +353,7 @@ int policy_compile(const struct policy_ast *ast, const struct policy_resolver *r
 	int r, sys = 0;
 
 	*out = NULL;
-	r = policy_alloc(ast, &p);
+	r = policy_alloc(ast, resolver->yield, &p);
 	for (size_t i = 0; r == 0 && i < ast->nrules; i++) {
 		r = compile_rule(p, ast, &ast->rules[i], resolver, diags, &sys);
 		policy_yield_at(resolver->yield, i);

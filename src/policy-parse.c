@@ -312,6 +312,30 @@ static int parse_selector(struct parser *ps, const char *fname, unsigned line, s
 	return 0;
 }
 
+/*
+ * Room in the AST for @more rules after those it has (at most as many as a policy may hold), or
+ * twice its room if that is more. Returns 0, or -1 with ps->fatal set.
+ */
+static int reserve_rules(struct parser *ps, size_t more)
+{
+	struct policy_ast *ast = ps->ast;
+	size_t cap = ast->nrules + (more < POLICY_RULES_MAX ? more : POLICY_RULES_MAX) + 1;
+	struct policy_ast_rule *rules;
+
+	if (cap <= ast->cap)
+		return 0;
+	if (cap < 2 * ast->cap)
+		cap = 2 * ast->cap;
+	rules = realloc(ast->rules, cap * sizeof(*rules));
+	if (!rules) {
+		ps->fatal = -ENOMEM;
+		return -1;
+	}
+	ast->rules = rules;
+	ast->cap = cap;
+	return 0;
+}
+
 /* Append @r, the rule of the @n tokens of the line, to the AST. Returns 0 or -1 as above. */
 static int add_rule(struct parser *ps, const char *fname, unsigned line, size_t n,
 		    struct policy_ast_rule *r)
@@ -326,16 +350,8 @@ static int add_rule(struct parser *ps, const char *fname, unsigned line, size_t 
 	r->text = join_tokens(ps, ps->tok, n, &r->textlen);
 	if (!r->text)
 		return -1;
-	if (ast->nrules == ast->cap) {
-		size_t cap = ast->cap ? ast->cap * 2 : 16;
-		struct policy_ast_rule *rules = realloc(ast->rules, cap * sizeof(*rules));
-		if (!rules) {
-			ps->fatal = -ENOMEM;
-			return -1;
-		}
-		ast->rules = rules;
-		ast->cap = cap;
-	}
+	if (ast->nrules == ast->cap && reserve_rules(ps, 1) < 0)
+		return -1;
 	ast->rules[ast->nrules++] = *r;
 	return 0;
 }
@@ -937,6 +953,17 @@ int policy_lex_line(struct policy_lexer *lx, struct policy_token *tok, size_t *n
 	return err->col ? POLICY_LEX_BAD : 0;
 }
 
+/* The lines of @text: its newlines, and one for a last line without. */
+static size_t count_lines(const char *text, size_t len)
+{
+	size_t n = 0;
+
+	for (const char *p = text, *end = text + len, *nl; p < end; p = nl + 1, n++)
+		if (!(nl = memchr(p, '\n', (size_t)(end - p))))
+			return n + 1;
+	return n;
+}
+
 static int parse_buffer(struct parser *ps, const char *file, const char *text, size_t len)
 {
 	char **files;
@@ -953,6 +980,14 @@ static int parse_buffer(struct parser *ps, const char *file, const char *text, s
 		return ps->fatal = -ENOMEM;
 	ps->ast->nfiles++;
 	fname = files[fidx];
+	/*
+	 * Room for a rule per line at once: grown by doubling, a large policy's rules would be
+	 * copied over and over, milliseconds at a time that no yield breaks.
+	 */
+	if (reserve_rules(ps, count_lines(text, len)) < 0)
+		return ps->fatal;
+	if (ps->reader && ps->reader->yield)
+		ps->reader->yield();
 	for (;;) {
 		struct policy_lex_error err;
 		size_t n;
@@ -998,8 +1033,11 @@ static void check_names(struct parser *ps)
 	const struct policy_ast_rule **v;
 	size_t n = 0;
 
-	for (size_t i = 0; i < ast->nrules; i++)
+	for (size_t i = 0; i < ast->nrules; i++) {
 		n += ast->rules[i].attrs.name != NULL;
+		if (ps->reader)
+			policy_yield_at(ps->reader->yield, i);
+	}
 	if (n < 2)
 		return;
 	v = malloc(n * sizeof(*v));

@@ -21,6 +21,7 @@
  *   nsels  x (kind, first-range, range-count)
  *   nranges x (lo, hi)
  */
+#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,10 +43,9 @@ struct writer {
 
 static void put32(struct writer *w, uint32_t v)
 {
-	w->p[0] = (unsigned char)v;
-	w->p[1] = (unsigned char)(v >> 8);
-	w->p[2] = (unsigned char)(v >> 16);
-	w->p[3] = (unsigned char)(v >> 24);
+	uint32_t le = htole32(v);
+
+	memcpy(w->p, &le, 4);
 	w->p += 4;
 }
 

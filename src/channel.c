@@ -5,45 +5,51 @@
  * The decoder runs in the sandboxed worker on bytes it must not trust: it allocates a body only
  * for a length from 1 to CHANNEL_MSG_MAX, never reads past the frame it is in, and hands out only
  * messages of a known type. It calls read(2), malloc and free and nothing else; the encoder,
- * malloc, send(2) and free. Neither logs.
+ * sendmsg(2) alone. Neither logs.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "udsecho/channel.h"
 
 int channel_send(int fd, enum channel_msg_type type, const void *payload, size_t len)
 {
-	size_t off = 0, total;
-	uint32_t hdr;
-	char *msg;
-	int r = 0;
+	unsigned char hdr[sizeof(uint32_t) + 1];
+	uint32_t n32;
+	struct iovec iov[2];
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
 
 	if (len >= CHANNEL_MSG_MAX)
 		return -E2BIG;
-	total = sizeof(hdr) + 1 + len;
-	msg = malloc(total);
-	if (!msg)
-		return -ENOMEM;
-	hdr = (uint32_t)(len + 1);
-	memcpy(msg, &hdr, sizeof(hdr));
-	msg[sizeof(hdr)] = (char)type;
-	memcpy(msg + sizeof(hdr) + 1, payload, len);
-	while (off < total) {
-		ssize_t n = send(fd, msg + off, total - off, MSG_NOSIGNAL);
+	n32 = (uint32_t)(len + 1);
+	memcpy(hdr, &n32, sizeof(n32));
+	hdr[sizeof(n32)] = (unsigned char)type;
+	iov[0] = (struct iovec){.iov_base = hdr, .iov_len = sizeof(hdr)};
+	iov[1] = (struct iovec){.iov_base = (void *)payload, .iov_len = len};
+	/* The payload is sent where it is: a large policy is not copied again. */
+	while (mh.msg_iovlen > 0) {
+		ssize_t n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
-			r = n < 0 ? -errno : -EIO;
-			break;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		while (mh.msg_iovlen > 0 && (size_t)n >= mh.msg_iov->iov_len) {
+			n -= (ssize_t)mh.msg_iov->iov_len;
+			mh.msg_iov++;
+			mh.msg_iovlen--;
 		}
-		off += (size_t)n;
+		if (mh.msg_iovlen > 0) {
+			mh.msg_iov->iov_base = (char *)mh.msg_iov->iov_base + n;
+			mh.msg_iov->iov_len -= (size_t)n;
+		}
 	}
-	free(msg);
-	return r;
+	return 0;
 }
 
 char *channel_reader_take(struct channel_reader *r)

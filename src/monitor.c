@@ -95,7 +95,7 @@ static void yield_cpu(void)
 	rested = monotonic();
 }
 
-/* Load the policy @src names, as at start, resting as yield_cpu() says. */
+/* Load the policy @src names, as at start, resting as yield_cpu() says (and so may its sending). */
 static int load_source(struct policy_source *src, struct diag_list *diags, struct policy **out,
 		       int *builtin)
 {
@@ -189,6 +189,7 @@ static int send_policy(struct monitor *m)
 
 	if (r < 0)
 		return r;
+	yield_cpu();
 	r = channel_send(m->pair_fd, CHANNEL_MSG_POLICY, blob, len);
 	free(blob);
 	if (r == 0)
@@ -402,11 +403,13 @@ static void preview_policy(struct monitor *m, struct policy_source *src)
 	}
 	r = policy_encode(next, &blob, &len);
 	policy_free(next);
+	yield_cpu();
 	if (r == 0 && !(payload = malloc(plen + 1 + len)))
 		r = -ENOMEM;
 	if (r == 0) {
 		memcpy(payload, path, plen + 1);
 		memcpy(payload + plen + 1, blob, len);
+		yield_cpu();
 		r = channel_send(m->pair_fd, CHANNEL_MSG_PREVIEW, payload, plen + 1 + len);
 	}
 	if (r < 0)

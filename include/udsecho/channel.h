@@ -52,12 +52,12 @@ struct channel_reader {
 
 /*
  * channel_send - write one frame of @type with the @len bytes of @payload to the stream socket
- * @fd, whole, retrying EINTR and short writes (send(2) with MSG_NOSIGNAL: a closed peer is
+ * @fd, whole, retrying EINTR and short writes (sendmsg(2) with MSG_NOSIGNAL: a closed peer is
  * -EPIPE, never SIGPIPE; a timeout set with SO_SNDTIMEO ends it with -EAGAIN). Returns 0,
- * -E2BIG when @len + 1 is over CHANNEL_MSG_MAX (nothing is written), -ENOMEM, -errno from
- * send(2), or -EIO when it wrote nothing; after a failure part of the frame may have gone. It
- * makes one allocation of the whole frame: the monitor's call, never the worker's (whose end of
- * the pair is shut for writing).
+ * -E2BIG when @len + 1 is over CHANNEL_MSG_MAX (nothing is written), -errno from sendmsg(2),
+ * or -EIO when it wrote nothing; after a failure part of the frame may have gone. It copies
+ * nothing (the payload is sent from where it is): the monitor's call, never the worker's (whose
+ * end of the pair is shut for writing).
  */
 int channel_send(int fd, enum channel_msg_type type, const void *payload, size_t len);
 

@@ -14,10 +14,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -427,6 +429,60 @@ static void reads_under_the_worker_filter(void **state)
 	free(payload);
 }
 
+static volatile sig_atomic_t alarms;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+/*
+ * A send that signals interrupt returns what it wrote so far: channel_send() goes on from there,
+ * across the header and the payload, and the reader gets the frame whole, then nothing more.
+ */
+static void send_goes_on_after_a_short_write(void **state)
+{
+	enum { PAYLOAD = 8 << 20 };
+	struct fx *f = *state;
+	struct sigaction sa = {.sa_handler = on_alarm}, old; /* no SA_RESTART */
+	struct itimerval tick = {.it_interval = {0, 200}, .it_value = {0, 200}}, off = {0};
+	char *payload = malloc(PAYLOAD);
+	int status;
+	pid_t pid;
+
+	assert_non_null(payload);
+	for (size_t i = 0; i < PAYLOAD; i++)
+		payload[i] = (char)(i % 253);
+	assert_int_equal(fcntl(f->sv[0], F_SETFL, 0), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int res;
+
+		close(f->sv[1]);
+		while ((res = rd(f)) == CHANNEL_MORE)
+			;
+		if (res != 0 || f->m.type != CHANNEL_MSG_POLICY || f->m.len != PAYLOAD ||
+		    memcmp(f->m.payload, payload, PAYLOAD) != 0)
+			_exit(91);
+		channel_reader_release(&f->r);
+		_exit(rd(f) == CHANNEL_EOF ? 0 : 92);
+	}
+	assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
+	alarms = 0;
+	assert_int_equal(setitimer(ITIMER_REAL, &tick, NULL), 0);
+	assert_int_equal(channel_send(f->sv[1], CHANNEL_MSG_POLICY, payload, PAYLOAD), 0);
+	assert_int_equal(setitimer(ITIMER_REAL, &off, NULL), 0);
+	assert_int_equal(sigaction(SIGALRM, &old, NULL), 0);
+	assert_true(alarms > 0);
+	fx_hang_up(f);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	free(payload);
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -449,6 +505,7 @@ int main(void)
 		TEST(eof_between_frames),
 		TEST(release_starts_afresh),
 		TEST(reads_under_the_worker_filter),
+		TEST(send_goes_on_after_a_short_write),
 	};
 
 	/* SIGPIPE keeps its default action: a send without MSG_NOSIGNAL would end the test. */

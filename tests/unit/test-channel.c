@@ -388,6 +388,23 @@ static void release_starts_afresh(void **state)
 }
 
 /*
+ * In a forked child: read one policy message of the @len bytes at @payload, then the end of the
+ * stream, and exit 0; 91 for another message, 92 for anything after it.
+ */
+static _Noreturn void read_one_policy(struct fx *f, const char *payload, size_t len)
+{
+	int res;
+
+	while ((res = rd(f)) == CHANNEL_MORE)
+		;
+	if (res != 0 || f->m.type != CHANNEL_MSG_POLICY || f->m.len != len ||
+	    memcmp(f->m.payload, payload, len) != 0)
+		_exit(91);
+	channel_reader_release(&f->r);
+	_exit(rd(f) == CHANNEL_EOF ? 0 : 92);
+}
+
+/*
  * Under the worker's allow-list, in a forked child: a message of several pages, so that malloc
  * and free go to the kernel for it, and EOF. A call outside the list would kill the child.
  */
@@ -407,18 +424,10 @@ static void reads_under_the_worker_filter(void **state)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		int res;
-
 		close(f->sv[1]);
 		if (sandbox_worker(SANDBOX_STRICT) < 0)
 			_exit(90);
-		while ((res = rd(f)) == CHANNEL_MORE)
-			;
-		if (res != 0 || f->m.type != CHANNEL_MSG_POLICY || f->m.len != PAYLOAD ||
-		    memcmp(f->m.payload, payload, PAYLOAD) != 0)
-			_exit(91);
-		channel_reader_release(&f->r);
-		_exit(rd(f) == CHANNEL_EOF ? 0 : 92);
+		read_one_policy(f, payload, PAYLOAD);
 	}
 	assert_int_equal(channel_send(f->sv[1], CHANNEL_MSG_POLICY, payload, PAYLOAD), 0);
 	fx_hang_up(f);
@@ -458,16 +467,8 @@ static void send_goes_on_after_a_short_write(void **state)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		int res;
-
 		close(f->sv[1]);
-		while ((res = rd(f)) == CHANNEL_MORE)
-			;
-		if (res != 0 || f->m.type != CHANNEL_MSG_POLICY || f->m.len != PAYLOAD ||
-		    memcmp(f->m.payload, payload, PAYLOAD) != 0)
-			_exit(91);
-		channel_reader_release(&f->r);
-		_exit(rd(f) == CHANNEL_EOF ? 0 : 92);
+		read_one_policy(f, payload, PAYLOAD);
 	}
 	assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
 	alarms = 0;

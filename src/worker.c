@@ -54,9 +54,10 @@
 #define WORKER_LIST_MAX	    1000 /* connections the SIGUSR1 inventory lists, then a count */
 #define WORKER_LIST_SLICE   100	 /* of them, per turn of the loop: the others are served between */
 #define WORKER_COUNT_SLICE  1000 /* of those not listed, counted per turn */
-#define WORKER_PACE_NS	    500000 /* a policy coming in takes at most this long a turn */
-#define WORKER_DECODE_SLICE 128	   /* units of its decode between two looks at the clock */
-#define WORKER_DECIDE_SLICE 64	   /* connections decided by it between two looks */
+#define WORKER_PACE_NS	    500000    /* a policy coming in takes at most this long a turn */
+#define WORKER_UID_TURN	    (1 << 20) /* bytes read for one uid a turn, then its peers wait */
+#define WORKER_DECODE_SLICE 128	      /* units of its decode between two looks at the clock */
+#define WORKER_DECIDE_SLICE 64	      /* connections decided by it between two looks */
 
 struct conn {
 	int fd;
@@ -110,6 +111,7 @@ struct worker {
 	int idle_rules;		  /* the policy has rules with idle-timeout= */
 	int timer_fd, timer_armed;
 	uint32_t now;		    /* monotonic seconds, read once per turn of the loop */
+	uint32_t turn;		    /* turns of the loop so far (see turn_share) */
 	int64_t wall;		    /* the wall clock's seconds, read with it: rules' windows */
 	struct log_limit log_limit; /* deny and busy lines */
 	struct channel_reader pair; /* the message from the monitor being received */
@@ -163,6 +165,22 @@ static int budget_spent(struct worker *w, uid_t uid)
 	const struct uidcount_slot *e = uidcount_find(&w->per_uid, uid);
 
 	return w->limits.max_bytes_per_uid && e && e->held >= w->limits.max_bytes_per_uid;
+}
+
+/*
+ * What was read for @uid in this turn of the loop. Once it is WORKER_UID_TURN, its other peers
+ * wait for the next turn, so that one uid's peers, many and busy, cannot make another's wait for
+ * all of them to be read: a turn moves at most about WORKER_UID_TURN for each uid.
+ */
+static uint32_t *turn_share(struct worker *w, uid_t uid)
+{
+	struct uidcount_slot *e = uidcount_find(&w->per_uid, uid);
+
+	if (e->turn != w->turn) {
+		e->turn = w->turn;
+		e->turn_read = 0;
+	}
+	return &e->turn_read;
 }
 
 /*
@@ -313,11 +331,19 @@ static void on_conn(struct worker *w, struct conn *c, uint32_t events)
 	/* A hang-up may come without EPOLLOUT: the send says what became of the peer. */
 	if (held > 0 && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)))
 		s = echo_write(c->fd, &c->out, &c->echoed);
-	if (s == ECHO_READ && budget_spent(w, c->cred.uid))
+	if (s == ECHO_READ && budget_spent(w, c->cred.uid)) {
 		s = CONN_PAUSE;
-	else if (s == ECHO_READ)
+	} else if (s == ECHO_READ && *turn_share(w, c->cred.uid) >= WORKER_UID_TURN) {
+		s = ECHO_MORE; /* watched again, and read in a turn to come */
+	} else if (s == ECHO_READ) {
+		uint64_t echoed = c->echoed;
+		size_t pending = echo_pending(&c->out);
+
 		s = echo_read(c->fd, &c->out, w->scratch, sizeof(w->scratch), WORKER_READ_BUDGET,
 			      until_eagain, &c->echoed);
+		*turn_share(w, c->cred.uid) +=
+			(uint32_t)(c->echoed - echoed + echo_pending(&c->out) - pending);
+	}
 	held_changed(w, c, held);
 	conn_after(w, c, s);
 }
@@ -1201,6 +1227,7 @@ static int worker_turn(struct worker *w, const struct epoll_event *evs, int n)
 	int pair_ready = 0, timer_ready = 0, stop = 0;
 
 	w->now = clock_seconds();
+	w->turn++;
 	read_wall(w);
 	/* This turn's log lines go out together, before the loop waits again. */
 	log_hold();

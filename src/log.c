@@ -293,6 +293,22 @@ static int format(struct line *l, const char *fmt, va_list *ap)
 	return 1;
 }
 
+const char *log_format(char *buf, size_t size, const char *fmt, ...)
+{
+	struct line line = {buf, 0, size - 1};
+	va_list ap, copy;
+
+	va_start(ap, fmt);
+	va_copy(copy, ap);
+	if (format(&line, fmt, &copy))
+		buf[line.len] = '\0';
+	else
+		vsnprintf(buf, size, fmt, ap);
+	va_end(copy);
+	va_end(ap);
+	return buf;
+}
+
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
 	char buf[LOG_LINE_MAX];

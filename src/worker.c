@@ -404,12 +404,10 @@ static const char *rule_field(const struct policy *p, long rule, char *buf, size
 
 	rule_origin(p, rule, &file, &line);
 	if (!line)
-		snprintf(buf, size, "rule=%s", file);
-	else if (a && a->name)
-		snprintf(buf, size, "rule=%s:%u name=%s", file, line, a->name);
-	else
-		snprintf(buf, size, "rule=%s:%u", file, line);
-	return buf;
+		return log_format(buf, size, "rule=%s", file);
+	if (a && a->name)
+		return log_format(buf, size, "rule=%s:%u name=%s", file, line, a->name);
+	return log_format(buf, size, "rule=%s:%u", file, line);
 }
 
 /* Room for rule_field(): a file name as decoded (at most 4096 bytes), a line and a name. */

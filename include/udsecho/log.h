@@ -57,6 +57,13 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 void log_hold(void);
 void log_flush(void);
 
+/*
+ * log_format - snprintf(@buf, @size, @fmt, ...) (@size at least 1), formatted as log lines are:
+ * the conversions they use without stdio, whose vsnprintf() costs more. Returns @buf.
+ */
+const char *log_format(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* log_diags - one line per diagnostic in diag_format()'s form, errors at err level. */
 void log_diags(const struct diag_list *diags);
 

@@ -228,6 +228,27 @@ static void conversions_match_printf(void **state)
 	SAME_AS_PRINTF("%5.*s|%lc", 2, text, (wint_t)'w');
 }
 
+/* log_format() writes what snprintf(3) does, cut where it cuts, both ways of formatting. */
+static void format_matches_snprintf(void **state)
+{
+	static const size_t sizes[] = {1, 2, 9, 20, 64};
+	char got[64], want[64];
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		size_t n = sizes[i];
+
+		memset(got, 'x', sizeof(got));
+		snprintf(want, n, "rule=%s:%u name=%s", "/etc/udsecho/policy", 12u, "backup");
+		assert_ptr_equal(log_format(got, n, "rule=%s:%u name=%s", "/etc/udsecho/policy",
+					    12u, "backup"),
+				 got);
+		assert_string_equal(got, want);
+		snprintf(want, n, "%+d|%p", 5, (void *)want);
+		log_format(got, n, "%+d|%p", 5, (void *)want);
+		assert_string_equal(got, want);
+	}
+}
+
 /* The burst goes through, the rest of the second is held back and counted. */
 static void limit_lets_the_burst_through(void **state)
 {
@@ -273,6 +294,7 @@ int main(void)
 		cmocka_unit_test(held_lines_go_out_at_flush),
 		cmocka_unit_test(many_held_lines_stay_whole),
 		cmocka_unit_test(conversions_match_printf),
+		cmocka_unit_test(format_matches_snprintf),
 		cmocka_unit_test(limit_lets_the_burst_through),
 		cmocka_unit_test(limit_window_ends_with_the_second),
 	};

@@ -116,7 +116,10 @@ struct policy_ast_block {
 	max_align_t data[];
 };
 
-/* @n zeroed bytes from the blocks of @ps's AST, or NULL (ps->fatal is then set). */
+/*
+ * @n bytes from the blocks of @ps's AST, not cleared (every caller writes what it asked for), or
+ * NULL (ps->fatal is then set).
+ */
 static void *ast_alloc(struct parser *ps, size_t n)
 {
 	struct policy_ast_block *b = ps->ast->blocks;
@@ -136,7 +139,7 @@ static void *ast_alloc(struct parser *ps, size_t n)
 	}
 	v = (char *)b->data + b->used;
 	b->used += need;
-	return memset(v, 0, n);
+	return v;
 }
 
 /* A copy of the @n bytes at @s, NUL-terminated, in the AST's blocks; NULL as ast_alloc(). */
@@ -144,8 +147,10 @@ static char *ast_strndup(struct parser *ps, const char *s, size_t n)
 {
 	char *d = ast_alloc(ps, n + 1);
 
-	if (d)
+	if (d) {
 		memcpy(d, s, n);
+		d[n] = '\0';
+	}
 	return d;
 }
 
@@ -900,7 +905,8 @@ static size_t lex_plain(const char *s, size_t len, struct policy_token *tok, siz
 		for (; i < end; i++) {
 			unsigned char c = (unsigned char)s[i];
 
-			if (c <= ' ' || c >= 0x7f || c == '"' || c == '#')
+			/* A word's byte: '!', or '$' to '~' (no blank, quote, '#' or control). */
+			if ((unsigned char)(c - '$') > '~' - '$' && c != '!')
 				break;
 			eq |= c == '=';
 		}

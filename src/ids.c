@@ -10,16 +10,16 @@
 
 int ids_parse_n(const char *s, size_t len, uint32_t *id)
 {
-	unsigned long v = 0;
+	uint64_t v = 0; /* ten digits overflow 32 bits */
 
 	if (len == 0 || len > 10)
 		return -EINVAL;
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9')
 			return -EINVAL;
-		v = v * 10 + (unsigned long)(s[i] - '0');
+		v = v * 10 + (uint64_t)(s[i] - '0');
 	}
-	if (v >= 4294967295UL)
+	if (v >= 4294967295u)
 		return -EINVAL;
 	*id = (uint32_t)v;
 	return 0;

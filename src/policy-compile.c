@@ -170,10 +170,11 @@ static int warn_shadowed(const struct policy *p, struct diag_list *diags,
 static int resolve(const struct policy_resolver *res, const struct policy_ast_sel *sel,
 		   const struct policy_ast_value *v, uint32_t *id)
 {
-	uid_t uid;
-	gid_t gid;
+	uid_t uid = 0;
+	gid_t gid = 0;
 	int r;
 
+	/* A lookup that fails may leave its result unset: the id is then 0, and never used. */
 	if (sel->kind == POLICY_USER) {
 		r = res->user(res->ctx, v->name, &uid);
 		*id = uid;

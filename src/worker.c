@@ -119,6 +119,7 @@ struct worker {
 	struct incoming reload;	    /* a policy coming in to be put in force */
 	struct incoming preview;    /* a policy coming in to be previewed */
 	size_t listed, unlisted;    /* connections it has listed so far, and counted after those */
+	int counting;		    /* it has listed all it lists: counting the rest, then a line */
 	char scratch[WORKER_SCRATCH];
 };
 
@@ -927,15 +928,20 @@ static void list_some(struct worker *w)
 {
 	static char field[RULE_FIELD_MAX];
 
-	if (w->listing && w->listed == WORKER_LIST_MAX) {
-		/* The rest are counted, WORKER_COUNT_SLICE a turn: a long walk stalls the others.
+	if (w->counting) {
+		/*
+		 * The rest are counted, WORKER_COUNT_SLICE a turn: a long walk stalls the others.
+		 * Those that close first are not (conn_close() moves the cursor past them), and
+		 * the count is logged even when all of them do.
 		 */
 		for (int n = 0; w->listing && n < WORKER_COUNT_SLICE; n++) {
 			w->listing = w->listing->next;
 			w->unlisted++;
 		}
-		if (!w->listing)
+		if (!w->listing) {
 			log_info("event=client-more count=%zu", w->unlisted);
+			w->counting = 0;
+		}
 		return;
 	}
 	for (int n = 0; w->listing && n < WORKER_LIST_SLICE && w->listed < WORKER_LIST_MAX; n++) {
@@ -948,6 +954,7 @@ static void list_some(struct worker *w)
 		w->listed++;
 		w->listing = c->next;
 	}
+	w->counting = w->listing && w->listed == WORKER_LIST_MAX;
 }
 
 /* SIGUSR1 at the monitor: one line with the counts, and what the monitor knows (its text). */
@@ -964,6 +971,7 @@ static void log_status(struct worker *w, const char *text, size_t len)
 		 w->policy ? policy_rule_count(w->policy) : 0, (int)len, text);
 	w->listing = w->conns;
 	w->listed = w->unlisted = 0;
+	w->counting = 0;
 }
 
 /* A whole message from the monitor, of a type channel_read() knows. */
@@ -1287,7 +1295,7 @@ int worker_run(const struct worker_config *cfg)
 		 * for this CPU, and the loop, which then never blocks, would hold it until the
 		 * scheduler's tick: a client stalled for milliseconds.
 		 */
-		int busy = w->listing || w->reload.body || w->preview.body;
+		int busy = w->listing || w->counting || w->reload.body || w->preview.body;
 		int n;
 
 		if (busy)

@@ -405,6 +405,44 @@ static _Noreturn void read_one_policy(struct fx *f, const char *payload, size_t 
 }
 
 /*
+ * @len bytes of a pattern, and a forked child that reads them as one policy message, blocking in
+ * read(2) as the worker does until its first policy, under the worker's filter when @confined.
+ * Returns the child's pid; the pattern is in *@payload, the caller's to free.
+ */
+static pid_t start_reader(struct fx *f, size_t len, int confined, char **payload)
+{
+	char *p = malloc(len);
+	pid_t pid;
+
+	assert_non_null(p);
+	for (size_t i = 0; i < len; i++)
+		p[i] = (char)(i % 251);
+	assert_int_equal(fcntl(f->sv[0], F_SETFL, 0), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(f->sv[1]);
+		if (confined && sandbox_worker(SANDBOX_STRICT) < 0)
+			_exit(90);
+		read_one_policy(f, p, len);
+	}
+	*payload = p;
+	return pid;
+}
+
+/* The writer goes away, and the reader @pid must have read the message whole, and nothing more. */
+static void reader_read_it(struct fx *f, pid_t pid)
+{
+	int status;
+
+	fx_hang_up(f);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_false(WIFSIGNALED(status));
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/*
  * Under the worker's allow-list, in a forked child: a message of several pages, so that malloc
  * and free go to the kernel for it, and EOF. A call outside the list would kill the child.
  */
@@ -412,29 +450,11 @@ static void reads_under_the_worker_filter(void **state)
 {
 	enum { PAYLOAD = 1 << 20 };
 	struct fx *f = *state;
-	char *payload = malloc(PAYLOAD);
-	int status;
-	pid_t pid;
+	char *payload;
+	pid_t pid = start_reader(f, PAYLOAD, 1, &payload);
 
-	assert_non_null(payload);
-	for (size_t i = 0; i < PAYLOAD; i++)
-		payload[i] = (char)(i % 251);
-	/* The child blocks in read(2), as the worker does until its first policy. */
-	assert_int_equal(fcntl(f->sv[0], F_SETFL, 0), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(f->sv[1]);
-		if (sandbox_worker(SANDBOX_STRICT) < 0)
-			_exit(90);
-		read_one_policy(f, payload, PAYLOAD);
-	}
 	assert_int_equal(channel_send(f->sv[1], CHANNEL_MSG_POLICY, payload, PAYLOAD), 0);
-	fx_hang_up(f);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_false(WIFSIGNALED(status));
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	reader_read_it(f, pid);
 	free(payload);
 }
 
@@ -456,20 +476,9 @@ static void send_goes_on_after_a_short_write(void **state)
 	struct fx *f = *state;
 	struct sigaction sa = {.sa_handler = on_alarm}, old; /* no SA_RESTART */
 	struct itimerval tick = {.it_interval = {0, 200}, .it_value = {0, 200}}, off = {0};
-	char *payload = malloc(PAYLOAD);
-	int status;
-	pid_t pid;
+	char *payload;
+	pid_t pid = start_reader(f, PAYLOAD, 0, &payload);
 
-	assert_non_null(payload);
-	for (size_t i = 0; i < PAYLOAD; i++)
-		payload[i] = (char)(i % 253);
-	assert_int_equal(fcntl(f->sv[0], F_SETFL, 0), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(f->sv[1]);
-		read_one_policy(f, payload, PAYLOAD);
-	}
 	assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
 	alarms = 0;
 	assert_int_equal(setitimer(ITIMER_REAL, &tick, NULL), 0);
@@ -477,10 +486,7 @@ static void send_goes_on_after_a_short_write(void **state)
 	assert_int_equal(setitimer(ITIMER_REAL, &off, NULL), 0);
 	assert_int_equal(sigaction(SIGALRM, &old, NULL), 0);
 	assert_true(alarms > 0);
-	fx_hang_up(f);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	reader_read_it(f, pid);
 	free(payload);
 }
 

@@ -334,16 +334,19 @@ static void on_conn(struct worker *w, struct conn *c, uint32_t events)
 		s = echo_write(c->fd, &c->out, &c->echoed);
 	if (s == ECHO_READ && budget_spent(w, c->cred.uid)) {
 		s = CONN_PAUSE;
-	} else if (s == ECHO_READ && *turn_share(w, c->cred.uid) >= WORKER_UID_TURN) {
-		s = ECHO_MORE; /* watched again, and read in a turn to come */
 	} else if (s == ECHO_READ) {
+		/* The entry stays where it is: reading adds and drops no uid. */
+		uint32_t *share = turn_share(w, c->cred.uid);
 		uint64_t echoed = c->echoed;
 		size_t pending = echo_pending(&c->out);
 
-		s = echo_read(c->fd, &c->out, w->scratch, sizeof(w->scratch), WORKER_READ_BUDGET,
-			      until_eagain, &c->echoed);
-		*turn_share(w, c->cred.uid) +=
-			(uint32_t)(c->echoed - echoed + echo_pending(&c->out) - pending);
+		if (*share >= WORKER_UID_TURN) {
+			s = ECHO_MORE; /* watched again, and read in a turn to come */
+		} else {
+			s = echo_read(c->fd, &c->out, w->scratch, sizeof(w->scratch),
+				      WORKER_READ_BUDGET, until_eagain, &c->echoed);
+			*share += (uint32_t)(c->echoed - echoed + echo_pending(&c->out) - pending);
+		}
 	}
 	held_changed(w, c, held);
 	conn_after(w, c, s);

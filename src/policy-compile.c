@@ -76,8 +76,7 @@ static int cover_init(struct cover *c, const struct policy *p, uint32_t kind, ui
 		}
 		/* The cuts themselves are not needed: next holds them until it is set. */
 		ncuts = idsort_rank(pairs, n, c->next, rank);
-		if (yield)
-			yield();
+		policy_yield(yield);
 		for (size_t i = 0; i <= ncuts; i++) {
 			c->next[i] = (uint32_t)i;
 			policy_yield_at(yield, i);

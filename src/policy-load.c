@@ -428,8 +428,7 @@ static int load_file(const char *path, uid_t trusted_uid, void (*yield)(void),
 	if (r < 0)
 		goto out;
 	reader.root_id = id;
-	if (yield)
-		yield();
+	policy_yield(yield);
 	r = policy_parse(path, text, len, &reader, diags, &ast);
 	resolver.yield = yield;
 	if (r == 0)

@@ -992,8 +992,8 @@ static int parse_buffer(struct parser *ps, const char *file, const char *text, s
 	 */
 	if (reserve_rules(ps, count_lines(text, len)) < 0)
 		return ps->fatal;
-	if (ps->reader && ps->reader->yield)
-		ps->reader->yield();
+	if (ps->reader)
+		policy_yield(ps->reader->yield);
 	for (;;) {
 		struct policy_lex_error err;
 		size_t n;

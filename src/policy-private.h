@@ -134,11 +134,18 @@ static inline void policy_range_bounds(const struct policy *p, uint32_t r, uint6
 	out[1] = idsort_pair(p->ranges[r].hi + 1, 2 * r + 1);
 }
 
+/* Call @yield, if any: between two steps of a load that are not a loop's. */
+static inline void policy_yield(void (*yield)(void))
+{
+	if (yield)
+		yield();
+}
+
 /* Call @yield, if any, at the last of every POLICY_YIELD_EVERY steps of a loop, @i from 0. */
 static inline void policy_yield_at(void (*yield)(void), size_t i)
 {
-	if (yield && i % POLICY_YIELD_EVERY == POLICY_YIELD_EVERY - 1)
-		yield();
+	if (i % POLICY_YIELD_EVERY == POLICY_YIELD_EVERY - 1)
+		policy_yield(yield);
 }
 
 /* The entries a part may list before it is not cut: a few per rule. */

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "udsecho/ids.h"
 #include "udsecho/utctime.h"
 #include "policy-private.h"
 
@@ -94,15 +93,6 @@ static int name_char_ok(char c)
 	       c == '_' || c == '.' || c == '-' || c == '@';
 }
 
-/* Tokens point into the text, which has no terminating NUL: never use str*() on them. */
-static int all_digits(const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return 1;
-}
-
 /*
  * The rules' text, selectors, values and strings are carved from large blocks that the AST frees
  * together: a policy of 100,000 rules is half a million small allocations otherwise, and as many
@@ -154,17 +144,29 @@ static char *ast_strndup(struct parser *ps, const char *s, size_t n)
 	return d;
 }
 
-/* Parse one decimal id of a number or range (digits only); reports its own error. */
-static int parse_id(struct parser *ps, const char *file, unsigned line,
-		    const struct policy_token *t, enum policy_kind kind, uint32_t *id)
+/*
+ * The digits at @s, at most @len, as a number in *@v (which only ten digits or fewer fit). Tokens
+ * point into the text, which has no terminating NUL: never use str*() on them.
+ */
+static size_t scan_digits(const char *s, size_t len, uint64_t *v)
 {
-	if (ids_parse_n(t->s, t->len, id) != 0) {
-		perror_at(ps, file, line, t->col,
-			  "%s %.*s is out of range: ids go from 0 to 4294967294 (4294967295 is "
-			  "never an id)",
-			  kind == POLICY_USER ? "uid" : "gid", (int)t->len, t->s);
-		return -1;
-	}
+	size_t i = 0;
+
+	for (*v = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+		*v = *v * 10 + (uint64_t)(s[i] - '0');
+	return i;
+}
+
+/* Whether the @len digits read as @v are an id: ten digits at most, below 4294967295. */
+static int id_ok(struct parser *ps, const char *file, unsigned line, const char *s, size_t len,
+		 unsigned col, enum policy_kind kind, uint64_t v)
+{
+	if (len <= 10 && v < 4294967295u)
+		return 1;
+	perror_at(ps, file, line, col,
+		  "%s %.*s is out of range: ids go from 0 to 4294967294 (4294967295 is never an "
+		  "id)",
+		  kind == POLICY_USER ? "uid" : "gid", (int)len, s);
 	return 0;
 }
 
@@ -176,25 +178,26 @@ static int parse_value(struct parser *ps, const char *file, unsigned line,
 
 	*v = (struct policy_ast_value){.col = t->col};
 	if (t->s[0] >= '0' && t->s[0] <= '9') {
-		struct policy_token a = *t, b;
-		const char *dash = memchr(t->s, '-', t->len);
+		/* A number, or two joined by a dash: read in one pass. */
+		uint64_t lo, hi;
+		size_t a = scan_digits(t->s, t->len, &lo), b = 0;
+		int dash = a < t->len && t->s[a] == '-';
 
-		a.len = dash ? (size_t)(dash - t->s) : t->len;
-		b = (struct policy_token){.s = a.s + a.len + 1,
-					  .col = t->col + (unsigned)a.len + 1};
-		b.len = dash ? t->len - a.len - 1 : 0;
-		if (!all_digits(a.s, a.len) || (dash && (b.len == 0 || !all_digits(b.s, b.len)))) {
+		if (dash)
+			b = scan_digits(t->s + a + 1, t->len - a - 1, &hi);
+		if (a + dash + b != t->len || (dash && b == 0)) {
 			perror_at(ps, file, line, t->col,
 				  "invalid %s %s: expected a number or a range such as 1000-1999",
 				  kind == POLICY_USER ? "uid" : "gid",
 				  policy_token_show(t, shown, sizeof(shown)));
 			return -1;
 		}
-		if (parse_id(ps, file, line, &a, kind, &v->lo) < 0)
+		if (!id_ok(ps, file, line, t->s, a, t->col, kind, lo) ||
+		    (dash &&
+		     !id_ok(ps, file, line, t->s + a + 1, b, t->col + (unsigned)a + 1, kind, hi)))
 			return -1;
-		v->hi = v->lo;
-		if (dash && parse_id(ps, file, line, &b, kind, &v->hi) < 0)
-			return -1;
+		v->lo = (uint32_t)lo;
+		v->hi = dash ? (uint32_t)hi : v->lo;
 		if (v->lo > v->hi) {
 			perror_at(ps, file, line, t->col, "empty range %s: %u is larger than %u",
 				  policy_token_show(t, shown, sizeof(shown)), v->lo, v->hi);
@@ -237,6 +240,13 @@ static char *join_tokens(struct parser *ps, const struct policy_token *tok, size
 	--*len;
 	if (!s)
 		return NULL;
+	/* Words one blank apart, as most lines have them, are copied at once. */
+	if ((size_t)(tok[n - 1].s + tok[n - 1].len - tok[0].s) == *len &&
+	    memchr(tok[0].s, '\t', *len) == NULL) {
+		memcpy(s, tok[0].s, *len);
+		s[*len] = '\0';
+		return s;
+	}
 	for (size_t i = 0; i < n; i++) {
 		memcpy(p, tok[i].s, tok[i].len);
 		p += tok[i].len;
@@ -885,66 +895,56 @@ static size_t tokenize(const char *s, size_t len, struct policy_token *tok,
 }
 
 /*
- * The common line, read in one pass: printable ASCII, blanks, a comment maybe, no quote. Splits
- * it as tokenize() would and returns its length, or (size_t)-1 at the first byte it leaves to
- * the full check (any other byte, or a line longer than POLICY_LINE_MAX).
+ * The common line, read in one pass: printable ASCII, blanks, a comment maybe, no quote. @s holds
+ * @len bytes and a newline after them, where every loop stops. Splits it as tokenize() would and
+ * returns 0, or -1 at the first byte it leaves to the full check (any other byte).
  */
-static size_t lex_plain(const char *s, size_t len, struct policy_token *tok, size_t *n)
+static int lex_plain(const char *s, size_t len, struct policy_token *tok, size_t *n)
 {
-	size_t i = 0, k = 0, end = len < POLICY_LINE_MAX ? len : POLICY_LINE_MAX;
+	size_t i = 0, k = 0;
+	int eq = memchr(s, '=', len) != NULL;
 
 	for (;;) {
 		size_t start;
-		unsigned eq = 0;
 
-		while (i < end && s[i] == ' ')
+		while (s[i] == ' ')
 			i++;
-		if (i == end || s[i] == '\n' || s[i] == '#')
+		if (s[i] == '\n' || s[i] == '#')
 			break;
 		start = i;
-		for (; i < end; i++) {
-			unsigned char c = (unsigned char)s[i];
-
-			/* A word's byte: '!', or '$' to '~' (no blank, quote, '#' or control). */
-			if ((unsigned char)(c - '$') > '~' - '$' && c != '!')
-				break;
-			eq |= c == '=';
-		}
-		tok[k++] = (struct policy_token){
-			.s = s + start, .len = i - start, .col = (unsigned)start + 1, .eq = eq};
-		if (i < end && s[i] != ' ' && s[i] != '\n' && s[i] != '#')
-			return (size_t)-1;
-	}
-	if (i < end && s[i] == '#')
-		while (i < end && s[i] != '\n') {
-			if ((unsigned char)s[i] < ' ' || (unsigned char)s[i] >= 0x7f)
-				return (size_t)-1;
+		/* A word's byte: '!', or '$' to '~' (no blank, quote, '#' or control). */
+		while ((unsigned char)(s[i] - '$') <= '~' - '$' || s[i] == '!')
 			i++;
-		}
-	if (i == end && end < len && s[i] != '\n')
-		return (size_t)-1;
+		tok[k++] = (struct policy_token){.s = s + start,
+						 .len = i - start,
+						 .col = (unsigned)start + 1,
+						 .eq = eq &&
+						       memchr(s + start, '=', i - start) != NULL};
+		if (s[i] != ' ' && s[i] != '\n' && s[i] != '#')
+			return -1;
+	}
+	for (; i < len; i++)
+		if ((unsigned char)s[i] < ' ' || (unsigned char)s[i] >= 0x7f)
+			return -1;
 	*n = k;
-	return i;
+	return 0;
 }
 
 int policy_lex_line(struct policy_lexer *lx, struct policy_token *tok, size_t *n,
 		    struct policy_lex_error *err)
 {
 	const char *s = lx->text + lx->pos, *nl;
-	size_t llen;
+	size_t left = lx->len - lx->pos, llen;
 
 	if (lx->pos >= lx->len)
 		return POLICY_LEX_END;
-	llen = lex_plain(s, lx->len - lx->pos, tok, n);
-	if (llen != (size_t)-1) {
-		lx->pos += llen + 1;
-		lx->line++;
-		return 0;
-	}
-	nl = memchr(s, '\n', lx->len - lx->pos);
-	llen = nl ? (size_t)(nl - s) : lx->len - lx->pos;
+	nl = memchr(s, '\n', left);
+	llen = nl ? (size_t)(nl - s) : left;
 	lx->pos += llen + 1;
 	lx->line++;
+	/* A last line without its newline takes the full check, which needs none. */
+	if (nl && llen <= POLICY_LINE_MAX && lex_plain(s, llen, tok, n) == 0)
+		return 0;
 	*n = 0;
 	if (llen > POLICY_LINE_MAX) {
 		err->col = POLICY_LINE_MAX + 1;

@@ -50,6 +50,7 @@ static void grammar_elements(void **state)
 				   "   \t  \n"
 				   "allow user root\n"
 				   "deny\tuser   mallory    # trailing comment\n"
+				   "deny\tuser 7\n"
 				   "allow user 1000-1999 0 alice\n"
 				   "allow group wheel\n"
 				   "allow group staff user 1000-1999\n"
@@ -60,6 +61,7 @@ static void grammar_elements(void **state)
 	static const char *const texts[] = {
 		"allow user root",
 		"deny user mallory",
+		"deny user 7",
 		"allow user 1000-1999 0 alice",
 		"allow group wheel",
 		"allow group staff user 1000-1999",
@@ -68,7 +70,7 @@ static void grammar_elements(void **state)
 		"allow user bob",
 		"allow all",
 	};
-	static const unsigned lines[] = {4, 5, 6, 7, 8, 9, 10, 11, 12};
+	static const unsigned lines[] = {4, 5, 6, 7, 8, 9, 10, 11, 12, 13};
 	struct diag_list d;
 	struct policy *p;
 	const char *file;
@@ -76,16 +78,16 @@ static void grammar_elements(void **state)
 
 	diag_list_init(&d);
 	assert_int_equal(test_compile(text, NULL, &d, &p), 0);
-	assert_int_equal(policy_rule_count(p), 9);
-	for (long i = 0; i < 9; i++) {
+	assert_int_equal(policy_rule_count(p), 10);
+	for (long i = 0; i < 10; i++) {
 		assert_string_equal(policy_rule_text(p, i), texts[i]);
 		assert_int_equal(policy_rule_origin(p, i, &file, &line), 0);
 		assert_string_equal(file, "test.policy");
 		assert_int_equal(line, lines[i]);
 	}
-	assert_int_equal(policy_rule_origin(p, 9, &file, &line), POLICY_E_RANGE);
+	assert_int_equal(policy_rule_origin(p, 10, &file, &line), POLICY_E_RANGE);
 	assert_int_equal(policy_rule_origin(p, -1, &file, &line), POLICY_E_RANGE);
-	assert_null(policy_rule_text(p, 9));
+	assert_null(policy_rule_text(p, 10));
 	policy_free(p);
 	diag_list_free(&d);
 }

@@ -263,7 +263,7 @@ static int policy_alloc(const struct policy_ast *ast, void (*yield)(void), struc
 
 	for (size_t i = 0; i < ast->nrules; i++) {
 		ntext += ast->rules[i].textlen + 1;
-		nattrs += ast->rules[i].has_attrs != 0;
+		nattrs += ast->rules[i].attrs != NULL;
 		nsels += ast->rules[i].nsels;
 		for (size_t k = 0; k < ast->rules[i].nsels; k++)
 			nvalues += ast->rules[i].sels[k].nvalues;
@@ -325,7 +325,7 @@ static int compile_rule(struct policy *p, const struct policy_ast *ast,
 				     .attrs = POLICY_NO_ATTRS};
 	p->texts[p->nrules++] = memcpy(p->text + p->textlen, ar->text, len);
 	p->textlen += len;
-	if (ar->has_attrs && policy_attrs_add(p, rule, &ar->attrs) < 0)
+	if (ar->attrs && policy_attrs_add(p, rule, &ar->attrs->attrs) < 0)
 		return -ENOMEM;
 	for (size_t k = 0; k < ar->nsels; k++) {
 		const struct policy_ast_sel *sel = &ar->sels[k];

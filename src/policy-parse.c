@@ -362,9 +362,12 @@ static int add_rule(struct parser *ps, const char *fname, unsigned line, size_t 
 		ps->fatal = ps->fatal ? ps->fatal : POLICY_E_INVALID;
 		return -1;
 	}
-	r->text = join_tokens(ps, ps->tok, n, &r->textlen);
+	size_t len;
+
+	r->text = join_tokens(ps, ps->tok, n, &len);
 	if (!r->text)
 		return -1;
+	r->textlen = (uint32_t)len;
 	if (ast->nrules == ast->cap && reserve_rules(ps, 1) < 0)
 		return -1;
 	ast->rules[ast->nrules++] = *r;
@@ -476,9 +479,9 @@ static int attr_name(struct parser *ps, const struct attr *a, struct policy_ast_
 			return -1;
 		}
 	}
-	r->name_col = a->col;
-	r->attrs.name = ast_strndup(ps, a->value, a->len);
-	return r->attrs.name ? 0 : -1;
+	r->attrs->name_col = a->col;
+	r->attrs->attrs.name = ast_strndup(ps, a->value, a->len);
+	return r->attrs->attrs.name ? 0 : -1;
 }
 
 static int attr_message(struct parser *ps, const struct attr *a, struct policy_ast_rule *r)
@@ -499,8 +502,8 @@ static int attr_message(struct parser *ps, const struct attr *a, struct policy_a
 			  POLICY_MESSAGE_MAX, a->len);
 		return -1;
 	}
-	r->attrs.message = ast_strndup(ps, a->value, a->len);
-	return r->attrs.message ? 0 : -1;
+	r->attrs->attrs.message = ast_strndup(ps, a->value, a->len);
+	return r->attrs->attrs.message ? 0 : -1;
 }
 
 static int attr_time(struct parser *ps, const struct attr *a, int64_t *t)
@@ -569,7 +572,13 @@ static int parse_attr(struct parser *ps, const char *fname, unsigned line,
 		perror_at(ps, fname, line, a->vcol, "%s= needs a value", attr_keys[k]);
 		return -1;
 	}
-	r->has_attrs = 1;
+	if (!r->attrs) {
+		r->attrs = ast_alloc(ps, sizeof(*r->attrs));
+		if (!r->attrs)
+			return -1;
+		*r->attrs = (struct policy_ast_attrs){
+			.attrs = {.from = POLICY_TIME_MIN, .until = POLICY_TIME_MAX}};
+	}
 	switch (a->key) {
 	case ATTR_NAME:
 		ret = attr_name(ps, a, r);
@@ -578,25 +587,25 @@ static int parse_attr(struct parser *ps, const char *fname, unsigned line,
 		ret = attr_message(ps, a, r);
 		break;
 	case ATTR_MAX_PER_UID:
-		ret = attr_number(ps, a, POLICY_COUNT_MAX, &r->attrs.max_per_uid);
+		ret = attr_number(ps, a, POLICY_COUNT_MAX, &r->attrs->attrs.max_per_uid);
 		break;
 	case ATTR_IDLE_TIMEOUT:
-		ret = attr_number(ps, a, POLICY_SECONDS_MAX, &r->attrs.idle_timeout);
+		ret = attr_number(ps, a, POLICY_SECONDS_MAX, &r->attrs->attrs.idle_timeout);
 		break;
 	case ATTR_FROM:
-		ret = attr_time(ps, a, &r->attrs.from);
+		ret = attr_time(ps, a, &r->attrs->attrs.from);
 		break;
 	case ATTR_UNTIL:
-		ret = attr_time(ps, a, &r->attrs.until);
+		ret = attr_time(ps, a, &r->attrs->attrs.until);
 		break;
 	}
 	if (ret == 0 && (*given & (1u << ATTR_FROM)) && (*given & (1u << ATTR_UNTIL)) &&
-	    r->attrs.from >= r->attrs.until) {
+	    r->attrs->attrs.from >= r->attrs->attrs.until) {
 		char from[UTCTIME_LEN + 1], until[UTCTIME_LEN + 1];
 		perror_at(ps, fname, line, t->col,
 			  "empty time window: from=%s is not before until=%s",
-			  utctime_format(r->attrs.from, from, sizeof(from)),
-			  utctime_format(r->attrs.until, until, sizeof(until)));
+			  utctime_format(r->attrs->attrs.from, from, sizeof(from)),
+			  utctime_format(r->attrs->attrs.until, until, sizeof(until)));
 		ret = -1;
 	}
 	return ret;
@@ -629,10 +638,9 @@ static void parse_rule(struct parser *ps, size_t file, unsigned line, size_t n)
 	const char *fname = ps->ast->files[file];
 	const struct policy_token *tok = ps->tok;
 	struct policy_ast_rule r = {.allow = policy_token_is(&tok[0], "allow"),
-				    .file = file,
+				    .file = (uint32_t)file,
 				    .line = line,
-				    .col = tok[0].col,
-				    .attrs = {.from = POLICY_TIME_MIN, .until = POLICY_TIME_MAX}};
+				    .col = tok[0].col};
 	char shown[POLICY_SHOW_MAX + 8];
 	size_t i = 1;
 
@@ -1022,12 +1030,18 @@ static int parse_buffer(struct parser *ps, const char *file, const char *text, s
 	return ps->fatal;
 }
 
+/* The name= of @r, or NULL. */
+static const char *rule_name(const struct policy_ast_rule *r)
+{
+	return r->attrs ? r->attrs->attrs.name : NULL;
+}
+
 /* Rules by name, then in rule order. */
 static int cmp_named(const void *a, const void *b)
 {
 	const struct policy_ast_rule *x = *(const struct policy_ast_rule *const *)a,
 				     *y = *(const struct policy_ast_rule *const *)b;
-	int c = strcmp(x->attrs.name, y->attrs.name);
+	int c = strcmp(rule_name(x), rule_name(y));
 
 	return c ? c : (x > y) - (x < y);
 }
@@ -1040,7 +1054,7 @@ static void check_names(struct parser *ps)
 	size_t n = 0;
 
 	for (size_t i = 0; i < ast->nrules; i++) {
-		n += ast->rules[i].attrs.name != NULL;
+		n += rule_name(&ast->rules[i]) != NULL;
 		if (ps->reader)
 			policy_yield_at(ps->reader->yield, i);
 	}
@@ -1053,14 +1067,14 @@ static void check_names(struct parser *ps)
 	}
 	n = 0;
 	for (size_t i = 0; i < ast->nrules; i++)
-		if (ast->rules[i].attrs.name)
+		if (rule_name(&ast->rules[i]))
 			v[n++] = &ast->rules[i];
 	qsort(v, n, sizeof(*v), cmp_named);
 	for (size_t i = 1; i < n; i++)
-		if (strcmp(v[i - 1]->attrs.name, v[i]->attrs.name) == 0)
-			perror_at(ps, ast->files[v[i]->file], v[i]->line, v[i]->name_col,
-				  "duplicate rule name '%s': %s:%u has it already",
-				  v[i]->attrs.name, ast->files[v[i - 1]->file], v[i - 1]->line);
+		if (strcmp(rule_name(v[i - 1]), rule_name(v[i])) == 0)
+			perror_at(ps, ast->files[v[i]->file], v[i]->line, v[i]->attrs->name_col,
+				  "duplicate rule name '%s': %s:%u has it already", rule_name(v[i]),
+				  ast->files[v[i - 1]->file], v[i - 1]->line);
 	free(v);
 }
 

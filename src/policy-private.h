@@ -242,18 +242,23 @@ struct policy_ast_sel {
 	size_t nvalues;
 };
 
-struct policy_ast_rule {
-	int allow;
-	size_t file; /* index into files */
-	unsigned line;
-	unsigned col;		     /* of the rule's first word */
-	char *text;		     /* this and what follows are in the AST's blocks */
-	size_t textlen;		     /* strlen(text) */
-	struct policy_ast_sel *sels; /* none: `all` */
-	size_t nsels;
-	int has_attrs; /* some attribute is given; attrs holds them */
+/* The attributes a rule gives, and where its name= is (for a duplicate). */
+struct policy_ast_attrs {
 	struct policy_attrs attrs;
-	unsigned name_col; /* of name=, for a duplicate */
+	unsigned name_col;
+};
+
+/* Kept small: a policy of 100,000 rules is read, checked and compiled from this array. */
+struct policy_ast_rule {
+	char *text;			/* this and what follows are in the AST's blocks */
+	struct policy_ast_sel *sels;	/* none: `all` */
+	struct policy_ast_attrs *attrs; /* NULL: none is given */
+	uint32_t file;			/* index into files */
+	uint32_t textlen;		/* strlen(text) */
+	unsigned line;
+	unsigned col; /* of the rule's first word */
+	uint32_t nsels;
+	int allow;
 };
 
 struct policy_ast_block; /* policy-parse.c */

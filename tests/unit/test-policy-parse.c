@@ -525,21 +525,21 @@ static void attribute_values(void **state)
 	diag_list_init(&d);
 	assert_int_equal(policy_parse("t", text, strlen(text), NULL, &d, &ast), 0);
 	assert_int_equal(ast->nrules, 4);
-	a = &ast->rules[0].attrs;
-	assert_true(ast->rules[0].has_attrs);
+	assert_non_null(ast->rules[0].attrs);
+	a = &ast->rules[0].attrs->attrs;
 	assert_string_equal(a->name, "a.B-c_9");
 	assert_string_equal(a->message, "say \"hi\" \\ # not a comment");
-	assert_int_equal(ast->rules[0].name_col, 13);
+	assert_int_equal(ast->rules[0].attrs->name_col, 13);
 	assert_int_equal(a->from, POLICY_TIME_MIN);
 	assert_int_equal(a->until, POLICY_TIME_MAX);
-	a = &ast->rules[1].attrs;
+	a = &ast->rules[1].attrs->attrs;
 	assert_null(a->name);
 	assert_int_equal(a->max_per_uid, 10000000);
 	assert_int_equal(a->idle_timeout, 86400);
 	assert_int_equal(a->from, 1);
 	assert_int_equal(ast->rules[2].nsels, 0);
-	assert_int_equal(ast->rules[2].attrs.until, 2147483648LL);
-	assert_false(ast->rules[3].has_attrs);
+	assert_int_equal(ast->rules[2].attrs->attrs.until, 2147483648LL);
+	assert_null(ast->rules[3].attrs);
 	/* The rule's text keeps its attributes as written. */
 	assert_string_equal(ast->rules[2].text, "allow all until=2038-01-19T03:14:08Z");
 	policy_ast_free(ast);

@@ -255,20 +255,12 @@ static int dup_files(struct policy *p, char *const *files, size_t n)
  * An empty compiled policy with room for every rule, selector and value of @ast. The arrays are
  * not cleared: compile_rule() writes every entry it counts, and nothing reads past the counts.
  */
-static int policy_alloc(const struct policy_ast *ast, void (*yield)(void), struct policy **out)
+static int policy_alloc(const struct policy_ast *ast, struct policy **out)
 {
-	size_t nsels = 0, nvalues = 0, nattrs = 0, ntext = 0;
+	size_t nsels = ast->nsels, nvalues = ast->nvalues, nattrs = ast->nattrs, ntext = ast->ntext;
 	struct policy *p;
 	int r = -ENOMEM;
 
-	for (size_t i = 0; i < ast->nrules; i++) {
-		ntext += ast->rules[i].textlen + 1;
-		nattrs += ast->rules[i].attrs != NULL;
-		nsels += ast->rules[i].nsels;
-		for (size_t k = 0; k < ast->rules[i].nsels; k++)
-			nvalues += ast->rules[i].sels[k].nvalues;
-		policy_yield_at(yield, i);
-	}
 	*out = p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
@@ -353,7 +345,7 @@ int policy_compile(const struct policy_ast *ast, const struct policy_resolver *r
 	int r, sys = 0;
 
 	*out = NULL;
-	r = policy_alloc(ast, resolver->yield, &p);
+	r = policy_alloc(ast, &p);
 	for (size_t i = 0; r == 0 && i < ast->nrules; i++) {
 		r = compile_rule(p, ast, &ast->rules[i], resolver, diags, &sys);
 		policy_yield_at(resolver->yield, i);

@@ -371,6 +371,11 @@ static int add_rule(struct parser *ps, const char *fname, unsigned line, size_t 
 	if (ast->nrules == ast->cap && reserve_rules(ps, 1) < 0)
 		return -1;
 	ast->rules[ast->nrules++] = *r;
+	ast->nsels += r->nsels;
+	for (size_t k = 0; k < r->nsels; k++)
+		ast->nvalues += r->sels[k].nvalues;
+	ast->nattrs += r->attrs != NULL;
+	ast->ntext += len + 1;
 	return 0;
 }
 

@@ -269,5 +269,8 @@ struct policy_ast {
 	struct policy_ast_rule *rules;
 	size_t nrules;
 	size_t cap;
+	/* What the rules hold in all, counted as they are added: what their compiling needs. */
+	size_t nsels, nvalues, nattrs;
+	size_t ntext;			 /* their texts, each with its NUL */
 	struct policy_ast_block *blocks; /* what the rules point to, freed with the AST */
 };

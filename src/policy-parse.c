@@ -241,11 +241,16 @@ static char *join_tokens(struct parser *ps, const struct policy_token *tok, size
 	if (!s)
 		return NULL;
 	/* Words one blank apart, as most lines have them, are copied at once. */
-	if ((size_t)(tok[n - 1].s + tok[n - 1].len - tok[0].s) == *len &&
-	    memchr(tok[0].s, '\t', *len) == NULL) {
-		memcpy(s, tok[0].s, *len);
-		s[*len] = '\0';
-		return s;
+	if ((size_t)(tok[n - 1].s + tok[n - 1].len - tok[0].s) == *len) {
+		size_t i = 1;
+
+		while (i < n && tok[i].s[-1] == ' ')
+			i++;
+		if (i == n) {
+			memcpy(s, tok[0].s, *len);
+			s[*len] = '\0';
+			return s;
+		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		memcpy(p, tok[i].s, tok[i].len);
@@ -908,14 +913,14 @@ static size_t tokenize(const char *s, size_t len, struct policy_token *tok,
 }
 
 /*
- * The common line, read in one pass: printable ASCII, blanks, a comment maybe, no quote. @s holds
- * @len bytes and a newline after them, where every loop stops. Splits it as tokenize() would and
- * returns 0, or -1 at the first byte it leaves to the full check (any other byte).
+ * The common line, read in one pass: printable ASCII, blanks, a comment maybe, no quote, then a
+ * newline, where every loop stops. Splits it as tokenize() would and returns its length, or
+ * (size_t)-1 at the first byte it leaves to the full check (any other byte, or a line longer than
+ * POLICY_LINE_MAX).
  */
-static int lex_plain(const char *s, size_t len, struct policy_token *tok, size_t *n)
+static size_t lex_plain(const char *s, struct policy_token *tok, size_t *n)
 {
 	size_t i = 0, k = 0;
-	int eq = memchr(s, '=', len) != NULL;
 
 	for (;;) {
 		size_t start;
@@ -928,19 +933,22 @@ static int lex_plain(const char *s, size_t len, struct policy_token *tok, size_t
 		/* A word's byte: '!', or '$' to '~' (no blank, quote, '#' or control). */
 		while ((unsigned char)(s[i] - '$') <= '~' - '$' || s[i] == '!')
 			i++;
-		tok[k++] = (struct policy_token){.s = s + start,
-						 .len = i - start,
-						 .col = (unsigned)start + 1,
-						 .eq = eq &&
-						       memchr(s + start, '=', i - start) != NULL};
+		tok[k++] = (struct policy_token){
+			.s = s + start, .len = i - start, .col = (unsigned)start + 1};
 		if (s[i] != ' ' && s[i] != '\n' && s[i] != '#')
-			return -1;
+			return (size_t)-1;
 	}
-	for (; i < len; i++)
+	for (; s[i] != '\n'; i++)
 		if ((unsigned char)s[i] < ' ' || (unsigned char)s[i] >= 0x7f)
-			return -1;
+			return (size_t)-1;
+	if (i > POLICY_LINE_MAX)
+		return (size_t)-1;
+	/* An attribute's '=', looked for only on a line that has one. */
+	if (memchr(s, '=', i))
+		for (size_t t = 0; t < k; t++)
+			tok[t].eq = memchr(tok[t].s, '=', tok[t].len) != NULL;
 	*n = k;
-	return 0;
+	return i;
 }
 
 int policy_lex_line(struct policy_lexer *lx, struct policy_token *tok, size_t *n,
@@ -951,13 +959,16 @@ int policy_lex_line(struct policy_lexer *lx, struct policy_token *tok, size_t *n
 
 	if (lx->pos >= lx->len)
 		return POLICY_LEX_END;
+	/* Text that ends in a newline has one after every line. */
+	if (lx->text[lx->len - 1] == '\n' && (llen = lex_plain(s, tok, n)) != (size_t)-1) {
+		lx->pos += llen + 1;
+		lx->line++;
+		return 0;
+	}
 	nl = memchr(s, '\n', left);
 	llen = nl ? (size_t)(nl - s) : left;
 	lx->pos += llen + 1;
 	lx->line++;
-	/* A last line without its newline takes the full check, which needs none. */
-	if (nl && llen <= POLICY_LINE_MAX && lex_plain(s, llen, tok, n) == 0)
-		return 0;
 	*n = 0;
 	if (llen > POLICY_LINE_MAX) {
 		err->col = POLICY_LINE_MAX + 1;
@@ -977,10 +988,9 @@ static size_t count_lines(const char *text, size_t len)
 {
 	size_t n = 0;
 
-	for (const char *p = text, *end = text + len, *nl; p < end; p = nl + 1, n++)
-		if (!(nl = memchr(p, '\n', (size_t)(end - p))))
-			return n + 1;
-	return n;
+	for (size_t i = 0; i < len; i++)
+		n += text[i] == '\n';
+	return n + (len > 0 && text[len - 1] != '\n');
 }
 
 static int parse_buffer(struct parser *ps, const char *file, const char *text, size_t len)

@@ -929,6 +929,9 @@ static size_t lex_plain(const char *s, struct policy_token *tok, size_t *n)
 			i++;
 		if (s[i] == '\n' || s[i] == '#')
 			break;
+		/* Only a line longer than POLICY_LINE_MAX has more words than that holds. */
+		if (k == POLICY_TOKENS_MAX)
+			return (size_t)-1;
 		start = i;
 		/* A word's byte: '!', or '$' to '~' (no blank, quote, '#' or control). */
 		while ((unsigned char)(s[i] - '$') <= '~' - '$' || s[i] == '!')

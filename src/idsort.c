@@ -101,13 +101,28 @@ int idsort_step(uint64_t *v, uint64_t *tmp, size_t n, struct idsort_state *st, s
 size_t idsort_rank(const uint64_t *v, size_t n, uint32_t *ids, uint32_t *rank)
 {
 	size_t out = 0;
+	int pending = 0; /* ids[out - 1] + 1 is owed to @ids, for an IDSORT_AND_NEXT tag */
 
 	for (size_t i = 0; i < n; i++) {
-		uint32_t id = (uint32_t)(v[i] >> 32);
+		uint32_t id = (uint32_t)(v[i] >> 32), tag = (uint32_t)v[i] & ~IDSORT_AND_NEXT;
 
+		/* The next id comes before any larger one: nothing lies between an id and it. */
+		if (pending && id != ids[out - 1]) {
+			ids[out] = ids[out - 1] + 1;
+			out++;
+			pending = 0;
+		}
 		if (out == 0 || ids[out - 1] != id)
 			ids[out++] = id;
-		rank[(uint32_t)v[i]] = (uint32_t)(out - 1);
+		rank[tag] = (uint32_t)(out - 1);
+		if ((uint32_t)v[i] & IDSORT_AND_NEXT) {
+			rank[tag + 1] = (uint32_t)out;
+			pending = 1;
+		}
+	}
+	if (pending) {
+		ids[out] = ids[out - 1] + 1;
+		out++;
 	}
 	return out;
 }

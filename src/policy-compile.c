@@ -65,9 +65,8 @@ static int cover_init(struct cover *c, const struct policy *p, uint32_t kind, ui
 	c->next = malloc((2 * p->nranges + 1) * sizeof(*c->next));
 	if (pairs && tmp && c->next) {
 		for (size_t k = 0; k < p->nsels; k++) {
-			for (uint32_t m = 0; p->sels[k].kind == kind && m < p->sels[k].count;
-			     m++, n += 2)
-				policy_range_bounds(p, p->sels[k].first + m, &pairs[n]);
+			for (uint32_t m = 0; p->sels[k].kind == kind && m < p->sels[k].count; m++)
+				n += policy_range_bounds(p, p->sels[k].first + m, &pairs[n]);
 			policy_yield_at(yield, k);
 		}
 		while (idsort_step(pairs, tmp, n, &st, &budget)) {

@@ -124,14 +124,23 @@ int policy_index_build_budget(struct policy *p, uint64_t uid_budget, uint64_t gi
 #include "udsecho/idsort.h"
 
 /*
- * The two bounds of range @r of @p, its lo and its hi + 1, tagged 2r and 2r + 1, into @out[0]
- * and @out[1] for idsort_step(); idsort_rank() then gives, at rank[2r] and rank[2r + 1], the
- * pieces the range runs from and stops before. hi + 1 fits: no range reaches 4294967295.
+ * The bounds of range @r of @p, its lo and its hi + 1, for idsort_step(), into @out: tagged 2r
+ * and 2r + 1, or for a range of one id, one pair tagged 2r | IDSORT_AND_NEXT. idsort_rank() then
+ * gives, at rank[2r] and rank[2r + 1], the pieces the range runs from and stops before. Returns
+ * how many pairs it wrote. hi + 1 fits: no range reaches 4294967295; and the tags stay below
+ * IDSORT_AND_NEXT, as no policy has 2^30 ranges (a frame is at most 4 GiB, 8 bytes a range).
  */
-static inline void policy_range_bounds(const struct policy *p, uint32_t r, uint64_t *out)
+static inline size_t policy_range_bounds(const struct policy *p, uint32_t r, uint64_t *out)
 {
-	out[0] = idsort_pair(p->ranges[r].lo, 2 * r);
-	out[1] = idsort_pair(p->ranges[r].hi + 1, 2 * r + 1);
+	const struct policy_range *rg = &p->ranges[r];
+
+	if (rg->lo == rg->hi) {
+		out[0] = idsort_pair(rg->lo, 2 * r | IDSORT_AND_NEXT);
+		return 1;
+	}
+	out[0] = idsort_pair(rg->lo, 2 * r);
+	out[1] = idsort_pair(rg->hi + 1, 2 * r + 1);
+	return 2;
 }
 
 /* Call @yield, if any: between two steps of a load that are not a loop's. */
@@ -155,7 +164,7 @@ struct policy_ix_builder {
 	int part;	 /* 0 the uid part, 1 the gid part, 2 done */
 	int phase;	 /* of the part: see policy-index.c */
 	size_t i;	 /* the rule the phase is at */
-	size_t nb;	 /* bounds gathered */
+	size_t nb;	 /* pairs gathered */
 	uint64_t *pairs; /* the bounds, each tagged with its range (2r for lo, 2r + 1 for hi + 1) */
 	uint64_t *tmp;	 /* the sort's scratch */
 	struct idsort_state sort;

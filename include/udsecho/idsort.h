@@ -29,6 +29,13 @@ size_t idsort_unique(uint32_t *v, size_t n);
  */
 #define IDSORT_STEP 64
 
+/*
+ * A tag with this bit set also stands for the next id: idsort_rank() gives the place of @id at
+ * rank[tag] and the place of @id + 1, which it counts as an id too, at rank[tag + 1]. A range of
+ * one id is then one pair to sort, not two. Tags are below this bit; @id + 1 must fit.
+ */
+#define IDSORT_AND_NEXT (UINT32_C(1) << 31)
+
 static inline uint64_t idsort_pair(uint32_t id, uint32_t tag)
 {
 	return (uint64_t)id << 32 | tag;
@@ -48,7 +55,8 @@ int idsort_step(uint64_t *v, uint64_t *tmp, size_t n, struct idsort_state *st, s
 
 /*
  * idsort_rank - from @n pairs sorted by id, the distinct ids ascending into @ids, and for each
- * pair the place of its id there into @rank[tag] (@rank has room for every tag). Returns how
+ * pair the place of its id there into @rank[tag] (@rank has room for every tag), with the ids
+ * after those of IDSORT_AND_NEXT tags among them (@ids has room for two per pair). Returns how
  * many distinct ids there are.
  */
 size_t idsort_rank(const uint64_t *v, size_t n, uint32_t *ids, uint32_t *rank);

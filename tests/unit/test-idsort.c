@@ -150,6 +150,65 @@ static void sorts_in_steps(void **state)
 	}
 }
 
+/* Sort @n pairs at @v and rank them into @ids and @rank; returns how many distinct ids. */
+static size_t sort_and_rank(uint64_t *v, uint64_t *tmp, size_t n, uint32_t *ids, uint32_t *rank)
+{
+	struct idsort_state st = {0};
+	size_t budget = SIZE_MAX;
+
+	assert_int_equal(idsort_step(v, tmp, n, &st, &budget), 0);
+	return idsort_rank(v, n, ids, rank);
+}
+
+/*
+ * A pair tagged IDSORT_AND_NEXT stands for two: on every shape, with every other id so tagged,
+ * the ids and ranks are those of the same ids with each such pair written as its id (tag t) and
+ * its id + 1 (tag t + 1). Shape 3 repeats ids, so a tagged id meets its equals and its next.
+ */
+static void rank_counts_the_next_id(void **state)
+{
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		size_t n = sizes[s], k, want_k, m = 0;
+		uint64_t *v = malloc((2 * n + 1) * sizeof(*v)),
+			 *w = malloc((2 * n + 1) * sizeof(*w));
+		uint64_t *tmp = malloc((2 * n + 1) * sizeof(*tmp));
+		uint32_t *orig = malloc((n + 1) * sizeof(*orig));
+		uint32_t *ids = malloc((2 * n + 1) * 4), *want = malloc((2 * n + 1) * 4);
+		uint32_t *rank = malloc((2 * n + 1) * 4), *want_rank = malloc((2 * n + 1) * 4);
+
+		assert_true(v && w && tmp && orig && ids && want && rank && want_rank);
+		for (int shape = 0; shape < SHAPES; shape++) {
+			fill(orig, n, shape);
+			m = 0;
+			for (size_t i = 0; i < n; i++) {
+				int next = orig[i] != UINT32_MAX && next_random() % 2;
+
+				v[i] = idsort_pair(orig[i],
+						   2 * (uint32_t)i | (next ? IDSORT_AND_NEXT : 0));
+				w[m++] = idsort_pair(orig[i], 2 * (uint32_t)i);
+				if (next)
+					w[m++] = idsort_pair(orig[i] + 1, 2 * (uint32_t)i + 1);
+			}
+			memset(rank, 0xff, (2 * n + 1) * 4);
+			memset(want_rank, 0xff, (2 * n + 1) * 4);
+			k = sort_and_rank(v, tmp, n, ids, rank);
+			want_k = sort_and_rank(w, tmp, m, want, want_rank);
+			assert_int_equal(k, want_k);
+			if (k)
+				assert_memory_equal(ids, want, k * sizeof(*ids));
+			assert_memory_equal(rank, want_rank, 2 * n * sizeof(*rank));
+		}
+		free(v);
+		free(w);
+		free(tmp);
+		free(orig);
+		free(ids);
+		free(want);
+		free(rank);
+		free(want_rank);
+	}
+}
+
 static void unique_drops_duplicates(void **state)
 {
 	uint32_t v[] = {5, 3, 5, 0, 4294967295u, 3, 3, 0, 7};
@@ -209,6 +268,7 @@ int main(void)
 		cmocka_unit_test(needs_no_system_call),
 		cmocka_unit_test(sorts_every_shape),
 		cmocka_unit_test(sorts_in_steps),
+		cmocka_unit_test(rank_counts_the_next_id),
 		cmocka_unit_test(unique_drops_duplicates),
 	};
 	return cmocka_run_group_tests_name("idsort", tests, NULL, NULL);

@@ -986,13 +986,23 @@ int policy_lex_line(struct policy_lexer *lx, struct policy_token *tok, size_t *n
 	return err->col ? POLICY_LEX_BAD : 0;
 }
 
-/* The lines of @text: its newlines, and one for a last line without. */
+/*
+ * The lines of @text: its newlines, and one for a last line without. They are counted 255 bytes
+ * at a time in a byte, which the compiler turns into vector adds (a third of the time of a count
+ * in a size_t, byte by byte).
+ */
 static size_t count_lines(const char *text, size_t len)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < len; i++)
-		n += text[i] == '\n';
+	for (size_t i = 0; i < len;) {
+		size_t end = len - i < 255 ? len : i + 255;
+		unsigned char some = 0;
+
+		for (; i < end; i++)
+			some += text[i] == '\n';
+		n += some;
+	}
 	return n + (len > 0 && text[len - 1] != '\n');
 }
 

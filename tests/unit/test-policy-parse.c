@@ -604,6 +604,45 @@ static void many_selectors_stay_linear(void **state)
 	free(text);
 }
 
+/*
+ * The AST has room for a rule per line before the first is read (one more, for a last line with
+ * no newline), so that it never grows while a large policy is read: the count of lines is right
+ * at every length around the 255 bytes it counts at a time, whether the text ends in a newline or
+ * not, with lines of rules, comments and nothing.
+ */
+static void rules_have_room_at_once(void **state)
+{
+	static const char *const lines[] = {"allow user 1\n", "# a comment\n", "\n",
+					    "deny group 2-3\n"};
+	char *text = malloc(4096);
+
+	assert_non_null(text);
+	for (size_t n = 0; n < 600; n++) {
+		for (int last = 0; last < 2; last++) {
+			size_t len = 0, want = 0;
+			struct policy_ast *ast = NULL;
+			struct diag_list d;
+
+			while (len < n) {
+				const char *line = lines[(len + n) % 4];
+
+				len += (size_t)sprintf(text + len, "%s", line);
+				want++;
+			}
+			if (last) {
+				len += (size_t)sprintf(text + len, "allow all");
+				want++;
+			}
+			diag_list_init(&d);
+			assert_int_equal(policy_parse("test.policy", text, len, NULL, &d, &ast), 0);
+			assert_int_equal(ast->cap, want + 1);
+			policy_ast_free(ast);
+			diag_list_free(&d);
+		}
+	}
+	free(text);
+}
+
 /* What policy_lex_line() makes of @text: its outcome, tokens (offsets from @text) and error. */
 struct lexed {
 	int r;
@@ -718,6 +757,7 @@ int main(void)
 		cmocka_unit_test(attribute_values),
 		cmocka_unit_test(windows_decide_and_shadow_nothing),
 		cmocka_unit_test(many_selectors_stay_linear),
+		cmocka_unit_test(rules_have_room_at_once),
 		cmocka_unit_test(plain_lines_read_as_any_line),
 	};
 	return cmocka_run_group_tests_name("policy-parse", tests, NULL, NULL);

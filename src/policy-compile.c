@@ -372,6 +372,10 @@ int policy_builtin_allow_uid(uid_t uid, struct policy **out)
 	char *files[] = {"built-in"};
 
 	*out = NULL;
+	if (uid > POLICY_ID_MAX) {
+		free(p);
+		return -EINVAL;
+	}
 	if (!p)
 		return -ENOMEM;
 	p->rules = calloc(1, sizeof(*p->rules));

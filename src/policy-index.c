@@ -184,7 +184,7 @@ static int part_step(const struct policy *p, struct policy_ix *ix, uint32_t kind
 			for (to = rules_for(budget, b->i, p->nrules); b->i < to; b->i++) {
 				const struct policy_sel *sel = key_sel(p, &p->rules[b->i], kind);
 
-				for (uint32_t m = 0; sel && m < sel->count; m++)
+				for (uint32_t m = 0; sel && m < sel->count; m++, b->nr++)
 					b->nb += policy_range_bounds(p, sel->first + m,
 								     &b->pairs[b->nb]);
 			}
@@ -198,7 +198,7 @@ static int part_step(const struct policy *p, struct policy_ix *ix, uint32_t kind
 				break;
 			free(b->tmp);
 			b->tmp = NULL;
-			ix->bounds = malloc((2 * b->nb + 1) * sizeof(*ix->bounds));
+			ix->bounds = malloc((2 * b->nr + 1) * sizeof(*ix->bounds));
 			b->rank = malloc((2 * p->nranges + 1) * sizeof(*b->rank));
 			if (!ix->bounds || !b->rank)
 				return -ENOMEM;

@@ -165,7 +165,8 @@ struct policy_ix_builder {
 	int phase;	 /* of the part: see policy-index.c */
 	size_t i;	 /* the rule the phase is at */
 	size_t nb;	 /* pairs gathered */
-	uint64_t *pairs; /* the bounds, each tagged with its range (2r for lo, 2r + 1 for hi + 1) */
+	size_t nr;	 /* ranges gathered: they make at most two bounds each */
+	uint64_t *pairs; /* their bounds, as policy_range_bounds() writes them */
 	uint64_t *tmp;	 /* the sort's scratch */
 	struct idsort_state sort;
 	uint32_t *rank; /* per tag: the place of its bound among the sorted bounds */

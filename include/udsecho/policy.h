@@ -148,7 +148,8 @@ void policy_free(struct policy *p);
 
 /*
  * policy_builtin_allow_uid - the policy used when no file exists: one rule allowing @uid,
- * with origin "built-in". Returns 0 or -ENOMEM.
+ * with origin "built-in". Returns 0, -EINVAL for a @uid over POLICY_ID_MAX (no rule holds
+ * 4294967295, which the kernel never gives a process), or -ENOMEM.
  */
 int policy_builtin_allow_uid(uid_t uid, struct policy **out);
 

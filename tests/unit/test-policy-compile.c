@@ -237,6 +237,9 @@ static void builtin(void **state)
 	assert_int_equal(v.allow, 0);
 	assert_int_equal(v.rule, -1);
 	policy_free(p);
+	/* No range holds 4294967295: its hi + 1 would wrap, and the index sort with it. */
+	assert_int_equal(policy_builtin_allow_uid(4294967295u, &p), -EINVAL);
+	assert_null(p);
 }
 
 /* Rule i (1-based line i) allows uid 100000+i, or denies it when i is a multiple of 7. */

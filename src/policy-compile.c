@@ -368,14 +368,13 @@ int policy_compile(const struct policy_ast *ast, const struct policy_resolver *r
 
 int policy_builtin_allow_uid(uid_t uid, struct policy **out)
 {
-	struct policy *p = calloc(1, sizeof(*p));
 	char *files[] = {"built-in"};
+	struct policy *p;
 
 	*out = NULL;
-	if (uid > POLICY_ID_MAX) {
-		free(p);
+	if (uid > POLICY_ID_MAX)
 		return -EINVAL;
-	}
+	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	p->rules = calloc(1, sizeof(*p->rules));

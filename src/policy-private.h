@@ -128,7 +128,8 @@ int policy_index_build_budget(struct policy *p, uint64_t uid_budget, uint64_t gi
  * and 2r + 1, or for a range of one id, one pair tagged 2r | IDSORT_AND_NEXT. idsort_rank() then
  * gives, at rank[2r] and rank[2r + 1], the pieces the range runs from and stops before. Returns
  * how many pairs it wrote. hi + 1 fits: no range reaches 4294967295; and the tags stay below
- * IDSORT_AND_NEXT, as no policy has 2^30 ranges (a frame is at most 4 GiB, 8 bytes a range).
+ * IDSORT_AND_NEXT, as no policy has 2^30 ranges (a frame is at most 4 GiB, 8 bytes a range;
+ * a load's at most POLICY_RULES_MAX rules of at most POLICY_LINE_MAX bytes hold fewer).
  */
 static inline size_t policy_range_bounds(const struct policy *p, uint32_t r, uint64_t *out)
 {

@@ -76,8 +76,9 @@ int confine(const struct confine_spec *spec, char *err, size_t errlen)
 	gid_t gid = getegid();
 
 	if (r == 0) {
-		r = spec->role == CONFINE_MONITOR ? sandbox_monitor(spec->sandbox, spec->peer)
-						  : sandbox_worker(spec->sandbox);
+		r = spec->role == CONFINE_MONITOR
+			    ? sandbox_monitor(spec->sandbox, spec->peer)
+			    : sandbox_worker(spec->sandbox, spec->splice_pipe);
 		if (r < 0)
 			snprintf(err, errlen, "%s: cannot load the seccomp filter: %s",
 				 roles[spec->role].name, strerror(-r));

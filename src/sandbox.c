@@ -340,7 +340,20 @@ static int refusal_action(enum sandbox_mode mode, uint32_t *action)
 	return -EINVAL;
 }
 
-int sandbox_worker(enum sandbox_mode mode)
+/* splice(2) into the worker's pipe or out of it, from or to the current position only. */
+static int splice_rules(scmp_filter_ctx ctx, const int pipe[2])
+{
+	const struct arg_rule rules[] = {
+		{SCMP_SYS(splice), 2, {ARG_EQ(2, (scmp_datum_t)pipe[1]), ARG_EQ(1, 0)}},
+		{SCMP_SYS(splice), 2, {ARG_EQ(0, (scmp_datum_t)pipe[0]), ARG_EQ(3, 0)}},
+	};
+
+	if (pipe[0] < 0 || pipe[1] < 0)
+		return -EBADF;
+	return add_arg_rules(ctx, SCMP_ACT_ALLOW, rules, ARRAY_SIZE(rules));
+}
+
+int sandbox_worker(enum sandbox_mode mode, const int *splice_pipe)
 {
 	scmp_filter_ctx ctx;
 	uint32_t refuse;
@@ -355,6 +368,8 @@ int sandbox_worker(enum sandbox_mode mode)
 	if (r < 0)
 		goto out;
 	r = add_arg_rules(ctx, SCMP_ACT_ALLOW, worker_arg_rules, ARRAY_SIZE(worker_arg_rules));
+	if (r == 0 && splice_pipe)
+		r = splice_rules(ctx, splice_pipe);
 	if (r < 0)
 		goto out;
 #if UDSECHO_SANITIZED

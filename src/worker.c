@@ -61,17 +61,17 @@
 
 struct conn {
 	int fd;
-	uint32_t events;  /* what epoll watches for it now */
-	uint32_t last_io; /* the loop's clock when it last read or wrote for this peer */
+	uint32_t events; /* what epoll watches for it now */
 	struct echo_buf out;
+	uint32_t last_io; /* the loop's clock when it last read or wrote for this peer */
+	uint32_t since;	  /* the loop's clock when it was admitted */
 	uint64_t echoed;
 	struct conn *prev, *next; /* every open connection, for re-checking at a policy change */
 	struct peer_cred cred;
 	long rule;	/* the rule that admitted it, in the policy in force (-1: none) */
-	uint32_t since; /* the loop's clock when it was admitted */
 	int per_rule;	/* counted in per_rule: its rule has max-per-uid= */
-	long next_rule; /* the decision of the policy coming in (see struct incoming) */
-	int next_allow;
+	int next_allow; /* the decision of the policy coming in (see struct incoming) */
+	long next_rule;
 };
 
 /*
@@ -120,6 +120,7 @@ struct worker {
 	struct incoming preview;    /* a policy coming in to be previewed */
 	size_t listed, unlisted;    /* connections it has listed so far, and counted after those */
 	int counting;		    /* it has listed all it lists: counting the rest, then a line */
+	struct echo_io io;	    /* its scratch, and the pipe for bulk echoes */
 	char scratch[WORKER_SCRATCH];
 };
 
@@ -343,8 +344,8 @@ static void on_conn(struct worker *w, struct conn *c, uint32_t events)
 		if (*share >= WORKER_UID_TURN) {
 			s = ECHO_MORE; /* watched again, and read in a turn to come */
 		} else {
-			s = echo_read(c->fd, &c->out, w->scratch, sizeof(w->scratch),
-				      WORKER_READ_BUDGET, until_eagain, &c->echoed);
+			s = echo_read(c->fd, &c->out, &w->io, WORKER_READ_BUDGET, until_eagain,
+				      &c->echoed);
 			*share += (uint32_t)(c->echoed - echoed + echo_pending(&c->out) - pending);
 		}
 	}
@@ -1222,8 +1223,16 @@ static int worker_setup(struct worker *w)
 		log_err("worker: epoll: %s", strerror(-r));
 		return r;
 	}
-	r = confine(&(struct confine_spec){CONFINE_WORKER, cfg->sandbox, cfg->ids, cfg->user,
-					   cfg->monitor},
+	w->io = (struct echo_io){w->scratch, sizeof(w->scratch), {-1, -1}};
+	r = echo_io_pipe(&w->io);
+	if (r < 0)
+		log_warn("worker: no pipe for bulk echoes, every echo is copied: %s", strerror(-r));
+	r = confine(&(struct confine_spec){.role = CONFINE_WORKER,
+					   .sandbox = cfg->sandbox,
+					   .ids = cfg->ids,
+					   .user = cfg->user,
+					   .peer = cfg->monitor,
+					   .splice_pipe = w->io.pipe[0] >= 0 ? w->io.pipe : NULL},
 		    err, sizeof(err));
 	if (r < 0)
 		log_err("%s", err);

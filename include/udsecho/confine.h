@@ -30,6 +30,7 @@ struct confine_spec {
 	/* The other process: for the worker, the monitor's pid, taken before fork(); for the
 	   monitor, the worker's pid, the only one it may signal. */
 	pid_t peer;
+	const int *splice_pipe; /* the worker: its echo pipe (see sandbox_worker), or NULL */
 };
 
 /*

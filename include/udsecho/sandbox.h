@@ -20,10 +20,14 @@
  * sandbox_worker - load the worker's allow-list. Call it last before the event loop, after
  * privdrop_worker(), with every fd the loop needs already open: afterwards the worker can no
  * longer open a file, create a socket, map executable memory, exec, signal, or change ids; bad
- * architectures (i386 int 0x80, x32) are killed in every mode. SANDBOX_OFF loads nothing.
- * Returns 0 or -errno (the kernel's own errno when the load fails).
+ * architectures (i386 int 0x80, x32) are killed in every mode. @splice_pipe, when not NULL, is
+ * the worker's echo pipe {read end, write end} (see echo_io_pipe): splice(2) is allowed only out
+ * of its read end or into its write end, and never at an offset. SANDBOX_OFF loads nothing. Returns
+ * 0 or -errno (the kernel's own errno when the load fails; -EBADF for a pipe end that is not a
+ * descriptor).
  */
-int sandbox_worker(enum sandbox_mode mode) __attribute__((warn_unused_result));
+int sandbox_worker(enum sandbox_mode mode, const int *splice_pipe)
+	__attribute__((warn_unused_result));
 
 /*
  * sandbox_monitor - load the monitor's deny-list (everything else stays allowed: NSS and

@@ -146,6 +146,8 @@ pid_t harness_spawn(char *const argv[], const struct run_as *as, const char *in,
 		if (fd3 == 3 ? fcntl(3, F_SETFD, 0) < 0 : fd3 >= 0 && dup2(fd3, 3) < 0)
 			_exit(122);
 		harness_become(as);
+		/* The tests ignore SIGPIPE; what they start gets it as a shell would give it. */
+		signal(SIGPIPE, SIG_DFL);
 		execv(argv[0], argv);
 		perror(argv[0]);
 		_exit(123);
@@ -357,6 +359,20 @@ int harness_status_field(pid_t pid, const char *field, char *out, size_t len)
 		}
 	}
 	return -1;
+}
+
+int harness_stopped_within(pid_t pid, int ms)
+{
+	char state[64];
+
+	for (int waited = 0; waited <= ms; waited += 10) {
+		if (harness_status_field(pid, "State", state, sizeof(state)) == 0 &&
+		    state[0] == 'T')
+			return 1;
+		/* Bounded polling of the process state, 10 ms apart. */
+		poll(NULL, 0, 10);
+	}
+	return 0;
 }
 
 /* Wait up to @ms for the tracee @pid to stop; 1 once it has, 0 if it did not or is gone. */

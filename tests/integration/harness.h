@@ -49,7 +49,8 @@ void harness_rmtree(const char *dir);
 /*
  * harness_spawn - start @argv[0] (a path) as @as (may be NULL), with stdin from @in (or
  * /dev/null), stdout and stderr to the files @out and @err (or /dev/null), and fd 3 = @fd3 if
- * not -1. Returns the pid; *@pidfd is a pidfd for bounded waits.
+ * not -1, and SIGPIPE at its default action. Returns the pid; *@pidfd is a pidfd for bounded
+ * waits.
  */
 pid_t harness_spawn(char *const argv[], const struct run_as *as, const char *in, const char *out,
 		    const char *err, int fd3, int *pidfd);
@@ -89,6 +90,9 @@ int harness_wait_log(const struct server *s, const char *needle, int ms);
 
 /* harness_status_field - read "Field:" of /proc/PID/status as a string. */
 int harness_status_field(pid_t pid, const char *field, char *out, size_t len);
+
+/* harness_stopped_within - 1 once @pid's State is T (stopped) within @ms, else 0. */
+int harness_stopped_within(pid_t pid, int ms);
 
 /*
  * harness_ptrace_hold - attach to @pid with ptrace and hold it in a ptrace stop, which, unlike

@@ -413,6 +413,47 @@ static void a_busy_uid_waits_its_turn_and_loses_nothing(void **state)
 	}
 }
 
+/*
+ * A peer whose reads fill the worker's buffer is echoed with splice(2), which raises SIGPIPE for a
+ * peer gone away: the worker ignores it. Here a bulk peer sends once more and leaves before the
+ * worker, stopped, can splice the bytes back: that ends its connection, not the worker.
+ */
+static void bulk_peer_that_leaves_ends_only_itself(void **state)
+{
+	enum { LEN = 128 * 1024 };
+	static char sent[LEN], got[LEN], head[65536];
+	char ign[64], back[8];
+	pid_t worker = harness_worker_pid(&srv);
+	int fd;
+
+	assert_true(worker > 0);
+	assert_int_equal(harness_status_field(worker, "SigIgn", ign, sizeof(ign)), 0);
+	assert_true(strtoull(ign, NULL, 16) & (1ULL << (SIGPIPE - 1)));
+	for (int j = 0; j < LEN; j++)
+		sent[j] = (char)(j * 13 + (j >> 12));
+	fd = harness_connect(srv.path);
+	assert_true(fd >= 0);
+	send_all(fd, sent, LEN);
+	assert_int_equal(harness_recv(fd, got, LEN, HARNESS_TIMEOUT_MS), LEN);
+	assert_memory_equal(got, sent, LEN);
+	assert_int_equal(kill(worker, SIGSTOP), 0);
+	assert_true(harness_stopped_within(worker, HARNESS_TIMEOUT_MS));
+	send_all(fd, sent, LEN);
+	close(fd);
+	assert_int_equal(kill(worker, SIGCONT), 0);
+	assert_true(harness_wait_log(&srv, "bytes=131072 reason=", HARNESS_TIMEOUT_MS));
+	assert_int_equal(harness_worker_pid(&srv), worker);
+	fd = harness_connect(srv.path);
+	assert_true(fd >= 0);
+	send_all(fd, "still", 5);
+	assert_int_equal(harness_recv(fd, back, 5, HARNESS_TIMEOUT_MS), 5);
+	assert_memory_equal(back, "still", 5);
+	close(fd);
+	/* The worker had its pipe: the warning would be among the first lines of its log. */
+	assert_true(harness_read_file(srv.log, head, sizeof(head)) > 0);
+	assert_null(strstr(head, "no pipe for bulk echoes"));
+}
+
 static void no_server_is_69(void **state)
 {
 	char path[100], err[512];
@@ -598,6 +639,7 @@ int main(void)
 		cmocka_unit_test(descriptors_are_refused),
 		cmocka_unit_test(older_kernels_stay_level_triggered),
 		cmocka_unit_test(a_busy_uid_waits_its_turn_and_loses_nothing),
+		cmocka_unit_test(bulk_peer_that_leaves_ends_only_itself),
 		cmocka_unit_test(no_server_is_69),
 		cmocka_unit_test(filesystem_refusal_is_explained),
 		cmocka_unit_test(client_exit_statuses),

@@ -175,20 +175,6 @@ static void compromised_worker_cannot_reach_the_monitor(void **state)
 }
 
 /* Wait up to @ms for the kernel to report @pid stopped ("T" in /proc/PID/status). */
-static int stopped_within(pid_t pid, int ms)
-{
-	char state[64];
-
-	for (int waited = 0; waited <= ms; waited += 10) {
-		if (harness_status_field(pid, "State", state, sizeof(state)) == 0 &&
-		    state[0] == 'T')
-			return 1;
-		/* Bounded polling of the process state, 10 ms apart. */
-		poll(NULL, 0, 10);
-	}
-	return 0;
-}
-
 /*
  * A worker that cannot act on the monitor's end (stopped, or hijacked and ignoring the pair):
  * started as root, with the worker as nobody. Returns the worker's pid; *@pidfd follows it.
@@ -200,7 +186,7 @@ static pid_t start_and_stop_worker(struct server *s, int *pidfd)
 	*pidfd = harness_pidfd(worker);
 	assert_true(*pidfd >= 0);
 	assert_int_equal(kill(worker, SIGSTOP), 0);
-	assert_true(stopped_within(worker, HARNESS_TIMEOUT_MS));
+	assert_true(harness_stopped_within(worker, HARNESS_TIMEOUT_MS));
 	return worker;
 }
 

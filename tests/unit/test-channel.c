@@ -422,7 +422,7 @@ static pid_t start_reader(struct fx *f, size_t len, int confined, char **payload
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		close(f->sv[1]);
-		if (confined && sandbox_worker(SANDBOX_STRICT) < 0)
+		if (confined && sandbox_worker(SANDBOX_STRICT, NULL) < 0)
 			_exit(90);
 		read_one_policy(f, p, len);
 	}

@@ -54,8 +54,11 @@ static int run(const struct confine_spec *spec, char *out, size_t len)
 
 static struct confine_spec worker_spec(pid_t monitor)
 {
-	return (struct confine_spec){
-		CONFINE_WORKER, SANDBOX_STRICT, {getuid(), getgid()}, "self", monitor};
+	return (struct confine_spec){.role = CONFINE_WORKER,
+				     .sandbox = SANDBOX_STRICT,
+				     .ids = {getuid(), getgid()},
+				     .user = "self",
+				     .peer = monitor};
 }
 
 /* The monitor's spec; its worker, to the filter, is the test (run() confines a child of it). */

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "udsecho/echo.h"
 #include "udsecho/peercred.h"
 #include "udsecho/sandbox.h"
 
@@ -46,8 +47,12 @@ enum {
 	CHILD_CHECK_FAILED = 92,  /* an allowed call did not do its job */
 };
 
-/* Made in every child before its filter is loaded, as the worker makes its fds before. */
+/*
+ * Made in every child before its filter is loaded, as the worker makes its fds before: a socket
+ * pair, the worker's echo pipe, and a pipe the filter knows nothing of.
+ */
 static int sv[2] = {-1, -1};
+static int spl[2] = {-1, -1}, other[2] = {-1, -1};
 static pid_t parent_pid;
 
 static void child_fail(int line)
@@ -203,6 +208,49 @@ static void call_fcntl_dupfd(void)
 	fcntl(sv[0], F_DUPFD_CLOEXEC, 0);
 }
 
+/* The peer's bytes into a pipe that is not the echo pipe. */
+static void call_splice_other_pipe(void)
+{
+	CHECK(write(sv[1], "x", 1) == 1);
+	splice(sv[0], NULL, other[1], NULL, 1, SPLICE_F_NONBLOCK);
+}
+
+/* Out of a pipe that is not the echo pipe. */
+static void call_splice_from_other_pipe(void)
+{
+	CHECK(write(other[1], "x", 1) == 1);
+	splice(other[0], NULL, sv[0], NULL, 1, SPLICE_F_NONBLOCK);
+}
+
+/* Into the echo pipe from a position of the caller's choosing (the call is refused first). */
+static void call_splice_at_offset(void)
+{
+	loff_t off = 0;
+
+	CHECK(write(sv[1], "x", 1) == 1);
+	splice(sv[0], &off, spl[1], NULL, 1, SPLICE_F_NONBLOCK);
+}
+
+/* Out of the echo pipe to a position of the caller's choosing. */
+static void call_splice_out_at_offset(void)
+{
+	loff_t off = 0;
+
+	CHECK(write(spl[1], "x", 1) == 1);
+	splice(spl[0], NULL, sv[0], &off, 1, SPLICE_F_NONBLOCK);
+}
+
+/* Through the echo pipe, both ways: what the worker does. */
+static void call_splice_echo_pipe(void)
+{
+	char c;
+
+	CHECK(write(sv[1], "x", 1) == 1);
+	CHECK(splice(sv[0], NULL, spl[1], NULL, 1, SPLICE_F_NONBLOCK) == 1);
+	CHECK(splice(spl[0], NULL, sv[0], NULL, 1, SPLICE_F_NONBLOCK) == 1);
+	CHECK(read(sv[1], &c, 1) == 1 && c == 'x');
+}
+
 #if defined(__x86_64__)
 static void call_i386_getpid(void)
 {
@@ -237,8 +285,9 @@ static void load_proven(enum sandbox_mode mode, int monitor)
 	int fd = open("/proc/thread-self/status", O_RDONLY | O_CLOEXEC), r;
 
 	CHECK(fd >= 0);
+	CHECK(pipe2(spl, O_CLOEXEC | O_NONBLOCK) == 0 && pipe2(other, O_CLOEXEC | O_NONBLOCK) == 0);
 	/* The monitor's worker, to the filter: the test, a process that exists and is not us. */
-	r = monitor ? sandbox_monitor(mode, parent_pid) : sandbox_worker(mode);
+	r = monitor ? sandbox_monitor(mode, parent_pid) : sandbox_worker(mode, spl);
 	if (r < 0)
 		_exit(CHILD_FILTER_FAILED);
 	CHECK(sandbox_status(fd, status, sizeof(status)) == 0);
@@ -334,8 +383,11 @@ static void worker_loop_child(void *arg)
 	struct timespec ts;
 	struct timeval tv;
 	struct iovec iov[2];
-	char buf[64], a[2], b[2], status[512];
+	char buf[64], a[2], b[2], status[512], scratch[1024], bulk[3 * 1024], back[3 * 1024];
 	char *small[64], *big;
+	struct echo_io io = {scratch, sizeof(scratch), {-1, -1}};
+	struct echo_buf held = {0};
+	uint64_t echoed = 0;
 	uid_t uid = geteuid();
 	int ep, lfd, cfd, afd, tfd, status_fd, fl;
 
@@ -354,8 +406,9 @@ static void worker_loop_child(void *arg)
 	CHECK(connect(cfd, (struct sockaddr *)&addr, alen) == 0);
 	status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 	CHECK(status_fd >= 0);
+	CHECK(signal(SIGPIPE, SIG_IGN) != SIG_ERR && echo_io_pipe(&io) == 0);
 
-	if (sandbox_worker(SANDBOX_STRICT) < 0)
+	if (sandbox_worker(SANDBOX_STRICT, io.pipe) < 0)
 		_exit(CHILD_FILTER_FAILED);
 
 	/* Accept, with the peer's credentials. */
@@ -386,6 +439,16 @@ static void worker_loop_child(void *arg)
 	iov[1] = (struct iovec){.iov_base = b, .iov_len = 2};
 	CHECK(readv(sv[0], iov, 2) == 4 && memcmp(a, "ab", 2) == 0 && memcmp(b, "cd", 2) == 0);
 	CHECK(epoll_ctl(ep, EPOLL_CTL_DEL, sv[0], NULL) == 0);
+
+	/* The echo itself: a read that fills the scratch buffer, then the rest spliced. */
+	CHECK(fcntl(sv[0], F_SETFL, O_NONBLOCK) == 0);
+	for (size_t i = 0; i < sizeof(bulk); i++)
+		bulk[i] = (char)(i % 251);
+	CHECK(write(sv[1], bulk, sizeof(bulk)) == (ssize_t)sizeof(bulk));
+	CHECK(echo_read(sv[0], &held, &io, 8, 0, &echoed) == ECHO_READ);
+	CHECK(echoed == sizeof(bulk) && held.bulk && io.pipe[0] >= 0);
+	CHECK(recv(sv[1], back, sizeof(back), MSG_WAITALL) == (ssize_t)sizeof(back));
+	CHECK(memcmp(back, bulk, sizeof(bulk)) == 0);
 
 	/* Timeouts and time, through the vDSO and past it. */
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -458,7 +521,7 @@ static void off_child(void *arg)
 
 	CHECK(status_fd >= 0);
 	CHECK(sandbox_status(status_fd, before, sizeof(before)) == 0);
-	CHECK(sandbox_worker(SANDBOX_OFF) == 0);
+	CHECK(sandbox_worker(SANDBOX_OFF, NULL) == 0);
 	CHECK(sandbox_monitor(SANDBOX_OFF, parent_pid) == 0);
 	CHECK(sandbox_status(status_fd, after, sizeof(after)) == 0);
 	CHECK(strcmp(before, after) == 0);
@@ -490,7 +553,7 @@ static void status_child(void *arg)
 	size_t len;
 
 	CHECK(fd >= 0);
-	if (sandbox_worker(SANDBOX_STRICT) < 0)
+	if (sandbox_worker(SANDBOX_STRICT, NULL) < 0)
 		_exit(CHILD_FILTER_FAILED);
 	CHECK(sandbox_status(fd, buf, sizeof(buf)) == 0);
 	len = strlen(buf);
@@ -772,9 +835,23 @@ static void monitor_allows_abort(void **state)
 	assert_int_equal(WTERMSIG(status), SIGABRT);
 }
 
+/* In a child: should the check fail, the filter would be loaded in the test itself. */
+static void bad_pipe_child(void *arg)
+{
+	CHECK(sandbox_worker(SANDBOX_STRICT, (const int[]){-1, -1}) == -EBADF);
+	CHECK(sandbox_worker(SANDBOX_STRICT, (const int[]){3, -1}) == -EBADF);
+	CHECK(syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDONLY) >= 0);
+	_exit(0);
+}
+
+static void bad_pipe_loads_nothing(void **state)
+{
+	assert_exited_zero(run_child(bad_pipe_child, NULL));
+}
+
 static void unknown_mode_loads_nothing(void **state)
 {
-	assert_int_equal(sandbox_worker((enum sandbox_mode)42), -EINVAL);
+	assert_int_equal(sandbox_worker((enum sandbox_mode)42, NULL), -EINVAL);
 	assert_int_equal(sandbox_monitor((enum sandbox_mode)42, getpid()), -EINVAL);
 	assert_int_equal(sandbox_monitor(SANDBOX_OFF, 0), -EINVAL);
 	assert_int_equal(sandbox_monitor(SANDBOX_OFF, -1), -EINVAL);
@@ -791,6 +868,11 @@ static void unknown_mode_loads_nothing(void **state)
 			(void *)&(const struct probe){SANDBOX_STRICT, 1, call_##fn},               \
 	}
 
+#define WORKER_ALLOWS(fn)                                                                          \
+	{                                                                                          \
+		"worker allows " #fn, filter_allows, NULL, NULL,                                   \
+			(void *)&(const struct probe){SANDBOX_STRICT, 0, call_##fn},               \
+	}
 #define MONITOR_ALLOWS(fn)                                                                         \
 	{                                                                                          \
 		"monitor allows " #fn, filter_allows, NULL, NULL,                                  \
@@ -801,6 +883,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(unknown_mode_loads_nothing),
+		cmocka_unit_test(bad_pipe_loads_nothing),
 		WORKER_KILLS(openat),
 		WORKER_KILLS(execve),
 		WORKER_KILLS(socket),
@@ -817,6 +900,11 @@ int main(void)
 		WORKER_KILLS(fcntl_dupfd),
 		WORKER_KILLS(ptrace),
 		WORKER_KILLS(sigaltstack_set),
+		WORKER_KILLS(splice_other_pipe),
+		WORKER_KILLS(splice_from_other_pipe),
+		WORKER_KILLS(splice_at_offset),
+		WORKER_KILLS(splice_out_at_offset),
+		WORKER_ALLOWS(splice_echo_pipe),
 #if defined(__x86_64__)
 		{"worker kills i386", i386_kills, NULL, NULL,
 		 (void *)&(const struct probe){SANDBOX_STRICT, 0, call_i386_getpid}},

@@ -4,9 +4,10 @@
  *
  * send(2) with MSG_NOSIGNAL so that a peer gone away is an EPIPE, never a SIGPIPE; a splice(2) to
  * it is an EPIPE because the process ignores SIGPIPE (echo_io_pipe checks). EINTR is retried,
- * EAGAIN parks the remainder. No syscalls beyond recv, send, splice and read, the last only to
- * take back from the pipe what a peer would not take (recv(2), not read(2), from sockets: the
- * shorter path through the kernel); no logging.
+ * EAGAIN parks the remainder. Inside the sandbox, no syscalls beyond recv, send, splice and read,
+ * the last only to take back from the pipe what a peer would not take (recv(2), not read(2), from
+ * sockets: the shorter path through the kernel); echo_io_pipe(), before it, sigaction and pipe2.
+ * No logging.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -125,8 +126,8 @@ static int hold(struct echo_buf *b, const char *from, size_t len)
 
 /*
  * One bulk read: splice what @fd has into the pipe and out again, keeping in @b what the peer
- * would not take. Returns the bytes read (0 at EOF), -EAGAIN when there were none, or -errno. The
- * pipe is empty on return, or given up.
+ * would not take. Returns the bytes read (0: none, at EOF or for want of kernel memory), -EAGAIN
+ * when there were none to read, or -errno. The pipe is empty on return, or given up.
  */
 static ssize_t splice_echo(int fd, struct echo_buf *b, struct echo_io *io, uint64_t *echoed)
 {
@@ -181,10 +182,12 @@ int echo_read(int fd, struct echo_buf *b, struct echo_io *io, unsigned int budge
 			n = splice_echo(fd, b, io, echoed);
 			if (n == -EAGAIN)
 				return ECHO_READ;
-			if (n <= 0)
-				return n < 0 ? (int)n : ECHO_DONE;
+			if (n < 0)
+				return (int)n;
 			if (b->data)
 				return ECHO_WRITE;
+			/* So does 0: the end of the stream, or a kernel out of pages; recv(2) says.
+			 */
 			if ((size_t)n < io->scratch_len / 8)
 				b->bulk = 0;
 			continue;

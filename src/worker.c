@@ -265,10 +265,10 @@ static void conn_fail(struct worker *w, struct conn *c, int err)
  * peer once per change, so a turn costs no second look at a socket just drained (level-triggered
  * epoll polls every socket it reported again at the next wait, to see whether it is still ready).
  * In return, the loop must never stop reading before the socket is drained without saying so:
- * echo_read() reads until a short read, or until EAGAIN or EOF after a shutdown or an out-of-band
- * mark (EPOLLRDHUP, EPOLLHUP, EPOLLPRI), and a spent budget re-arms the socket, which has epoll
- * look at it once more. A connection waiting to write is watched for EPOLLOUT alone: a shutdown
- * it cannot act on must not wake a level-triggered loop again and again.
+ * echo_read() reads until a short copied read, or until EAGAIN or EOF for a bulk peer and after a
+ * shutdown or an out-of-band mark (EPOLLRDHUP, EPOLLHUP, EPOLLPRI), and a spent budget re-arms the
+ * socket, which has epoll look at it once more. A connection waiting to write is watched for
+ * EPOLLOUT alone: a shutdown it cannot act on must not wake a level-triggered loop again and again.
  */
 static int conn_watch(struct worker *w, int op, struct conn *c, uint32_t events)
 {

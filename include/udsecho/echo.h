@@ -54,7 +54,8 @@ int echo_io_pipe(struct echo_io *io);
  * it; so with @until_eagain (the caller saw EPOLLPRI, EPOLLRDHUP, EPOLLHUP or EPOLLERR) it reads on
  * until EAGAIN or EOF. A copied read that fills scratch_len makes the peer a bulk one; a bulk
  * peer is spliced, and always read until EAGAIN or EOF (a splice stops where the pipe is full,
- * not only where the socket is empty), until a splice brings less than an eighth of scratch_len.
+ * not only where the socket is empty), until a splice brings less than an eighth of scratch_len
+ * (then the next read is copied: a splice that brings nothing is EOF only if recv(2) says so).
  * Returns an echo_state, or -errno when the connection failed (close it). *@echoed grows by the
  * number of bytes sent back. A pipe that cannot be emptied (never seen) is given up: @io copies
  * from then on, and the connection fails with -EIO.

@@ -23,8 +23,7 @@
  * architectures (i386 int 0x80, x32) are killed in every mode. @splice_pipe, when not NULL, is
  * the worker's echo pipe {read end, write end} (see echo_io_pipe): splice(2) is allowed only out
  * of its read end or into its write end, and never at an offset. SANDBOX_OFF loads nothing. Returns
- * 0 or -errno (the kernel's own errno when the load fails; -EBADF for a pipe end that is not a
- * descriptor).
+ * 0 or -errno (the kernel's own errno when the load fails; -EBADF for a negative pipe end).
  */
 int sandbox_worker(enum sandbox_mode mode, const int *splice_pipe)
 	__attribute__((warn_unused_result));

@@ -27,6 +27,20 @@
 
 #define SCRATCH 4096
 
+/* The next malloc() fails with ENOMEM (the executable is linked with --wrap=malloc). */
+static int fail_next_malloc;
+void *__real_malloc(size_t size);
+void *__wrap_malloc(size_t size);
+void *__wrap_malloc(size_t size)
+{
+	if (fail_next_malloc) {
+		fail_next_malloc = 0;
+		errno = ENOMEM;
+		return NULL;
+	}
+	return __real_malloc(size);
+}
+
 static char scratch_buf[SCRATCH];
 static struct echo_io io = {scratch_buf, SCRATCH, {-1, -1}};
 
@@ -406,6 +420,35 @@ static void closed_peer_is_an_error_not_sigpipe(void **state)
 	signal(SIGPIPE, old);
 }
 
+/* No memory to hold what a peer would not take: the connection fails, and nothing is held. */
+static void no_memory_to_hold_is_an_error(void **state)
+{
+	size_t cap = 4 << 20, sent = 0;
+	unsigned char *out = malloc(cap);
+	struct echo_buf b = {0};
+	uint64_t echoed = 0;
+	int sv[2], r = ECHO_READ;
+
+	assert_non_null(out);
+	for (size_t i = 0; i < cap; i++)
+		out[i] = pattern(i);
+	make_pair(sv, 0);
+	for (int rounds = 0; r != -ENOMEM; rounds++) {
+		assert_true(rounds < 10000);
+		write_until_full(sv[1], out, cap, &sent);
+		fail_next_malloc = 1;
+		r = echo_read(sv[0], &b, &io, 16, 0, &echoed);
+		assert_true(r == ECHO_READ || r == ECHO_MORE || r == -ENOMEM);
+	}
+	fail_next_malloc = 0;
+	assert_null(b.data);
+	assert_int_equal(echo_pending(&b), 0);
+	assert_pipe_empty();
+	close(sv[0]);
+	close(sv[1]);
+	free(out);
+}
+
 static void release_and_pending(void **state)
 {
 	struct echo_buf b = {.data = malloc(10), .len = 10, .off = 4};
@@ -460,8 +503,8 @@ static void bulk_peer_is_spliced_then_copied(void **state)
 }
 
 /*
- * A splice can stop short with more queued (where the pipe is full, before an out-of-band mark):
- * a bulk peer is read on until EAGAIN, never taken to be drained by a short read.
+ * A splice stops short before an out-of-band mark, with more queued: a bulk peer is read on until
+ * EAGAIN, never taken to be drained by a short read.
  */
 static void bulk_read_goes_past_a_short_splice(void **state)
 {
@@ -491,6 +534,43 @@ static void bulk_read_goes_past_a_short_splice(void **state)
 	assert_int_equal(recv(sv[1], back, sizeof(back), MSG_WAITALL), sizeof(back));
 	close(sv[0]);
 	close(sv[1]);
+}
+
+/*
+ * Small writes fill the pipe's buffers before the splice has the bytes it asked for: the read
+ * goes on, spliced while a splice still brings an eighth of the scratch buffer, copied after.
+ */
+static void bulk_read_goes_past_a_full_pipe(void **state)
+{
+	static const size_t sizes[] = {20, 100};
+	char big[SCRATCH], piece[100], back[150 * sizeof(piece)];
+
+	memset(big, 'b', sizeof(big));
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		struct echo_buf b = {0};
+		uint64_t echoed = 0;
+		size_t n = 150 * sizes[k];
+		int sv[2];
+
+		make_pair(sv, 0);
+		assert_int_equal(write(sv[1], big, sizeof(big)), sizeof(big));
+		assert_int_equal(echo_read(sv[0], &b, &io, 1, 0, &echoed), ECHO_MORE);
+		assert_int_equal(recv(sv[1], back, SCRATCH, MSG_WAITALL), SCRATCH);
+		assert_true(b.bulk);
+		for (int i = 0; i < 150; i++) {
+			memset(piece, 'a' + i % 26, sizes[k]);
+			assert_int_equal(write(sv[1], piece, sizes[k]), sizes[k]);
+		}
+		assert_int_equal(echo_read(sv[0], &b, &io, 16, 0, &echoed), ECHO_READ);
+		assert_int_equal(inq(sv[0]), 0);
+		assert_int_equal(echoed, SCRATCH + n);
+		assert_pipe_empty();
+		assert_int_equal(recv(sv[1], back, n, MSG_WAITALL), n);
+		for (size_t i = 0; i < n; i++)
+			assert_int_equal(back[i], 'a' + (int)(i / sizes[k]) % 26);
+		close(sv[0]);
+		close(sv[1]);
+	}
 }
 
 /* A bulk peer that stops reading: what the splice back left in the pipe is held, in order. */
@@ -531,6 +611,29 @@ static void spliced_rest_is_held(void **state)
 	close(sv[1]);
 	free(out);
 	free(in);
+}
+
+/* A bulk peer's end of the stream: its last bytes come back, then ECHO_DONE. */
+static void bulk_peer_eof_is_done(void **state)
+{
+	char big[2 * SCRATCH], back[2 * SCRATCH];
+	struct echo_buf b = {0};
+	uint64_t echoed = 0;
+	int sv[2];
+
+	make_pair(sv, 0);
+	memset(big, 'e', sizeof(big));
+	assert_int_equal(write(sv[1], big, sizeof(big)), sizeof(big));
+	assert_int_equal(echo_read(sv[0], &b, &io, 1, 0, &echoed), ECHO_MORE);
+	assert_true(b.bulk);
+	assert_int_equal(shutdown(sv[1], SHUT_WR), 0);
+	assert_int_equal(echo_read(sv[0], &b, &io, 16, 0, &echoed), ECHO_DONE);
+	assert_int_equal(echoed, sizeof(big));
+	assert_pipe_empty();
+	assert_int_equal(recv(sv[1], back, sizeof(back), MSG_WAITALL), sizeof(back));
+	assert_memory_equal(back, big, sizeof(big));
+	close(sv[0]);
+	close(sv[1]);
 }
 
 /* A bulk peer that sent and left: the splice back fails, and its bytes do not stay in the pipe. */
@@ -621,6 +724,7 @@ static int without_pipe(void **state)
 		cmocka_unit_test(out_of_band_mark_ends_a_read),                                    \
 		cmocka_unit_test(peer_that_does_not_read),                                         \
 		cmocka_unit_test(closed_peer_is_an_error_not_sigpipe),                             \
+		cmocka_unit_test(no_memory_to_hold_is_an_error),                                   \
 		cmocka_unit_test(release_and_pending)
 
 int main(void)
@@ -634,7 +738,9 @@ int main(void)
 		BOTH_WAYS,
 		cmocka_unit_test(bulk_peer_is_spliced_then_copied),
 		cmocka_unit_test(bulk_read_goes_past_a_short_splice),
+		cmocka_unit_test(bulk_read_goes_past_a_full_pipe),
 		cmocka_unit_test(spliced_rest_is_held),
+		cmocka_unit_test(bulk_peer_eof_is_done),
 		cmocka_unit_test(spliced_peer_gone_is_an_error),
 	};
 

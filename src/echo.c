@@ -19,11 +19,6 @@
 
 #include "udsecho/echo.h"
 
-size_t echo_pending(const struct echo_buf *b)
-{
-	return b->len - b->off;
-}
-
 /* Forget the held bytes, not how the peer sends. */
 static void drop_held(struct echo_buf *b)
 {

@@ -125,11 +125,14 @@ void log_hold(void)
 
 void log_flush(void)
 {
-	int saved_errno = errno;
+	int saved_errno;
 
+	log_held = 0;
+	if (log_batch_len == 0)
+		return; /* the loop flushes every turn, most with nothing to write */
+	saved_errno = errno;
 	(void)fdio_write_all(STDERR_FILENO, log_batch, log_batch_len);
 	log_batch_len = 0;
-	log_held = 0;
 	errno = saved_errno;
 }
 

@@ -162,22 +162,20 @@ static void set_accepting(struct worker *w, int on)
 static int conn_watch(struct worker *w, int op, struct conn *c, uint32_t events);
 
 /* Whether the echo held for @uid's peers is at --max-bytes-per-uid: none of them is read. */
-static int budget_spent(struct worker *w, uid_t uid)
+/* Whether the uid of @e (its slot in per_uid, or NULL) is at --max-bytes-per-uid. */
+static int budget_spent(const struct worker *w, const struct uidcount_slot *e)
 {
-	const struct uidcount_slot *e = uidcount_find(&w->per_uid, uid);
-
 	return w->limits.max_bytes_per_uid && e && e->held >= w->limits.max_bytes_per_uid;
 }
 
 /*
- * What was read for @uid in this turn of the loop. Once it is WORKER_UID_TURN, its other peers
- * wait for the next turn, so that one uid's peers, many and busy, cannot make another's wait for
- * all of them to be read: a turn moves at most about WORKER_UID_TURN for each uid.
+ * What was read in this turn of the loop for the uid of @e, its slot in per_uid. Once it is
+ * WORKER_UID_TURN, its other peers wait for the next turn, so that one uid's peers, many and busy,
+ * cannot make another's wait for all of them to be read: a turn moves at most about WORKER_UID_TURN
+ * for each uid.
  */
-static uint32_t *turn_share(struct worker *w, uid_t uid)
+static uint32_t *turn_share(const struct worker *w, struct uidcount_slot *e)
 {
-	struct uidcount_slot *e = uidcount_find(&w->per_uid, uid);
-
 	if (e->turn != w->turn) {
 		e->turn = w->turn;
 		e->turn_read = 0;
@@ -212,9 +210,12 @@ static void resume_uid(struct worker *w, uid_t uid)
  */
 static void held_changed(struct worker *w, struct conn *c, size_t before)
 {
-	struct uidcount_slot *e = uidcount_find(&w->per_uid, c->cred.uid);
 	size_t now = echo_pending(&c->out);
+	struct uidcount_slot *e;
 
+	if (now == before)
+		return;
+	e = uidcount_find(&w->per_uid, c->cred.uid);
 	e->held = e->held - before + now;
 	if (now < before && e->paused && e->held <= w->limits.max_bytes_per_uid / 2)
 		resume_uid(w, c->cred.uid);
@@ -323,6 +324,7 @@ static void on_conn(struct worker *w, struct conn *c, uint32_t events)
 	int until_eagain = (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR | EPOLLPRI)) != 0;
 	size_t held = echo_pending(&c->out);
 	int s = held > 0 ? ECHO_WRITE : ECHO_READ;
+	struct uidcount_slot *e;
 
 	/* Paused, a peer is reported only for a hang-up or an error: its echo cannot go. */
 	if (c->events == CONN_PAUSED) {
@@ -333,11 +335,12 @@ static void on_conn(struct worker *w, struct conn *c, uint32_t events)
 	/* A hang-up may come without EPOLLOUT: the send says what became of the peer. */
 	if (held > 0 && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)))
 		s = echo_write(c->fd, &c->out, &c->echoed);
-	if (s == ECHO_READ && budget_spent(w, c->cred.uid)) {
+	/* The entry stays where it is: reading adds and drops no uid. */
+	e = s == ECHO_READ ? uidcount_find(&w->per_uid, c->cred.uid) : NULL;
+	if (budget_spent(w, e)) {
 		s = CONN_PAUSE;
-	} else if (s == ECHO_READ) {
-		/* The entry stays where it is: reading adds and drops no uid. */
-		uint32_t *share = turn_share(w, c->cred.uid);
+	} else if (e) {
+		uint32_t *share = turn_share(w, e);
 		uint64_t echoed = c->echoed;
 		size_t pending = echo_pending(&c->out);
 
@@ -549,7 +552,7 @@ static void admit(struct worker *w, int fd)
 		refuse_busy(w, fd, &c->cred, "too many connections for this uid under its rule");
 		goto drop;
 	}
-	if (budget_spent(w, c->cred.uid)) {
+	if (budget_spent(w, uidcount_find(&w->per_uid, c->cred.uid))) {
 		refuse_busy(w, fd, &c->cred, "too much unread echo for this uid");
 		goto drop;
 	}

@@ -156,6 +156,11 @@ static void write_held(void)
 	assert_int_equal(write(STDERR_FILENO, "|", 1), 1);
 	log_flush();
 	log_info("three");
+	/* A flush with nothing held still ends the hold: the next line goes out at once. */
+	log_hold();
+	log_flush();
+	log_info("four");
+	assert_int_equal(write(STDERR_FILENO, "|", 1), 1);
 }
 
 static void held_lines_go_out_at_flush(void **state)
@@ -163,7 +168,7 @@ static void held_lines_go_out_at_flush(void **state)
 	char buf[256];
 
 	capture(write_held, buf, sizeof(buf));
-	assert_string_equal(buf, "|w: one\nw: two\nw: three\n");
+	assert_string_equal(buf, "|w: one\nw: two\nw: three\nw: four\n|");
 }
 
 /* More held lines than one write may carry: they go out in several writes, none cut. */

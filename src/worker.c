@@ -161,8 +161,10 @@ static void set_accepting(struct worker *w, int on)
 
 static int conn_watch(struct worker *w, int op, struct conn *c, uint32_t events);
 
-/* Whether the echo held for @uid's peers is at --max-bytes-per-uid: none of them is read. */
-/* Whether the uid of @e (its slot in per_uid, or NULL) is at --max-bytes-per-uid. */
+/*
+ * Whether the echo held for the peers of @e's uid (@e: its slot in per_uid, or NULL) is at
+ * --max-bytes-per-uid: none of them is read.
+ */
 static int budget_spent(const struct worker *w, const struct uidcount_slot *e)
 {
 	return w->limits.max_bytes_per_uid && e && e->held >= w->limits.max_bytes_per_uid;

@@ -44,9 +44,10 @@
 #define MONITOR_UNREAD_MAX_S	5 /* a worker that reads nothing longer than this, as dead */
 #define GO_ON			-1000 /* a step's result: keep supervising (never an -errno) */
 #define MONITOR_SEND_TIMEOUT_S	5
-#define MONITOR_YIELD_S		0.0002	   /* the longest a load holds the CPU (yield_cpu()) */
-#define MONITOR_REST_NS		50000	   /* and then sleeps this long */
-#define MONITOR_HEAP_KEEP	(32 << 20) /* what the heap keeps of what a load frees, bytes */
+#define MONITOR_YIELD_S		0.0002	    /* the longest a load holds the CPU (yield_cpu()) */
+#define MONITOR_REST_NS		50000	    /* and then sleeps this long */
+#define MONITOR_MMAP_FROM	(32 << 20)  /* the smallest allocation mmap(2) serves, bytes */
+#define MONITOR_TRIM_FROM	(256 << 20) /* the heap's free top it hands back, bytes */
 
 struct monitor {
 	const struct monitor_config *cfg;
@@ -750,17 +751,6 @@ static int monitor_serve(struct monitor *m)
 	char err[256];
 	int r;
 
-	/*
-	 * Keep what a load frees for the next one: a large policy's parse and compile allocate
-	 * tens of MiB, which glibc would otherwise hand back to the kernel after every reload and
-	 * fault in, page by page, on the next (a quarter of a load's time). The monitor then holds
-	 * the most its largest load needed. 32 MiB is the largest mmap threshold mallopt(3)
-	 * allows on 64-bit; a C library that refuses either leaves the heap as it was.
-	 */
-	if (!mallopt(M_MMAP_THRESHOLD, MONITOR_HEAP_KEEP) ||
-	    !mallopt(M_TRIM_THRESHOLD, MONITOR_HEAP_KEEP))
-		log_warn("monitor: mallopt refused to keep freed memory: every load faults its "
-			 "memory in again");
 	stamp_loaded(m);
 	m->clock_fd = wallclock_timerfd_open();
 	if (m->clock_fd < 0)
@@ -790,6 +780,23 @@ static int monitor_serve(struct monitor *m)
 	return supervise(m);
 }
 
+/*
+ * Keep what a load frees for the next one, in the monitor and the worker it forks: a large
+ * policy's parse and compile allocate tens of MiB, and its decode in the worker several, which
+ * glibc would otherwise hand back to the kernel after every reload or preview and fault in, page
+ * by page, on the next (a third of a preview's time at 100,000 rules). Each process then holds
+ * the most its largest policy needed: 40 MiB at 100,000 rules, below the trim threshold. 32 MiB
+ * is the largest mmap threshold mallopt(3) allows on 64-bit; a C library that refuses either
+ * leaves the heap as it was.
+ */
+static void keep_freed_memory(void)
+{
+	if (!mallopt(M_MMAP_THRESHOLD, MONITOR_MMAP_FROM) ||
+	    !mallopt(M_TRIM_THRESHOLD, MONITOR_TRIM_FROM))
+		log_warn("monitor: mallopt refused to keep freed memory: every load faults its "
+			 "memory in again");
+}
+
 int monitor_run(const struct monitor_config *cfg, struct worker_config *wc, int *worker_status)
 {
 	struct monitor m = {.cfg = cfg,
@@ -802,7 +809,10 @@ int monitor_run(const struct monitor_config *cfg, struct worker_config *wc, int 
 			    .ready_rd = -1,
 			    .clock_fd = -1};
 	sigset_t old;
-	int r = take_signals(&m, &old);
+	int r;
+
+	keep_freed_memory();
+	r = take_signals(&m, &old);
 
 	if (r == 0)
 		r = fork_worker(&m, &old, wc);

@@ -35,10 +35,16 @@ static void sift_down(uint32_t *v, size_t i, size_t n)
  */
 static void count_some(const uint64_t *v, size_t n, struct idsort_state *st, size_t to)
 {
-	for (; st->i < to; st->i++)
-		for (unsigned b = 0; b < 4; b++)
-			st->at[b][(v[st->i] >> (32 + 8 * b)) & 0xff]++;
-	if (st->i < n)
+	for (size_t i = st->i; i < to; i++) {
+		uint64_t id = v[i] >> 32;
+
+		st->at[0][id & 0xff]++;
+		st->at[1][(id >> 8) & 0xff]++;
+		st->at[2][(id >> 16) & 0xff]++;
+		st->at[3][id >> 24]++;
+	}
+	st->i = to;
+	if (to < n)
 		return;
 	st->i = 0;
 	st->counted = 1;
@@ -62,11 +68,21 @@ static void move_some(const uint64_t *from, uint64_t *into, size_t n, struct ids
 		      size_t to)
 {
 	unsigned shift = 32 + 8 * st->pass;
-	size_t *at = st->at[st->pass];
+	size_t at[256];
 
-	for (; st->i < to; st->i++)
-		into[at[(from[st->i] >> shift) & 0xff]++] = from[st->i];
-	if (st->i < n)
+	/*
+	 * The places are copied out and back: @into is of the type of st->at, so the compiler
+	 * would otherwise load and store each place through memory at every pair.
+	 */
+	memcpy(at, st->at[st->pass], sizeof(at));
+	for (size_t i = st->i; i < to; i++) {
+		uint64_t x = from[i];
+
+		into[at[(x >> shift) & 0xff]++] = x;
+	}
+	memcpy(st->at[st->pass], at, sizeof(at));
+	st->i = to;
+	if (to < n)
 		return;
 	st->i = 0;
 	st->in_tmp = !st->in_tmp;

@@ -1006,11 +1006,245 @@ static size_t count_lines(const char *text, size_t len)
 	return n + (len > 0 && text[len - 1] != '\n');
 }
 
+/* Whether the @n bytes of @word start @p, @end bounding what can be read. */
+static int plain_starts(const char *p, const char *end, const char *word, size_t n)
+{
+	return (size_t)(end - p) >= n && memcmp(p, word, n) == 0;
+}
+
+/*
+ * The digits of an id at *@p: at most ten, below 4294967295, into *@id, *@p past them. Returns 0,
+ * or -1 where parse_value() would report an error (or there is no digit).
+ */
+static int plain_id(const char **p, uint32_t *id)
+{
+	const char *s = *p;
+	uint64_t v = 0;
+
+	/* A newline ends the text: no bound to test per digit (v wraps past 20, unread). */
+	while ((unsigned char)(*s - '0') < 10)
+		v = v * 10 + (uint64_t)(*s++ - '0');
+	if (s == *p || s - *p > 10 || v >= 4294967295u)
+		return -1;
+	*id = (uint32_t)v;
+	*p = s;
+	return 0;
+}
+
+#define PLAIN_SELS_MAX	 8  /* selectors of a rule parse_plain_rule() takes */
+#define PLAIN_VALUES_MAX 16 /* values of such a rule, all its selectors' */
+
+/* The selectors of a common rule, pointing into its line. */
+struct plain_sels {
+	struct plain_sel {
+		enum policy_kind kind;
+		unsigned col;
+		size_t first; /* its first value in val */
+	} sel[PLAIN_SELS_MAX];
+	struct plain_value {
+		const char *name; /* NULL for an id or a range */
+		size_t len;
+		uint32_t lo, hi;
+		unsigned col;
+	} val[PLAIN_VALUES_MAX];
+	size_t nsels, nvals;
+	size_t names; /* bytes of the names, each with its NUL */
+};
+
+/*
+ * The selectors at @p, in the line at @s: "(user|group) VALUE..." repeated, each word one space
+ * after the last, into @ps. Returns where they end, at the newline or at the first attribute;
+ * NULL at anything parse_selector() and parse_value() would not take, or the first word that
+ * tells the line from a common one.
+ */
+static const char *plain_sels(const char *s, const char *p, const char *end, struct plain_sels *ps)
+{
+	for (;;) {
+		const char *q = p;
+		size_t first = ps->nvals;
+
+		if (plain_starts(p, end, "user ", 5))
+			p += 5;
+		else if (plain_starts(p, end, "group ", 6))
+			p += 6;
+		else
+			return NULL;
+		if (ps->nsels == PLAIN_SELS_MAX)
+			return NULL;
+		ps->sel[ps->nsels].kind = q[0] == 'u' ? POLICY_USER : POLICY_GROUP;
+		ps->sel[ps->nsels].col = (unsigned)(q - s) + 1;
+		ps->sel[ps->nsels].first = first;
+		ps->nsels++;
+		for (;;) {
+			struct plain_value *v = &ps->val[ps->nvals];
+			size_t len;
+
+			q = p;
+			if (ps->nvals == PLAIN_VALUES_MAX)
+				return NULL;
+			*v = (struct plain_value){.col = (unsigned)(q - s) + 1};
+			if (*p >= '0' && *p <= '9') {
+				if (plain_id(&p, &v->lo) < 0)
+					return NULL;
+				v->hi = v->lo;
+				if (*p == '-' && (++p, plain_id(&p, &v->hi) < 0 || v->hi < v->lo))
+					return NULL;
+			} else {
+				while (name_char_ok(*p))
+					p++;
+				if (*p == '$')
+					p++;
+				/* KEY=VALUE after a value: the attributes start. */
+				if (*p == '=')
+					return ps->nvals > first ? q : NULL;
+				len = (size_t)(p - q);
+				if (len == 0 || len > NAME_MAX_LEN || *q == '-')
+					return NULL;
+				/* A selector ends the list (below); a keyword is an error. */
+				if ((len == 4 && memcmp(q, "user", 4) == 0) ||
+				    (len == 5 && memcmp(q, "group", 5) == 0) ||
+				    (len == 5 && memcmp(q, "allow", 5) == 0) ||
+				    (len == 4 && memcmp(q, "deny", 4) == 0) ||
+				    (len == 7 && memcmp(q, "include", 7) == 0) ||
+				    (len == 3 && memcmp(q, "all", 3) == 0))
+					return NULL;
+				v->name = q;
+				v->len = len;
+				ps->names += len + 1;
+			}
+			ps->nvals++;
+			if (*p == '\n')
+				return p;
+			if (*p++ != ' ')
+				return NULL;
+			if (*p == 'u' ? plain_starts(p, end, "user ", 5)
+				      : *p == 'g' && plain_starts(p, end, "group ", 6))
+				break;
+		}
+	}
+}
+
+/*
+ * The common rule, read in one pass with neither tokens nor the checks of other lines: in text
+ * that ends in a newline, "allow" or "deny" at the line's start, then "all" or selectors of ids,
+ * ranges and names that parse_value() accepts (plain_sels()), then maybe attributes, which are
+ * lexed and parsed as on any line. Such a line is added as parse_rule() would add it, or refused
+ * with the error it would report for its attributes, and lx moves past it: returns 1. Returns 0
+ * at any other line, having changed nothing, for policy_lex_line() and parse_rule() to read.
+ */
+static int parse_plain_rule(struct parser *ps, size_t file, struct policy_lexer *lx)
+{
+	const char *s = lx->text + lx->pos, *end = lx->text + lx->len, *p = s, *nl;
+	struct policy_ast *ast = ps->ast;
+	struct policy_ast_rule r = {.file = (uint32_t)file, .line = lx->line + 1, .col = 1};
+	struct plain_sels pl;
+	size_t nattrs = 0, len;
+	char *room;
+
+	if (ast->nrules == ast->cap || ast->nrules == POLICY_RULES_MAX)
+		return 0;
+	if (plain_starts(p, end, "allow ", 6)) {
+		r.allow = 1;
+		p += 6;
+	} else if (plain_starts(p, end, "deny ", 5)) {
+		p += 5;
+	} else {
+		return 0;
+	}
+	pl.nsels = pl.nvals = pl.names = 0;
+	if (plain_starts(p, end, "all\n", 4))
+		p += 3;
+	else if (!(p = plain_sels(s, p, end, &pl)))
+		return 0;
+	nl = p;
+	len = (size_t)(p - s);
+	if (*p != '\n') {
+		/* Attributes: the rest of the line is checked and split as any line is. */
+		struct policy_lex_error err = {0};
+		size_t rest = lex_plain(p, ps->tok, &nattrs);
+
+		if (rest == (size_t)-1) {
+			nl = memchr(p, '\n', (size_t)(end - p));
+			rest = (size_t)(nl - p);
+			if (check_line(p, rest, &err))
+				return 0;
+			nattrs = tokenize(p, rest, ps->tok, &err);
+			if (err.col)
+				return 0;
+		}
+		nl = p + rest;
+		if ((size_t)(nl - s) > POLICY_LINE_MAX)
+			return 0;
+		for (size_t i = 0; i < nattrs; i++) {
+			ps->tok[i].col += (unsigned)(p - s);
+			len += ps->tok[i].len + 1;
+		}
+		len--;
+	}
+	if (len > POLICY_LINE_MAX)
+		return 0;
+	lx->line++;
+	lx->pos += (size_t)(nl - s) + 1;
+	if (parse_attrs(ps, ast->files[file], r.line, 0, nattrs, &r) < 0)
+		return 1;
+	room = ast_alloc(ps, pl.nsels * sizeof(*r.sels) + pl.nvals * sizeof(*r.sels->values) + len +
+				     1 + pl.names);
+	if (!room)
+		return 1;
+	if (pl.nsels) {
+		struct policy_ast_value *v =
+			(struct policy_ast_value *)(room + pl.nsels * sizeof(*r.sels));
+
+		r.sels = (struct policy_ast_sel *)room;
+		for (size_t i = 0; i < pl.nsels; i++) {
+			size_t last = i + 1 < pl.nsels ? pl.sel[i + 1].first : pl.nvals;
+
+			r.sels[i] = (struct policy_ast_sel){.kind = pl.sel[i].kind,
+							    .col = pl.sel[i].col,
+							    .values = v + pl.sel[i].first,
+							    .nvalues = last - pl.sel[i].first};
+		}
+		room = (char *)(v + pl.nvals);
+	}
+	/* The words one blank apart: the selectors as they are, the attributes joined. */
+	r.text = room;
+	memcpy(room, s, (size_t)(p - s));
+	room += p - s;
+	for (size_t i = 0; i < nattrs; i++) {
+		memcpy(room, ps->tok[i].s, ps->tok[i].len);
+		room += ps->tok[i].len;
+		*room++ = ' ';
+	}
+	if (nattrs)
+		room--;
+	*room++ = '\0';
+	for (size_t i = 0; i < pl.nvals; i++) {
+		struct policy_ast_value *v = &r.sels->values[i];
+
+		*v = (struct policy_ast_value){
+			.lo = pl.val[i].lo, .hi = pl.val[i].hi, .col = pl.val[i].col};
+		if (pl.val[i].name) {
+			v->name = memcpy(room, pl.val[i].name, pl.val[i].len);
+			v->name[pl.val[i].len] = '\0';
+			room += pl.val[i].len + 1;
+		}
+	}
+	r.textlen = (uint32_t)len;
+	r.nsels = (uint32_t)pl.nsels;
+	ast->rules[ast->nrules++] = r;
+	ast->nsels += pl.nsels;
+	ast->nvalues += pl.nvals;
+	ast->nattrs += r.attrs != NULL;
+	ast->ntext += len + 1;
+	return 1;
+}
+
 static int parse_buffer(struct parser *ps, const char *file, const char *text, size_t len)
 {
 	char **files;
 	size_t fidx = ps->ast->nfiles;
 	struct policy_lexer lx = {.text = text, .len = len};
+	const int plain = len > 0 && text[len - 1] == '\n'; /* see parse_plain_rule() */
 	const char *fname;
 
 	files = realloc(ps->ast->files, (fidx + 1) * sizeof(*files));
@@ -1033,13 +1267,18 @@ static int parse_buffer(struct parser *ps, const char *file, const char *text, s
 	for (;;) {
 		struct policy_lex_error err;
 		size_t n;
-		int r = ps->fatal ? POLICY_LEX_END : policy_lex_line(&lx, ps->tok, &n, &err);
+		int taken = plain && !ps->fatal && lx.pos < len && parse_plain_rule(ps, fidx, &lx);
+		int r = taken	    ? 0
+			: ps->fatal ? POLICY_LEX_END
+				    : policy_lex_line(&lx, ps->tok, &n, &err);
 
 		if (r == POLICY_LEX_END)
 			break;
 		if (ps->reader)
 			policy_yield_at(ps->reader->yield, lx.line - 1);
-		if (r == POLICY_LEX_BAD) {
+		if (taken) {
+			continue;
+		} else if (r == POLICY_LEX_BAD) {
 			perror_at(ps, fname, lx.line, err.col, "%s", err.message);
 		} else if (n == 0) {
 			continue;

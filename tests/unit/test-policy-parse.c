@@ -739,6 +739,207 @@ static void plain_lines_read_as_any_line(void **state)
 	free(tok);
 }
 
+static int same_string(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Whether two ASTs hold the same rules, selectors, values, attributes, files and counts. */
+static int same_ast(const struct policy_ast *a, const struct policy_ast *b)
+{
+	if (!a || !b)
+		return a == b;
+	if (a->nfiles != b->nfiles || a->nrules != b->nrules || a->nsels != b->nsels ||
+	    a->nvalues != b->nvalues || a->nattrs != b->nattrs || a->ntext != b->ntext)
+		return 0;
+	for (size_t i = 0; i < a->nfiles; i++)
+		if (!same_string(a->files[i], b->files[i]))
+			return 0;
+	for (size_t i = 0; i < a->nrules; i++) {
+		const struct policy_ast_rule *x = &a->rules[i], *y = &b->rules[i];
+
+		if (!same_string(x->text, y->text) || x->textlen != y->textlen ||
+		    x->file != y->file || x->line != y->line || x->col != y->col ||
+		    x->nsels != y->nsels || x->allow != y->allow || !x->attrs != !y->attrs)
+			return 0;
+		if (x->attrs && (!same_string(x->attrs->attrs.name, y->attrs->attrs.name) ||
+				 !same_string(x->attrs->attrs.message, y->attrs->attrs.message) ||
+				 x->attrs->attrs.max_per_uid != y->attrs->attrs.max_per_uid ||
+				 x->attrs->attrs.idle_timeout != y->attrs->attrs.idle_timeout ||
+				 x->attrs->attrs.from != y->attrs->attrs.from ||
+				 x->attrs->attrs.until != y->attrs->attrs.until ||
+				 x->attrs->name_col != y->attrs->name_col))
+			return 0;
+		for (size_t k = 0; k < x->nsels; k++) {
+			const struct policy_ast_sel *u = &x->sels[k], *v = &y->sels[k];
+
+			if (u->kind != v->kind || u->col != v->col || u->nvalues != v->nvalues)
+				return 0;
+			for (size_t j = 0; j < u->nvalues; j++)
+				if (!same_string(u->values[j].name, v->values[j].name) ||
+				    u->values[j].lo != v->values[j].lo ||
+				    u->values[j].hi != v->values[j].hi ||
+				    u->values[j].col != v->values[j].col)
+					return 0;
+		}
+	}
+	return 1;
+}
+
+/* Whether two lists hold the same diagnostics, as they are shown. */
+static int same_diags(const struct diag_list *a, const struct diag_list *b)
+{
+	char x[512], y[512];
+
+	if (a->count != b->count)
+		return 0;
+	for (size_t i = 0; i < a->count; i++) {
+		diag_format(&a->items[i], x, sizeof(x));
+		diag_format(&b->items[i], y, sizeof(y));
+		if (strcmp(x, y) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * In text that ends in a newline, the common rule is read in one pass, without tokens; text that
+ * does not end in one has every line read by the full lexer and parser. The same lines, with
+ * and without the last newline, must give the same AST and the same diagnostics, over random
+ * lines of the words and bytes that tell a common rule from the others: ids at their limits,
+ * ranges, names, keywords among the values, attributes, comments, blanks and tabs, too many
+ * selectors and values for the one pass.
+ */
+static const char *pick(const char *const *from, size_t n, unsigned *seed)
+{
+	return from[(size_t)rand_r(seed) % n];
+}
+
+#define PICK(from, seed) pick(from, sizeof(from) / sizeof(from[0]), seed)
+
+/*
+ * In text that ends in a newline, the common rule is read in one pass, without tokens; text that
+ * does not end in one has every line read by the full lexer and parser. The same lines, with
+ * and without the last newline, must give the same AST and the same diagnostics. The lines are
+ * rules, most of them common, some with what tells them apart: ids at their limits, bad ranges
+ * and names, keywords among the values, comments, other blanks, a selector with no value, more
+ * selectors and values than the one pass takes; a third have attributes, good and bad.
+ */
+static void plain_rules_parse_as_any_rule(void **state)
+{
+	static const char *const heads[] = {"allow",  "deny",  "allow",	    "deny",    "allow",
+					    "deny",   "allow", "deny",	    "Allow",   "include",
+					    " allow", "",      "allow all", "deny all"};
+	static const char *const kinds[] = {"user", "group"};
+	static const char *const values[] = {"0",	  "1000",  "99",    "4294967294",
+					     "1000-1999", "5-5",   "alice", "bob$",
+					     "@x.y",	  "_ok-1", "A",	    "Z9"};
+	static const char *const odd[] = {
+		"4294967295", "99999999999", "12345678901-1", "2-1",	    "1-",
+		"1-2-3",      "-1",	     "a$b",	      "$",	    "-x",
+		"1a",	      "all",	     "allow",	      "deny",	    "include",
+		"user",	      "group",	     "name=x",	      "#",	    "#c",
+		"\"q\"",      "\xc3\xa9",    "\xc3\xa9$",     "00000000001"};
+	static const char *const attrs[] = {"name=r1",
+					    "name=r2",
+					    "message=\"no entry\"",
+					    "message=x",
+					    "max-per-uid=3",
+					    "idle-timeout=60",
+					    "from=2000-01-01T00:00:00Z",
+					    "until=9999-12-31T23:59:59Z",
+					    "until=1999-01-01T00:00:00Z",
+					    "name=",
+					    "foo=1",
+					    "name=\"open",
+					    "x",
+					    "#c",
+					    "=",
+					    "a$=1",
+					    "message=\"\xe2\x80\xae\"",
+					    "name=\xc3\xa9"};
+	static const char *const blanks[] = {"  ", "\t", "\r", " \t", ""};
+	char *text = malloc(256 * 1024);
+	unsigned seed = 7;
+
+	assert_non_null(text);
+	for (int round = 0; round < 4000; round++) {
+		size_t len = 0;
+
+		if (round < 8) {
+			/*
+			 * At the limit, POLICY_LINE_MAX bytes or one more: sixteen names of up to
+			 * 255 bytes, or blanks before an attribute.
+			 */
+			size_t want = POLICY_LINE_MAX + (size_t)(round & 1);
+
+			len = (size_t)sprintf(text, "%s",
+					      round & 4 ? "deny user 1 name=x" : "deny user");
+			while (!(round & 4) && len < want) {
+				size_t n = want - len - 1 < 255 ? want - len - 1 : 255;
+
+				text[len++] = ' ';
+				memset(text + len, round & 2 ? 'a' : 'b', n);
+				len += n;
+			}
+			while (round & 4 && len < want - 6)
+				text[len++] = ' ';
+			if (round & 4)
+				len += (size_t)sprintf(text + len, "%s",
+						       round & 2 ? "name=y" : "until=");
+			text[len++] = '\n';
+		}
+		for (int line = round < 8 ? 0 : (int)(rand_r(&seed) % 8) + 1; line > 0; line--) {
+			int nsels = rand_r(&seed) % 8 ? (int)(rand_r(&seed) % 3) + 1
+						      : (int)(rand_r(&seed) % 12);
+
+			len += (size_t)sprintf(text + len, "%s", PICK(heads, &seed));
+			for (int k = 0; k < nsels; k++) {
+				int nvals = rand_r(&seed) % 8 ? (int)(rand_r(&seed) % 3) + 1
+							      : (int)(rand_r(&seed) % 20);
+
+				len += (size_t)sprintf(text + len, " %s", PICK(kinds, &seed));
+				for (int j = 0; j < nvals; j++) {
+					const char *b =
+						rand_r(&seed) % 24 ? " " : PICK(blanks, &seed);
+					const char *v = rand_r(&seed) % 16 ? PICK(values, &seed)
+									   : PICK(odd, &seed);
+
+					len += (size_t)sprintf(text + len, "%s%s", b, v);
+				}
+			}
+			for (int k = rand_r(&seed) % 3 ? 0 : (int)(rand_r(&seed) % 3) + 1; k > 0;
+			     k--) {
+				const char *b = rand_r(&seed) % 8 ? " " : PICK(blanks, &seed);
+
+				len += (size_t)sprintf(text + len, "%s%s", b,
+						       rand_r(&seed) % 4
+							       ? PICK(attrs, &seed)
+							       : attrs[rand_r(&seed) % 9]);
+			}
+			if (rand_r(&seed) % 16 == 0)
+				len += (size_t)sprintf(text + len, "%s", PICK(blanks, &seed));
+			text[len++] = '\n';
+		}
+		struct policy_ast *plain = NULL, *full = NULL;
+		struct diag_list dp, df;
+		int rp, rf;
+
+		diag_list_init(&dp);
+		diag_list_init(&df);
+		rp = policy_parse("test.policy", text, len, NULL, &dp, &plain);
+		rf = policy_parse("test.policy", text, len - 1, NULL, &df, &full);
+		if (rp != rf || !same_ast(plain, full) || !same_diags(&dp, &df))
+			fail_msg("round %d: \"%.*s\" is parsed two ways", round,
+				 (int)(len < 300 ? len : 300), text);
+		policy_ast_free(plain);
+		policy_ast_free(full);
+		diag_list_free(&dp);
+		diag_list_free(&df);
+	}
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -759,6 +960,7 @@ int main(void)
 		cmocka_unit_test(many_selectors_stay_linear),
 		cmocka_unit_test(rules_have_room_at_once),
 		cmocka_unit_test(plain_lines_read_as_any_line),
+		cmocka_unit_test(plain_rules_parse_as_any_rule),
 	};
 	return cmocka_run_group_tests_name("policy-parse", tests, NULL, NULL);
 }

@@ -65,6 +65,17 @@ static int get32(struct reader *r, uint32_t *v)
 	return 0;
 }
 
+/* The next 32 bits of @r, which the caller has checked it holds: no test per field. */
+static uint32_t take32(struct reader *r)
+{
+	uint32_t le;
+
+	memcpy(&le, r->p, 4);
+	r->p += 4;
+	r->left -= 4;
+	return le32toh(le);
+}
+
 static void put_time(struct writer *w, int64_t t)
 {
 	put32(w, (uint32_t)(uint64_t)t);
@@ -277,13 +288,13 @@ static int decode_rules(struct policy_decoder *d, size_t to)
 	for (; p->nrules < to; p->nrules++) {
 		struct policy_rule *rule = &p->rules[p->nrules];
 
-		/* The sizes were checked against the header: get32 cannot run short here. */
-		get32(&d->r, &rule->allow);
-		get32(&d->r, &rule->file);
-		get32(&d->r, &rule->line);
-		get32(&d->r, &rule->first);
-		get32(&d->r, &rule->count);
-		get32(&d->r, &rule->attrs);
+		/* DEC_SIZES checked that the records fill what is left: no read runs short. */
+		rule->allow = take32(&d->r);
+		rule->file = take32(&d->r);
+		rule->line = take32(&d->r);
+		rule->first = take32(&d->r);
+		rule->count = take32(&d->r);
+		rule->attrs = take32(&d->r);
 		if (rule->allow > 1 || rule->file >= p->nfiles || rule->first != d->cursor ||
 		    rule->count > d->nsels - d->cursor)
 			return POLICY_E_WIRE;
@@ -305,9 +316,9 @@ static int decode_sels(struct policy_decoder *d, size_t to)
 	for (; p->nsels < to; p->nsels++) {
 		struct policy_sel *sel = &p->sels[p->nsels];
 
-		get32(&d->r, &sel->kind);
-		get32(&d->r, &sel->first);
-		get32(&d->r, &sel->count);
+		sel->kind = take32(&d->r);
+		sel->first = take32(&d->r);
+		sel->count = take32(&d->r);
 		if (sel->kind > POLICY_GROUP || sel->first != d->cursor || sel->count == 0 ||
 		    sel->count > d->nranges - d->cursor)
 			return POLICY_E_WIRE;
@@ -325,8 +336,8 @@ static int decode_ranges(struct policy_decoder *d, size_t to)
 	for (; p->nranges < to; p->nranges++) {
 		struct policy_range *rg = &p->ranges[p->nranges];
 
-		get32(&d->r, &rg->lo);
-		get32(&d->r, &rg->hi);
+		rg->lo = take32(&d->r);
+		rg->hi = take32(&d->r);
 		if (rg->lo > rg->hi || rg->hi > POLICY_ID_MAX)
 			return POLICY_E_WIRE;
 	}
@@ -410,9 +421,10 @@ static int decode_slice(struct policy_decoder *d, size_t *budget)
 			    (uint64_t)d->nranges * WIRE_RANGE_SIZE !=
 		    d->r.left)
 			return POLICY_E_WIRE;
-		p->rules = calloc(d->nrules ? d->nrules : 1, sizeof(*p->rules));
-		p->sels = calloc(d->nsels ? d->nsels : 1, sizeof(*p->sels));
-		p->ranges = calloc(d->nranges ? d->nranges : 1, sizeof(*p->ranges));
+		/* Not cleared: a record counts (p->nrules...) only once it is read. */
+		p->rules = malloc((d->nrules ? d->nrules : 1) * sizeof(*p->rules));
+		p->sels = malloc((d->nsels ? d->nsels : 1) * sizeof(*p->sels));
+		p->ranges = malloc((d->nranges ? d->nranges : 1) * sizeof(*p->ranges));
 		if (!p->rules || !p->sels || !p->ranges)
 			return -ENOMEM;
 		d->phase++;

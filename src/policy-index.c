@@ -20,24 +20,30 @@
 #include "policy-private.h"
 #include "udsecho/idsort.h"
 
-static const struct policy_sel *first_sel(const struct policy *p, const struct policy_rule *rule,
-					  uint32_t kind)
+#define NO_KEY UINT32_MAX
+
+/*
+ * The key selector of @rule, whichever part it is in: its first user selector, else its first
+ * group selector, else NO_KEY (an `all` rule).
+ */
+static uint32_t rule_key(const struct policy *p, const struct policy_rule *rule)
 {
-	for (uint32_t k = 0; k < rule->count; k++)
-		if (p->sels[rule->first + k].kind == kind)
-			return &p->sels[rule->first + k];
-	return NULL;
+	uint32_t key = NO_KEY;
+
+	for (uint32_t k = rule->first; k < rule->first + rule->count; k++) {
+		if (p->sels[k].kind == POLICY_USER)
+			return k;
+		if (key == NO_KEY)
+			key = k; /* a group selector: a compiled selector is one or the other */
+	}
+	return key;
 }
 
-/* The key selector of @rule in the part of @kind, or NULL when the rule is not in that part. */
-static const struct policy_sel *key_sel(const struct policy *p, const struct policy_rule *rule,
+/* The key selector of rule @i in the part of @kind, from the rules' keys, or NULL. */
+static const struct policy_sel *key_sel(const struct policy *p, const uint32_t *key, size_t i,
 					uint32_t kind)
 {
-	const struct policy_sel *user = first_sel(p, rule, POLICY_USER);
-
-	if (kind == POLICY_USER)
-		return user;
-	return user ? NULL : first_sel(p, rule, POLICY_GROUP);
+	return key[i] != NO_KEY && p->sels[key[i]].kind == kind ? &p->sels[key[i]] : NULL;
 }
 
 /* The piece of @ix holding @id: the last bound at or below it, or nbounds when there is none. */
@@ -76,13 +82,13 @@ const uint32_t *policy_index_list(const struct policy_ix *ix, uint32_t id, size_
  * lies inside or outside each of them, so a rule is visited at most once per piece. Rules @from
  * to @to; returns the pairs seen.
  */
-static size_t walk(const struct policy *p, const uint32_t *rank, uint32_t kind, size_t from,
-		   size_t to, uint32_t *count, uint32_t *cursor, uint32_t *entries)
+static size_t walk(const struct policy *p, const uint32_t *key, const uint32_t *rank, uint32_t kind,
+		   size_t from, size_t to, uint32_t *count, uint32_t *cursor, uint32_t *entries)
 {
 	size_t visits = 0;
 
 	for (size_t i = from; i < to; i++) {
-		const struct policy_sel *sel = key_sel(p, &p->rules[i], kind);
+		const struct policy_sel *sel = key_sel(p, key, i, kind);
 
 		for (uint32_t m = 0; sel && m < sel->count; m++) {
 			size_t r = sel->first + m;
@@ -116,7 +122,8 @@ static void drop(struct policy *p)
 }
 
 /* Too large to cut: one piece [0, 4294967295) listing, in order, every rule of the part. */
-static int build_whole(const struct policy *p, struct policy_ix *ix, uint32_t kind)
+static int build_whole(const struct policy *p, const uint32_t *key, struct policy_ix *ix,
+		       uint32_t kind)
 {
 	size_t n = 0;
 
@@ -128,7 +135,7 @@ static int build_whole(const struct policy *p, struct policy_ix *ix, uint32_t ki
 	if (!ix->bounds || !ix->start || !ix->rules)
 		return -ENOMEM;
 	for (size_t i = 0; i < p->nrules; i++)
-		if (key_sel(p, &p->rules[i], kind))
+		if (key_sel(p, key, i, kind))
 			ix->rules[n++] = (uint32_t)i;
 	/* No range holds 4294967295, so no rule of the part can match it. */
 	ix->bounds[0] = 0;
@@ -181,8 +188,15 @@ static int part_step(const struct policy *p, struct policy_ix *ix, uint32_t kind
 				if (!b->pairs)
 					return -ENOMEM;
 			}
+			if (!b->key && !(b->key = malloc((p->nrules + 1) * sizeof(*b->key))))
+				return -ENOMEM;
 			for (to = rules_for(budget, b->i, p->nrules); b->i < to; b->i++) {
-				const struct policy_sel *sel = key_sel(p, &p->rules[b->i], kind);
+				const struct policy_sel *sel;
+
+				/* The first part finds every rule's key, for both. */
+				if (kind == POLICY_USER)
+					b->key[b->i] = rule_key(p, &p->rules[b->i]);
+				sel = key_sel(p, b->key, b->i, kind);
 
 				for (uint32_t m = 0; sel && m < sel->count; m++, b->nr++)
 					b->nb += policy_range_bounds(p, sel->first + m,
@@ -214,13 +228,13 @@ static int part_step(const struct policy *p, struct policy_ix *ix, uint32_t kind
 			break;
 		case IX_COUNT:
 			to = rules_for(budget, b->i, p->nrules);
-			b->visits += walk(p, b->rank, kind, b->i, to, b->fill, NULL, NULL);
+			b->visits += walk(p, b->key, b->rank, kind, b->i, to, b->fill, NULL, NULL);
 			b->i = to;
 			/* Too many nested ranges for pieces to pay: one piece for the part. */
 			if (b->visits > b->limit) {
 				release(b);
 				b->phase = IX_PART_DONE;
-				return build_whole(p, ix, kind);
+				return build_whole(p, b->key, ix, kind);
 			}
 			if (b->i == p->nrules) {
 				b->i = 0;
@@ -242,7 +256,7 @@ static int part_step(const struct policy *p, struct policy_ix *ix, uint32_t kind
 			break;
 		case IX_FILL:
 			to = rules_for(budget, b->i, p->nrules);
-			walk(p, b->rank, kind, b->i, to, NULL, b->fill, ix->rules);
+			walk(p, b->key, b->rank, kind, b->i, to, NULL, b->fill, ix->rules);
 			b->i = to;
 			if (b->i == p->nrules) {
 				release(b);
@@ -278,7 +292,7 @@ int policy_index_step(struct policy *p, struct policy_ix_builder *b, size_t *bud
 	int r = 0;
 
 	if (b->part == 0 && (r = part_step(p, &p->ix_uid, POLICY_USER, b, budget)) == 0)
-		*b = (struct policy_ix_builder){.part = 1, .limit = b->gid_limit};
+		*b = (struct policy_ix_builder){.part = 1, .limit = b->gid_limit, .key = b->key};
 	if (b->part == 1 && r == 0 &&
 	    (r = part_step(p, &p->ix_gid, POLICY_GROUP, b, budget)) == 0) {
 		p->ix_all = malloc((p->nrules + 1) * sizeof(*p->ix_all));
@@ -286,12 +300,13 @@ int policy_index_step(struct policy *p, struct policy_ix_builder *b, size_t *bud
 			r = -ENOMEM;
 		} else {
 			for (size_t i = 0; i < p->nrules; i++)
-				if (!key_sel(p, &p->rules[i], POLICY_USER) &&
-				    !key_sel(p, &p->rules[i], POLICY_GROUP))
+				if (b->key[i] == NO_KEY)
 					p->ix_all[p->ix_nall++] = (uint32_t)i;
 			/* Every rule would be a candidate for every peer: a scan is the same. */
 			if (!cut(&p->ix_uid) && !cut(&p->ix_gid))
 				drop(p);
+			free(b->key);
+			b->key = NULL;
 			b->part = 2;
 		}
 	}
@@ -305,6 +320,8 @@ int policy_index_step(struct policy *p, struct policy_ix_builder *b, size_t *bud
 void policy_index_abandon(struct policy *p, struct policy_ix_builder *b)
 {
 	release(b);
+	free(b->key);
+	b->key = NULL;
 	drop(p);
 }
 

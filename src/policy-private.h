@@ -170,6 +170,7 @@ struct policy_ix_builder {
 	uint64_t *pairs; /* their bounds, as policy_range_bounds() writes them */
 	uint64_t *tmp;	 /* the sort's scratch */
 	struct idsort_state sort;
+	uint32_t *key;	/* per rule: its key selector, found by the uid part, used by both */
 	uint32_t *rank; /* per tag: the place of its bound among the sorted bounds */
 	uint32_t *fill;
 	uint64_t total, visits;

@@ -818,6 +818,38 @@ static const char *pick(const char *const *from, size_t n, unsigned *seed)
 #define PICK(from, seed) pick(from, sizeof(from) / sizeof(from[0]), seed)
 
 /*
+ * An id or a range of ids at @out, of 1 to 12 digits each, most of them short, some with leading
+ * zeros, some at the edge of 4294967295, and maybe a byte after the digits; returns its length.
+ */
+static size_t random_id(char *out, unsigned *seed)
+{
+	static const char *const edges[] = {"4294967294", "4294967295", "4294967296",
+					    "0004294967", "9999999999", "10000000000"};
+	static const char tails[] = "-a=$#\t/:@";
+	size_t len = 0;
+
+	for (int k = rand_r(seed) % 4 ? 1 : 2; k > 0; k--) {
+		if (len)
+			out[len++] = '-';
+		if (rand_r(seed) % 8 == 0) {
+			len += (size_t)sprintf(out + len, "%s", PICK(edges, seed));
+		} else {
+			int digits = rand_r(seed) % 4 ? (int)(rand_r(seed) % 9) + 1
+						      : (int)(rand_r(seed) % 12) + 1;
+
+			for (int i = 0; i < digits; i++)
+				out[len++] = (char)('0' + (i == 0 && rand_r(seed) % 4
+								   ? 1 + rand_r(seed) % 9
+								   : rand_r(seed) % 10));
+		}
+	}
+	if (rand_r(seed) % 16 == 0)
+		out[len++] = tails[(size_t)rand_r(seed) % (sizeof(tails) - 1)];
+	out[len] = '\0';
+	return len;
+}
+
+/*
  * In text that ends in a newline, the common rule is read in one pass, without tokens; text that
  * does not end in one has every line read by the full lexer and parser. The same lines, with
  * and without the last newline, must give the same AST and the same diagnostics. The lines are
@@ -905,7 +937,11 @@ static void plain_rules_parse_as_any_rule(void **state)
 					const char *v = rand_r(&seed) % 16 ? PICK(values, &seed)
 									   : PICK(odd, &seed);
 
-					len += (size_t)sprintf(text + len, "%s%s", b, v);
+					len += (size_t)sprintf(text + len, "%s", b);
+					if (rand_r(&seed) % 3 == 0)
+						len += random_id(text + len, &seed);
+					else
+						len += (size_t)sprintf(text + len, "%s", v);
 				}
 			}
 			for (int k = rand_r(&seed) % 3 ? 0 : (int)(rand_r(&seed) % 3) + 1; k > 0;

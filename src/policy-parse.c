@@ -356,6 +356,17 @@ static int reserve_rules(struct parser *ps, size_t more)
 	return 0;
 }
 
+/* Append @r, whose text is set, to @ast, which has room for it, and count what it holds. */
+static void append_rule(struct policy_ast *ast, const struct policy_ast_rule *r)
+{
+	ast->rules[ast->nrules++] = *r;
+	ast->nsels += r->nsels;
+	for (size_t k = 0; k < r->nsels; k++)
+		ast->nvalues += r->sels[k].nvalues;
+	ast->nattrs += r->attrs != NULL;
+	ast->ntext += r->textlen + 1;
+}
+
 /* Append @r, the rule of the @n tokens of the line, to the AST. Returns 0 or -1 as above. */
 static int add_rule(struct parser *ps, const char *fname, unsigned line, size_t n,
 		    struct policy_ast_rule *r)
@@ -375,12 +386,7 @@ static int add_rule(struct parser *ps, const char *fname, unsigned line, size_t 
 	r->textlen = (uint32_t)len;
 	if (ast->nrules == ast->cap && reserve_rules(ps, 1) < 0)
 		return -1;
-	ast->rules[ast->nrules++] = *r;
-	ast->nsels += r->nsels;
-	for (size_t k = 0; k < r->nsels; k++)
-		ast->nvalues += r->sels[k].nvalues;
-	ast->nattrs += r->attrs != NULL;
-	ast->ntext += len + 1;
+	append_rule(ast, r);
 	return 0;
 }
 
@@ -1014,14 +1020,15 @@ static int plain_starts(const char *p, const char *end, const char *word, size_t
 
 /*
  * The digits of an id at *@p: at most ten, below 4294967295, into *@id, *@p past them. Returns 0,
- * or -1 where parse_value() would report an error (or there is no digit).
+ * or -1 where parse_value() would report an error (or there is no digit): past eleven digits v
+ * may have wrapped, and the length refuses it.
  */
 static int plain_id(const char **p, uint32_t *id)
 {
 	const char *s = *p;
 	uint64_t v = 0;
 
-	/* A newline ends the text: no bound to test per digit (v wraps past 20, unread). */
+	/* The newline that ends the text stops the loop: no bound to test per digit. */
 	while ((unsigned char)(*s - '0') < 10)
 		v = v * 10 + (uint64_t)(*s++ - '0');
 	if (s == *p || s - *p > 10 || v >= 4294967295u)
@@ -1053,15 +1060,15 @@ struct plain_sels {
 
 /*
  * The selectors at @p, in the line at @s: "(user|group) VALUE..." repeated, each word one space
- * after the last, into @ps. Returns where they end, at the newline or at the first attribute;
+ * after the last, into @pl. Returns where they end, at the newline or at the first attribute;
  * NULL at anything parse_selector() and parse_value() would not take, or the first word that
  * tells the line from a common one.
  */
-static const char *plain_sels(const char *s, const char *p, const char *end, struct plain_sels *ps)
+static const char *plain_sels(const char *s, const char *p, const char *end, struct plain_sels *pl)
 {
 	for (;;) {
 		const char *q = p;
-		size_t first = ps->nvals;
+		size_t first = pl->nvals;
 
 		if (plain_starts(p, end, "user ", 5))
 			p += 5;
@@ -1069,18 +1076,18 @@ static const char *plain_sels(const char *s, const char *p, const char *end, str
 			p += 6;
 		else
 			return NULL;
-		if (ps->nsels == PLAIN_SELS_MAX)
+		if (pl->nsels == PLAIN_SELS_MAX)
 			return NULL;
-		ps->sel[ps->nsels].kind = q[0] == 'u' ? POLICY_USER : POLICY_GROUP;
-		ps->sel[ps->nsels].col = (unsigned)(q - s) + 1;
-		ps->sel[ps->nsels].first = first;
-		ps->nsels++;
+		pl->sel[pl->nsels].kind = q[0] == 'u' ? POLICY_USER : POLICY_GROUP;
+		pl->sel[pl->nsels].col = (unsigned)(q - s) + 1;
+		pl->sel[pl->nsels].first = first;
+		pl->nsels++;
 		for (;;) {
-			struct plain_value *v = &ps->val[ps->nvals];
+			struct plain_value *v = &pl->val[pl->nvals];
 			size_t len;
 
 			q = p;
-			if (ps->nvals == PLAIN_VALUES_MAX)
+			if (pl->nvals == PLAIN_VALUES_MAX)
 				return NULL;
 			*v = (struct plain_value){.col = (unsigned)(q - s) + 1};
 			if (*p >= '0' && *p <= '9') {
@@ -1096,23 +1103,20 @@ static const char *plain_sels(const char *s, const char *p, const char *end, str
 					p++;
 				/* KEY=VALUE after a value: the attributes start. */
 				if (*p == '=')
-					return ps->nvals > first ? q : NULL;
+					return pl->nvals > first ? q : NULL;
 				len = (size_t)(p - q);
 				if (len == 0 || len > NAME_MAX_LEN || *q == '-')
 					return NULL;
-				/* A selector ends the list (below); a keyword is an error. */
-				if ((len == 4 && memcmp(q, "user", 4) == 0) ||
-				    (len == 5 && memcmp(q, "group", 5) == 0) ||
-				    (len == 5 && memcmp(q, "allow", 5) == 0) ||
-				    (len == 4 && memcmp(q, "deny", 4) == 0) ||
-				    (len == 7 && memcmp(q, "include", 7) == 0) ||
-				    (len == 3 && memcmp(q, "all", 3) == 0))
+				/* A keyword is an error here, and so is a selector: one after a
+				   value starts after its blank, below. */
+				if (is_selector(&(struct policy_token){.s = q, .len = len}) ||
+				    is_keyword(&(struct policy_token){.s = q, .len = len}))
 					return NULL;
 				v->name = q;
 				v->len = len;
-				ps->names += len + 1;
+				pl->names += len + 1;
 			}
-			ps->nvals++;
+			pl->nvals++;
 			if (*p == '\n')
 				return p;
 			if (*p++ != ' ')
@@ -1130,7 +1134,9 @@ static const char *plain_sels(const char *s, const char *p, const char *end, str
  * ranges and names that parse_value() accepts (plain_sels()), then maybe attributes, which are
  * lexed and parsed as on any line. Such a line is added as parse_rule() would add it, or refused
  * with the error it would report for its attributes, and lx moves past it: returns 1. Returns 0
- * at any other line, having changed nothing, for policy_lex_line() and parse_rule() to read.
+ * at any other line, having changed nothing but maybe ps->tok, for policy_lex_line() and
+ * parse_rule() to read. The line's newline bounds every read that only looks for the end of a
+ * word; a read of several bytes at once (plain_starts()) is bounded by the text's end.
  */
 static int parse_plain_rule(struct parser *ps, size_t file, struct policy_lexer *lx)
 {
@@ -1159,22 +1165,22 @@ static int parse_plain_rule(struct parser *ps, size_t file, struct policy_lexer 
 	nl = p;
 	len = (size_t)(p - s);
 	if (*p != '\n') {
-		/* Attributes: the rest of the line is checked and split as any line is. */
+		/*
+		 * Attributes: the rest of the line is checked and split as any line is, once it
+		 * is known to be short enough for the tokens to fit (POLICY_TOKENS_MAX).
+		 */
 		struct policy_lex_error err = {0};
-		size_t rest = lex_plain(p, ps->tok, &nattrs);
 
-		if (rest == (size_t)-1) {
-			nl = memchr(p, '\n', (size_t)(end - p));
-			rest = (size_t)(nl - p);
-			if (check_line(p, rest, &err))
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if ((size_t)(nl - s) > POLICY_LINE_MAX)
+			return 0;
+		if (lex_plain(p, ps->tok, &nattrs) == (size_t)-1) {
+			if (check_line(p, (size_t)(nl - p), &err))
 				return 0;
-			nattrs = tokenize(p, rest, ps->tok, &err);
+			nattrs = tokenize(p, (size_t)(nl - p), ps->tok, &err);
 			if (err.col)
 				return 0;
 		}
-		nl = p + rest;
-		if ((size_t)(nl - s) > POLICY_LINE_MAX)
-			return 0;
 		for (size_t i = 0; i < nattrs; i++) {
 			ps->tok[i].col += (unsigned)(p - s);
 			len += ps->tok[i].len + 1;
@@ -1231,11 +1237,7 @@ static int parse_plain_rule(struct parser *ps, size_t file, struct policy_lexer 
 	}
 	r.textlen = (uint32_t)len;
 	r.nsels = (uint32_t)pl.nsels;
-	ast->rules[ast->nrules++] = r;
-	ast->nsels += pl.nsels;
-	ast->nvalues += pl.nvals;
-	ast->nattrs += r.attrs != NULL;
-	ast->ntext += len + 1;
+	append_rule(ast, &r);
 	return 1;
 }
 

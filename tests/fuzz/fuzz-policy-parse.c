@@ -2,7 +2,8 @@
 /*
  * Fuzz target: policy text through the parser and the compiler, as udsechod reads it, with a
  * fixed table instead of NSS and the input itself standing in for every include file. What
- * compiles must evaluate, survive the wire, and decide the same after it.
+ * compiles must evaluate, survive the wire, and decide the same after it; what is parsed in one
+ * pass must be parsed so by the full lexer and parser too.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "udsecho/ids.h"
 #include "udsecho/nss.h"
 #include "udsecho/policy.h"
+#include "astcmp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -100,6 +102,27 @@ static void check_wire(const struct policy *p)
 	free(buf);
 }
 
+/*
+ * A text that ends in a newline has its common rules read in one pass; without that newline
+ * every line takes the full lexer and parser (unless the text ends in two). Both must give the
+ * same rules and diagnostics.
+ */
+static void check_one_pass(const struct policy_reader *reader, const uint8_t *data, size_t size,
+			   const struct policy_ast *ast, int r, const struct diag_list *diags)
+{
+	struct diag_list full;
+	struct policy_ast *other;
+
+	if (size == 0 || data[size - 1] != '\n')
+		return;
+	diag_list_init(&full);
+	if (policy_parse("fuzz.policy", (const char *)data, size - 1, reader, &full, &other) != r ||
+	    !astcmp_same_ast(ast, other) || !astcmp_same_diags(diags, &full))
+		abort();
+	policy_ast_free(other);
+	diag_list_free(&full);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct policy_resolver resolver = {.user = user, .group = group};
@@ -108,10 +131,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct policy_ast *ast;
 	struct policy *p;
 
+	int r;
+
 	input = data;
 	input_size = size;
 	diag_list_init(&diags);
-	if (policy_parse("fuzz.policy", (const char *)data, size, &reader, &diags, &ast) == 0) {
+	r = policy_parse("fuzz.policy", (const char *)data, size, &reader, &diags, &ast);
+	check_one_pass(&reader, data, size, ast, r, &diags);
+	if (r == 0) {
 		if (policy_compile(ast, &resolver, &diags, &p) == 0) {
 			check_wire(p);
 			policy_free(p);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "udsecho/policy.h"
+#include "astcmp.h"
 #include "policy-helpers.h"
 #include "src/policy-private.h"
 
@@ -739,77 +740,6 @@ static void plain_lines_read_as_any_line(void **state)
 	free(tok);
 }
 
-static int same_string(const char *a, const char *b)
-{
-	return a == b || (a && b && strcmp(a, b) == 0);
-}
-
-/* Whether two ASTs hold the same rules, selectors, values, attributes, files and counts. */
-static int same_ast(const struct policy_ast *a, const struct policy_ast *b)
-{
-	if (!a || !b)
-		return a == b;
-	if (a->nfiles != b->nfiles || a->nrules != b->nrules || a->nsels != b->nsels ||
-	    a->nvalues != b->nvalues || a->nattrs != b->nattrs || a->ntext != b->ntext)
-		return 0;
-	for (size_t i = 0; i < a->nfiles; i++)
-		if (!same_string(a->files[i], b->files[i]))
-			return 0;
-	for (size_t i = 0; i < a->nrules; i++) {
-		const struct policy_ast_rule *x = &a->rules[i], *y = &b->rules[i];
-
-		if (!same_string(x->text, y->text) || x->textlen != y->textlen ||
-		    x->file != y->file || x->line != y->line || x->col != y->col ||
-		    x->nsels != y->nsels || x->allow != y->allow || !x->attrs != !y->attrs)
-			return 0;
-		if (x->attrs && (!same_string(x->attrs->attrs.name, y->attrs->attrs.name) ||
-				 !same_string(x->attrs->attrs.message, y->attrs->attrs.message) ||
-				 x->attrs->attrs.max_per_uid != y->attrs->attrs.max_per_uid ||
-				 x->attrs->attrs.idle_timeout != y->attrs->attrs.idle_timeout ||
-				 x->attrs->attrs.from != y->attrs->attrs.from ||
-				 x->attrs->attrs.until != y->attrs->attrs.until ||
-				 x->attrs->name_col != y->attrs->name_col))
-			return 0;
-		for (size_t k = 0; k < x->nsels; k++) {
-			const struct policy_ast_sel *u = &x->sels[k], *v = &y->sels[k];
-
-			if (u->kind != v->kind || u->col != v->col || u->nvalues != v->nvalues)
-				return 0;
-			for (size_t j = 0; j < u->nvalues; j++)
-				if (!same_string(u->values[j].name, v->values[j].name) ||
-				    u->values[j].lo != v->values[j].lo ||
-				    u->values[j].hi != v->values[j].hi ||
-				    u->values[j].col != v->values[j].col)
-					return 0;
-		}
-	}
-	return 1;
-}
-
-/* Whether two lists hold the same diagnostics, as they are shown. */
-static int same_diags(const struct diag_list *a, const struct diag_list *b)
-{
-	char x[512], y[512];
-
-	if (a->count != b->count)
-		return 0;
-	for (size_t i = 0; i < a->count; i++) {
-		diag_format(&a->items[i], x, sizeof(x));
-		diag_format(&b->items[i], y, sizeof(y));
-		if (strcmp(x, y) != 0)
-			return 0;
-	}
-	return 1;
-}
-
-/*
- * In text that ends in a newline, the common rule is read in one pass, without tokens; text that
- * does not end in one has every line read by the full lexer and parser. The same lines, with
- * and without the last newline, must give the same AST and the same diagnostics, over random
- * lines of the words and bytes that tell a common rule from the others: ids at their limits,
- * ranges, names, keywords among the values, attributes, comments, blanks and tabs, too many
- * selectors and values for the one pass.
- */
 static const char *pick(const char *const *from, size_t n, unsigned *seed)
 {
 	return from[(size_t)rand_r(seed) % n];
@@ -977,7 +907,7 @@ static void plain_rules_parse_as_any_rule(void **state)
 		diag_list_init(&df);
 		rp = policy_parse("test.policy", exact, len, NULL, &dp, &plain);
 		rf = policy_parse("test.policy", exact, len - 1, NULL, &df, &full);
-		if (rp != rf || !same_ast(plain, full) || !same_diags(&dp, &df))
+		if (rp != rf || !astcmp_same_ast(plain, full) || !astcmp_same_diags(&dp, &df))
 			fail_msg("round %d: \"%.*s\" is parsed two ways", round,
 				 (int)(len < 300 ? len : 300), text);
 		policy_ast_free(plain);

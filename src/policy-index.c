@@ -33,8 +33,8 @@ static uint32_t rule_key(const struct policy *p, const struct policy_rule *rule)
 	for (uint32_t k = rule->first; k < rule->first + rule->count; k++) {
 		if (p->sels[k].kind == POLICY_USER)
 			return k;
-		if (key == NO_KEY)
-			key = k; /* a group selector: a compiled selector is one or the other */
+		if (p->sels[k].kind == POLICY_GROUP && key == NO_KEY)
+			key = k;
 	}
 	return key;
 }

@@ -65,7 +65,10 @@ static int get32(struct reader *r, uint32_t *v)
 	return 0;
 }
 
-/* The next 32 bits of @r, which the caller has checked it holds: no test per field. */
+/*
+ * The next 32 bits of @r, with no test per field: only for the records, which DEC_SIZES found
+ * to fill exactly what is left, and never after an error (policy_decoder_step() repeats it).
+ */
 static uint32_t take32(struct reader *r)
 {
 	uint32_t le;
@@ -266,6 +269,7 @@ struct policy_decoder {
 	struct policy *p;
 	uint32_t nattrs, nrules, nsels, nranges;
 	int phase;
+	int error;     /* the first step's error, given again by every later step */
 	size_t cursor; /* the next selector a rule must start at, the next range a selector */
 	size_t attrs;  /* the next attribute record a rule may claim */
 	size_t order;  /* the selector the order check of ranges is at */
@@ -288,7 +292,7 @@ static int decode_rules(struct policy_decoder *d, size_t to)
 	for (; p->nrules < to; p->nrules++) {
 		struct policy_rule *rule = &p->rules[p->nrules];
 
-		/* DEC_SIZES checked that the records fill what is left: no read runs short. */
+		/* DEC_SIZES checked that the records fill what is left (see take32()). */
 		rule->allow = take32(&d->r);
 		rule->file = take32(&d->r);
 		rule->line = take32(&d->r);
@@ -421,7 +425,8 @@ static int decode_slice(struct policy_decoder *d, size_t *budget)
 			    (uint64_t)d->nranges * WIRE_RANGE_SIZE !=
 		    d->r.left)
 			return POLICY_E_WIRE;
-		/* Not cleared: a record counts (p->nrules...) only once it is read. */
+		/* Not cleared: a record counts (p->nrules...) only once read and checked. The
+		   sizes fit: the records they count fill the frame, which is at most 4 GiB. */
 		p->rules = malloc((d->nrules ? d->nrules : 1) * sizeof(*p->rules));
 		p->sels = malloc((d->nsels ? d->nsels : 1) * sizeof(*p->sels));
 		p->ranges = malloc((d->nranges ? d->nranges : 1) * sizeof(*p->ranges));
@@ -466,14 +471,16 @@ int policy_decoder_step(struct policy_decoder *d, size_t budget, struct policy *
 	int ret = 0;
 
 	*out = NULL;
+	if (d->error)
+		return d->error;
 	/* Every phase runs at least once, so that an empty one moves on at no cost. */
 	while (ret == 0 && d->phase != DEC_DONE) {
 		ret = decode_slice(d, &budget);
-		if (budget == 0 && d->phase != DEC_DONE)
-			return ret ? ret : POLICY_DECODE_MORE;
+		if (budget == 0 && d->phase != DEC_DONE && ret == 0)
+			return POLICY_DECODE_MORE;
 	}
 	if (ret != 0)
-		return ret;
+		return d->error = ret;
 	*out = d->p;
 	d->p = NULL;
 	return 0;

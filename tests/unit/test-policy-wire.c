@@ -161,6 +161,42 @@ static void every_bit_flip(void **state)
 	policy_free(p);
 }
 
+/*
+ * Once a step refuses the bytes, every later step gives the same answer and reads nothing: the
+ * records are read with no test per field, from a place a refused one has moved on.
+ */
+static void an_error_stays(void **state)
+{
+	struct policy *p = test_compile_ok(sample), *q;
+	unsigned char *buf;
+	size_t len, refused = 0;
+
+	encode(p, &buf, &len);
+	for (size_t bit = 0; bit < len * 8; bit++) {
+		struct policy_decoder *d;
+		int r;
+
+		buf[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+		r = policy_decoder_start(buf, len, &d);
+		while (r == 0 && (r = policy_decoder_step(d, 1, &q)) == POLICY_DECODE_MORE)
+			r = 0;
+		if (r == 0)
+			policy_free(q);
+		if (d && r != 0) {
+			refused++;
+			for (int again = 0; again < 3; again++) {
+				assert_int_equal(policy_decoder_step(d, 1, &q), r);
+				assert_null(q);
+			}
+		}
+		policy_decoder_free(d);
+		buf[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+	}
+	assert_true(refused > 0);
+	free(buf);
+	policy_free(p);
+}
+
 static void put32(unsigned char *b, size_t off, uint32_t v)
 {
 	b[off] = (unsigned char)v;
@@ -515,6 +551,7 @@ int main(void)
 		cmocka_unit_test(round_trip_builtin),
 		cmocka_unit_test(every_truncation),
 		cmocka_unit_test(every_bit_flip),
+		cmocka_unit_test(an_error_stays),
 		cmocka_unit_test(crafted),
 		cmocka_unit_test(unsorted_ranges_refused),
 		cmocka_unit_test(attributes_round_trip),

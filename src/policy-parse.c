@@ -158,10 +158,16 @@ static size_t scan_digits(const char *s, size_t len, uint64_t *v)
 }
 
 /* Whether the @len digits read as @v are an id: ten digits at most, below 4294967295. */
+static int id_fits(size_t len, uint64_t v)
+{
+	return len <= 10 && v < 4294967295u;
+}
+
+/* id_fits(), or the error that says why not. */
 static int id_ok(struct parser *ps, const char *file, unsigned line, const char *s, size_t len,
 		 unsigned col, enum policy_kind kind, uint64_t v)
 {
-	if (len <= 10 && v < 4294967295u)
+	if (id_fits(len, v))
 		return 1;
 	perror_at(ps, file, line, col,
 		  "%s %.*s is out of range: ids go from 0 to 4294967294 (4294967295 is never an "
@@ -1031,7 +1037,7 @@ static int plain_id(const char **p, uint32_t *id)
 	/* The newline that ends the text stops the loop: no bound to test per digit. */
 	while ((unsigned char)(*s - '0') < 10)
 		v = v * 10 + (uint64_t)(*s++ - '0');
-	if (s == *p || s - *p > 10 || v >= 4294967295u)
+	if (s == *p || !id_fits((size_t)(s - *p), v))
 		return -1;
 	*id = (uint32_t)v;
 	*p = s;

@@ -4,8 +4,8 @@
  *
  * Between log_hold() and log_flush() lines are collected and written together (whole lines, at
  * most PIPE_BUF bytes per write, so that they never interleave with another process's): the
- * worker holds them for one turn of its loop, so that a busy server writes once per turn rather
- * than once per line.
+ * worker holds them while its loop is busy, for a millisecond at most, so that a busy server
+ * writes its log a few KiB at a time rather than once per line.
  * When the service manager connected standard error to the journal (JOURNAL_STREAM matches it),
  * each line starts with its syslog priority, "<3>" to "<7>", as sd-daemon(3) describes, and the
  * program name is left to the journal; once log_journal_connect() has connected journald's
@@ -15,9 +15,9 @@
  * connection writes two; anything else goes to vsnprintf().
  * The rate limiter (struct log_limit) only counts; what it holds back, and the line that says so,
  * are the caller's.
- * Runs in every process, inside the worker's sandbox too: it only formats into a stack buffer and
- * writes to fd 2 or to the journal's socket, connected before. It never opens, allocates or
- * resolves anything after log_journal_connect().
+ * Runs in every process, inside the worker's sandbox too: it only formats into a stack buffer,
+ * reads the monotonic clock and writes to fd 2 or to the journal's socket, connected before. It
+ * never opens, allocates or resolves anything after log_journal_connect().
  */
 #include <errno.h>
 #include <limits.h>
@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "udsecho/fdio.h"
@@ -43,7 +44,16 @@ static int log_journal_fd = -1; /* journald's native socket, connected, or -1 */
 /* Lines held by log_hold() until log_flush(): at most PIPE_BUF bytes, so one write is atomic. */
 static char log_batch[PIPE_BUF];
 static size_t log_batch_len;
+static uint64_t log_batch_since; /* monotonic_ns() when its first line was held */
 static int log_held;
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* JOURNAL_STREAM is "DEVICE:INODE" of the stream the service manager connected to stderr. */
 static int stderr_is_journal(void)
@@ -134,6 +144,17 @@ void log_flush(void)
 	(void)fdio_write_all(STDERR_FILENO, log_batch, log_batch_len);
 	log_batch_len = 0;
 	errno = saved_errno;
+}
+
+int log_pending(void)
+{
+	return log_batch_len > 0;
+}
+
+void log_flush_older(uint64_t ns)
+{
+	if (log_batch_len > 0 && monotonic_ns() - log_batch_since >= ns)
+		log_flush();
 }
 
 /* A line being formatted: what does not fit is dropped. */
@@ -352,6 +373,8 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 			(void)fdio_write_all(STDERR_FILENO, log_batch, log_batch_len);
 			log_batch_len = 0;
 		}
+		if (log_batch_len == 0)
+			log_batch_since = monotonic_ns();
 		memcpy(log_batch + log_batch_len, buf, line.len);
 		log_batch_len += line.len;
 	}

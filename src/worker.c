@@ -58,6 +58,7 @@
 #define WORKER_UID_TURN	    (1 << 20) /* bytes read for one uid a turn, then its peers wait */
 #define WORKER_DECODE_SLICE 128	      /* units of its decode between two looks at the clock */
 #define WORKER_DECIDE_SLICE 64	      /* connections decided by it between two looks */
+#define WORKER_LOG_HOLD_NS  1000000   /* the longest a log line waits while the loop is busy */
 
 struct conn {
 	int fd;
@@ -1244,6 +1245,24 @@ static int worker_setup(struct worker *w)
 	return r;
 }
 
+/*
+ * epoll_wait(2) for the loop. The log lines it holds (log_hold()) go out before a wait that would
+ * sleep, once the first has waited WORKER_LOG_HOLD_NS (at the end of a turn), or when they would
+ * fill a write (log.c): a busy server writes its log a few KiB at a time, where it wrote once a
+ * turn (about once a connection, under a stream of short ones), and no line waits long.
+ */
+static int wait_events(struct worker *w, struct epoll_event *evs, int timeout)
+{
+	if (timeout != 0 && log_pending()) {
+		int n = epoll_wait(w->epfd, evs, WORKER_EVENTS, 0);
+
+		if (n != 0)
+			return n;
+		log_flush();
+	}
+	return epoll_wait(w->epfd, evs, WORKER_EVENTS, timeout);
+}
+
 /* One turn of the loop: the events of one epoll_wait(). Returns what on_pair() returns, or 0. */
 static int worker_turn(struct worker *w, const struct epoll_event *evs, int n)
 {
@@ -1252,7 +1271,6 @@ static int worker_turn(struct worker *w, const struct epoll_event *evs, int n)
 	w->now = clock_seconds();
 	w->turn++;
 	read_wall(w);
-	/* This turn's log lines go out together, before the loop waits again. */
 	log_hold();
 	for (int i = 0; i < n; i++) {
 		void *p = evs[i].data.ptr;
@@ -1276,7 +1294,7 @@ static int worker_turn(struct worker *w, const struct epoll_event *evs, int n)
 	list_some(w);
 	pace(w);
 	timer_update(w);
-	log_flush();
+	log_flush_older(WORKER_LOG_HOLD_NS);
 	return stop;
 }
 
@@ -1317,16 +1335,18 @@ int worker_run(const struct worker_config *cfg)
 
 		if (busy)
 			sched_yield();
-		n = epoll_wait(w->epfd, evs, WORKER_EVENTS, busy ? 0 : -1);
+		n = wait_events(w, evs, busy ? 0 : -1);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			r = -errno;
 			log_err("worker: epoll_wait: %s", strerror(-r));
+			log_flush();
 			return r;
 		}
 		stop = worker_turn(w, evs, n);
 	}
+	log_flush();
 	return stop > 0 ? 0 : -EPROTO;
 }

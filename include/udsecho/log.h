@@ -51,11 +51,15 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 
 /*
  * log_hold, log_flush - collect the lines written from now on, and write them (whole lines, a few
- * KiB at a time) at log_flush(). For a loop that writes many lines per turn: at most one turn's
- * lines are held, so a crash loses no more than those.
+ * KiB at a time) at log_flush(), or at once when they would fill a write. For a loop that writes
+ * many lines: at most PIPE_BUF bytes of lines are held, so a crash loses no more than those.
+ * log_pending - whether lines are held, not written yet.
+ * log_flush_older - log_flush() once the first line held has waited @ns (CLOCK_MONOTONIC).
  */
 void log_hold(void);
 void log_flush(void);
+int log_pending(void);
+void log_flush_older(uint64_t ns);
 
 /*
  * log_format - snprintf(@buf, @size, @fmt, ...) (@size at least 1), formatted as log lines are:

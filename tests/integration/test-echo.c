@@ -486,6 +486,32 @@ static void bulk_peer_small_writes_all_come_back(void **state)
 	close(fd);
 }
 
+/*
+ * The worker holds the log lines of a busy loop for a moment, but writes them before it sleeps:
+ * an idle server's line is in the log at once, not at its next wakeup (a timer, a peer).
+ */
+static void an_idle_server_has_written_its_lines(void **state)
+{
+	char needle[64];
+	int status;
+	pid_t peer = fork();
+
+	assert_true(peer >= 0);
+	if (peer == 0) {
+		char buf[4];
+		int fd = harness_connect(srv.path);
+
+		_exit(fd >= 0 && write(fd, "idle", 4) == 4 &&
+				      harness_recv(fd, buf, 4, HARNESS_TIMEOUT_MS) == 4
+			      ? 0
+			      : 1);
+	}
+	assert_int_equal(waitpid(peer, &status, 0), peer);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	snprintf(needle, sizeof(needle), "event=close pid=%d ", (int)peer);
+	assert_true(harness_wait_log(&srv, needle, 250));
+}
+
 static void no_server_is_69(void **state)
 {
 	char path[100], err[512];
@@ -673,6 +699,7 @@ int main(void)
 		cmocka_unit_test(a_busy_uid_waits_its_turn_and_loses_nothing),
 		cmocka_unit_test(bulk_peer_that_leaves_ends_only_itself),
 		cmocka_unit_test(bulk_peer_small_writes_all_come_back),
+		cmocka_unit_test(an_idle_server_has_written_its_lines),
 		cmocka_unit_test(no_server_is_69),
 		cmocka_unit_test(filesystem_refusal_is_explained),
 		cmocka_unit_test(client_exit_statuses),

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "udsecho/log.h"
@@ -171,6 +172,48 @@ static void held_lines_go_out_at_flush(void **state)
 	assert_string_equal(buf, "|w: one\nw: two\nw: three\nw: four\n|");
 }
 
+/*
+ * Held lines go out once the first has waited as long as log_flush_older() is told, and not
+ * before; its age counts from the first line held after a write, not from the hold.
+ */
+static void write_held_by_age(void)
+{
+	struct timespec t0, t;
+
+	log_init("w");
+	log_set_level(LOG_LEVEL_INFO);
+	log_hold();
+	log_flush_older(0);
+	assert_false(log_pending());
+	log_info("one");
+	assert_true(log_pending());
+	log_flush_older(UINT64_MAX);
+	assert_int_equal(write(STDERR_FILENO, "|", 1), 1);
+	log_flush_older(0);
+	assert_false(log_pending());
+	log_hold();
+	log_info("two");
+	/* Not written at half the clock's count, which an age counted from its start would pass. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	log_flush_older(((uint64_t)t0.tv_sec * 1000000000u + (uint64_t)t0.tv_nsec) / 2);
+	assert_int_equal(write(STDERR_FILENO, "|", 1), 1);
+	/* The clock, read until 2 ms have passed: what is tested is the age itself. */
+	do
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	while ((t.tv_sec - t0.tv_sec) * 1000000000LL + (t.tv_nsec - t0.tv_nsec) < 2000000);
+	log_flush_older(1000000);
+	assert_false(log_pending());
+	assert_int_equal(write(STDERR_FILENO, "|", 1), 1);
+}
+
+static void held_lines_go_out_by_age(void **state)
+{
+	char buf[256];
+
+	capture(write_held_by_age, buf, sizeof(buf));
+	assert_string_equal(buf, "|w: one\n|w: two\n|");
+}
+
 /* More held lines than one write may carry: they go out in several writes, none cut. */
 static void write_many_held(void)
 {
@@ -297,6 +340,7 @@ int main(void)
 		cmocka_unit_test(enabled_follows_level),
 		cmocka_unit_test(journal_lines_carry_priorities),
 		cmocka_unit_test(held_lines_go_out_at_flush),
+		cmocka_unit_test(held_lines_go_out_by_age),
 		cmocka_unit_test(many_held_lines_stay_whole),
 		cmocka_unit_test(conversions_match_printf),
 		cmocka_unit_test(format_matches_snprintf),

@@ -60,7 +60,7 @@ struct policy_rule {
 struct policy_ix {
 	uint32_t *bounds; /* sorted, unique */
 	size_t nbounds;
-	uint32_t *start; /* nbounds + 1 entries */
+	uint32_t *start; /* nbounds entries or more: the ends of the pieces' lists */
 	uint32_t *rules;
 	int whole; /* too large to cut: a single piece [0, 4294967295) lists every keyed rule */
 };

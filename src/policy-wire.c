@@ -54,20 +54,10 @@ struct reader {
 	size_t left;
 };
 
-static int get32(struct reader *r, uint32_t *v)
-{
-	if (r->left < 4)
-		return -1;
-	*v = (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8 | (uint32_t)r->p[2] << 16 |
-	     (uint32_t)r->p[3] << 24;
-	r->p += 4;
-	r->left -= 4;
-	return 0;
-}
-
 /*
- * The next 32 bits of @r, with no test per field: only for the records, which DEC_SIZES found
- * to fill exactly what is left, and never after an error (policy_decoder_step() repeats it).
+ * The next 32 bits of @r, with no test: for get32(), once it has made its own, and for the
+ * records, which DEC_SIZES found to fill exactly what is left (never after an error: the step
+ * that refused them returns it again, policy_decoder_step()).
  */
 static uint32_t take32(struct reader *r)
 {
@@ -77,6 +67,15 @@ static uint32_t take32(struct reader *r)
 	r->p += 4;
 	r->left -= 4;
 	return le32toh(le);
+}
+
+/* The next 32 bits of @r, if it has them: 0, or -1 at the end. */
+static int get32(struct reader *r, uint32_t *v)
+{
+	if (r->left < 4)
+		return -1;
+	*v = take32(r);
+	return 0;
 }
 
 static void put_time(struct writer *w, int64_t t)

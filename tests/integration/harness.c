@@ -22,34 +22,44 @@
 #include "harness.h"
 #include "testdir.h"
 
-/* Servers started and not yet stopped, for harness_teardown(). */
-static struct server *live[32];
+/*
+ * Servers started and not yet stopped, for harness_teardown(): each one's pid and pidfd, copied.
+ * A failed test's server may be in its stack frame, which is gone by the teardown, and which the
+ * calls made since may have written over (a server was left running so, with a pid read there).
+ */
+static struct {
+	pid_t pid;
+	int pidfd;
+} live[32];
 
-static void track(struct server *s, int on)
+static void track(const struct server *s, int on)
 {
 	for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++) {
-		if (on && !live[i]) {
-			live[i] = s;
+		if (on && live[i].pid <= 0) {
+			live[i].pid = s->pid;
+			live[i].pidfd = s->pidfd;
 			return;
 		}
-		if (!on && live[i] == s)
-			live[i] = NULL;
+		if (!on && live[i].pid == s->pid)
+			live[i].pid = 0;
 	}
 }
 
+/*
+ * Killed and waited for, not reaped: a server kept in a static struct is stopped again by the
+ * teardown of its group, which reaps it (until then its pid stays its own).
+ */
 int harness_teardown(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++) {
-		struct server *s = live[i];
-		if (!s)
+		struct pollfd p = {.fd = live[i].pidfd, .events = POLLIN};
+
+		if (live[i].pid <= 0)
 			continue;
-		live[i] = NULL;
-		if (s->pid > 0) {
-			kill(s->pid, SIGKILL);
-			harness_wait(s->pid, s->pidfd, HARNESS_TIMEOUT_MS);
-			s->pid = -1;
-		}
+		kill(live[i].pid, SIGKILL);
+		(void)poll(&p, 1, HARNESS_TIMEOUT_MS);
+		live[i].pid = 0;
 	}
 	return 0;
 }

@@ -4,8 +4,9 @@
  *
  * Between log_hold() and log_flush() lines are collected and written together (whole lines, at
  * most PIPE_BUF bytes per write, so that they never interleave with another process's): the
- * worker holds them while its loop is busy, for a millisecond at most, so that a busy server
- * writes its log a few KiB at a time rather than once per line.
+ * worker holds them while its loop is busy, until the first has waited a millisecond (as seen
+ * at the end of a turn), so that a busy server writes its log a few KiB at a time rather than
+ * once per line.
  * When the service manager connected standard error to the journal (JOURNAL_STREAM matches it),
  * each line starts with its syslog priority, "<3>" to "<7>", as sd-daemon(3) describes, and the
  * program name is left to the journal; once log_journal_connect() has connected journald's
@@ -49,7 +50,7 @@ static int log_held;
 
 static uint64_t monotonic_ns(void)
 {
-	struct timespec ts;
+	struct timespec ts = {0};
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;

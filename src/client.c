@@ -21,12 +21,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "udsecho/client.h"
 #include "udsecho/escape.h"
 #include "udsecho/fdio.h"
+#include "udsecho/monoclock.h"
 #include "udsecho/explain.h"
 #include "udsecho/nss.h"
 
@@ -69,14 +69,6 @@ static int set_result(struct client_result *res, enum client_outcome outcome, co
 	vsnprintf(res->message, sizeof(res->message), fmt, ap);
 	va_end(ap);
 	return 1;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* At most the first 60 bytes of @p, escaped, with "..." when there are more. */
@@ -188,7 +180,7 @@ static int do_connect(struct session *s)
 			continue;
 		if (e == EAGAIN) {
 			/* The server's backlog is full: it exists but has not caught up. */
-			if (now() >= s->deadline)
+			if (monoclock_s() >= s->deadline)
 				return set_result(s->res, CLIENT_TIMEOUT,
 						  "%s: timed out after %g seconds: the server "
 						  "accepts no connection",
@@ -269,7 +261,7 @@ static int send_queue(struct session *s)
 	}
 	trace_bytes(s, "sending", s->q + s->send_off, (size_t)n);
 	s->send_off += (size_t)n;
-	s->deadline = now() + s->o->timeout;
+	s->deadline = monoclock_s() + s->o->timeout;
 	return 0;
 }
 
@@ -352,7 +344,7 @@ static int receive(struct session *s)
 			return 1; /* everything came back, then the server closed: done */
 		return classify(s, 1);
 	}
-	s->deadline = now() + s->o->timeout;
+	s->deadline = monoclock_s() + s->o->timeout;
 	if (s->diverged) {
 		keep_head(s, buf, (size_t)n);
 		return classify(s, 0);
@@ -398,7 +390,7 @@ static int run_loop(struct session *s)
 		/* The server is owed an answer unless we are only waiting for our own input. */
 		if (s->send_off > s->echo_off || s->send_off < s->end || s->shut ||
 		    s->send_broken) {
-			double left = s->deadline - now();
+			double left = s->deadline - monoclock_s();
 			timeout = left > 0 ? (int)(left * 1000) + 1 : 0;
 		}
 		r = poll(p, (nfds_t)np, timeout);
@@ -414,7 +406,7 @@ static int run_loop(struct session *s)
 			if (read_source(s))
 				return 1;
 			if (s->src_eof == 0 || s->send_off == s->end)
-				s->deadline = now() + s->o->timeout;
+				s->deadline = monoclock_s() + s->o->timeout;
 		}
 		if ((p[0].revents & POLLOUT) && send_queue(s))
 			return 1;
@@ -449,7 +441,7 @@ void client_run(const struct client_options *opts, FILE *trace, struct client_re
 	struct session s = {.o = opts, .trace = trace, .res = res, .fd = -1, .src_fd = -1};
 
 	*res = (struct client_result){.outcome = CLIENT_OK};
-	s.deadline = now() + opts->timeout;
+	s.deadline = monoclock_s() + opts->timeout;
 	if (opts->nmessage > 0) {
 		if (load_message(&s))
 			goto out;

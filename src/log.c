@@ -28,12 +28,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "udsecho/fdio.h"
 #include "udsecho/journal.h"
 #include "udsecho/log.h"
+#include "udsecho/monoclock.h"
 
 #define LOG_LINE_MAX 1024
 
@@ -45,16 +45,8 @@ static int log_journal_fd = -1; /* journald's native socket, connected, or -1 */
 /* Lines held by log_hold() until log_flush(): at most PIPE_BUF bytes, so one write is atomic. */
 static char log_batch[PIPE_BUF];
 static size_t log_batch_len;
-static uint64_t log_batch_since; /* monotonic_ns() when its first line was held */
+static uint64_t log_batch_since; /* monoclock_ns() when its first line was held */
 static int log_held;
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts = {0};
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* JOURNAL_STREAM is "DEVICE:INODE" of the stream the service manager connected to stderr. */
 static int stderr_is_journal(void)
@@ -154,7 +146,7 @@ int log_pending(void)
 
 void log_flush_older(uint64_t ns)
 {
-	if (log_batch_len > 0 && monotonic_ns() - log_batch_since >= ns)
+	if (log_batch_len > 0 && monoclock_ns() - log_batch_since >= ns)
 		log_flush();
 }
 
@@ -375,7 +367,7 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 			log_batch_len = 0;
 		}
 		if (log_batch_len == 0)
-			log_batch_since = monotonic_ns();
+			log_batch_since = monoclock_ns();
 		memcpy(log_batch + log_batch_len, buf, line.len);
 		log_batch_len += line.len;
 	}

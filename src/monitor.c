@@ -32,6 +32,7 @@
 #include "udsecho/channel.h"
 #include "udsecho/confine.h"
 #include "udsecho/log.h"
+#include "udsecho/monoclock.h"
 #include "udsecho/monitor.h"
 #include "udsecho/notify.h"
 #include "udsecho/policy-staged.h"
@@ -68,14 +69,6 @@ struct monitor {
 	struct wallclock_ops clock; /* on clock_fd */
 };
 
-static double monotonic(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /*
  * A load's yield (struct policy_source): once MONITOR_YIELD_S has passed since the load began or
  * last rested, the monitor sleeps MONITOR_REST_NS at the next yield point (every 64 lines or
@@ -90,10 +83,10 @@ static double rested;
 
 static void yield_cpu(void)
 {
-	if (monotonic() - rested < MONITOR_YIELD_S)
+	if (monoclock_s() - rested < MONITOR_YIELD_S)
 		return;
 	nanosleep(&(struct timespec){.tv_nsec = MONITOR_REST_NS}, NULL);
-	rested = monotonic();
+	rested = monoclock_s();
 }
 
 /* Load the policy @src names, as at start, resting as yield_cpu() says (and so may its sending). */
@@ -101,7 +94,7 @@ static int load_source(struct policy_source *src, struct diag_list *diags, struc
 		       int *builtin)
 {
 	src->yield = yield_cpu;
-	rested = monotonic();
+	rested = monoclock_s();
 	return policy_load_source(src, diags, out, builtin);
 }
 
@@ -354,14 +347,11 @@ static void reap_worker(struct monitor *m)
 
 static int reload(struct monitor *m)
 {
-	struct timespec ts;
 	char state[96];
 	int r;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	snprintf(state, sizeof(state), "RELOADING=1\nMONOTONIC_USEC=%llu",
-		 (unsigned long long)ts.tv_sec * 1000000ULL +
-			 (unsigned long long)ts.tv_nsec / 1000);
+		 (unsigned long long)(monoclock_ns() / 1000));
 	notify(state);
 	r = reload_policy(m, 0);
 	if (r == GO_ON)
@@ -491,7 +481,7 @@ static int on_child(struct monitor *m)
 
 	while ((p = waitpid(m->worker, &st, WNOHANG | WUNTRACED | WCONTINUED)) == m->worker) {
 		if (WIFSTOPPED(st)) {
-			m->stopped_at = monotonic();
+			m->stopped_at = monoclock_s();
 			log_warn("event=worker-stopped worker=%d signal=SIG%s (it serves no one; "
 				 "stopped over %d s, it is treated as dead)",
 				 (int)m->worker,
@@ -520,7 +510,7 @@ static int on_child(struct monitor *m)
  */
 static int probe(struct monitor *m)
 {
-	double now = monotonic();
+	double now = monoclock_s();
 	int unread, r;
 
 	m->next_probe = now + MONITOR_PROBE_S;
@@ -550,7 +540,7 @@ static int poll_timeout(const struct monitor *m)
 
 	if (m->stopped_at && m->stopped_at + MONITOR_STOPPED_MAX_S < due)
 		due = m->stopped_at + MONITOR_STOPPED_MAX_S;
-	left = due - monotonic();
+	left = due - monoclock_s();
 	return left > 0 ? (int)(left * 1000) + 1 : 0;
 }
 
@@ -620,12 +610,12 @@ static int supervise(struct monitor *m)
 			log_err("monitor: poll: %s", strerror(-r));
 			return shut_down(m, r);
 		}
-		if (m->stopped_at && m->stopped_at + MONITOR_STOPPED_MAX_S <= monotonic()) {
+		if (m->stopped_at && m->stopped_at + MONITOR_STOPPED_MAX_S <= monoclock_s()) {
 			log_err("event=worker-died worker=%d reason=\"stopped for more than %d s\"",
 				(int)m->worker, MONITOR_STOPPED_MAX_S);
 			return shut_down(m, MONITOR_WORKER_HUNG);
 		}
-		if (m->next_probe <= monotonic() && (r = probe(m)) != GO_ON)
+		if (m->next_probe <= monoclock_s() && (r = probe(m)) != GO_ON)
 			return r;
 		if (m->ready_rd >= 0 && p[1].revents)
 			on_ready(m);

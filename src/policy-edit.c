@@ -22,10 +22,10 @@
 #include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "udsecho/fdio.h"
+#include "udsecho/monoclock.h"
 #include "udsecho/policy.h"
 #include "udsecho/policy-edit.h"
 #include "udsecho/policy-staged.h"
@@ -585,24 +585,16 @@ int policy_edit_reload(int pidfd)
 	return r == 0 ? 0 : POLICY_EDIT_E_RELOAD;
 }
 
-static double monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000 + (double)ts.tv_nsec / 1e6;
-}
-
 /* Until the watched file is closed after a read (0), the monitor exits, or @ms pass. */
 static int wait_read(int in, int pidfd, int ms)
 {
-	double end = monotonic_ms() + ms;
+	double end = monoclock_s() + ms / 1000.0;
 
 	for (;;) {
 		struct pollfd p[2] = {{.fd = in, .events = POLLIN},
 				      {.fd = pidfd, .events = POLLIN}};
 		char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-		double left = end - monotonic_ms();
+		double left = (end - monoclock_s()) * 1000;
 		ssize_t n;
 		int r;
 

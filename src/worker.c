@@ -38,6 +38,7 @@
 #include "udsecho/confine.h"
 #include "udsecho/echo.h"
 #include "udsecho/log.h"
+#include "udsecho/monoclock.h"
 #include "udsecho/peercred.h"
 #include "udsecho/policy.h"
 #include "udsecho/refusal.h"
@@ -124,15 +125,6 @@ struct worker {
 	struct echo_io io;	    /* its scratch, and the pipe for bulk echoes */
 	char scratch[WORKER_SCRATCH];
 };
-
-/* The monotonic clock in nanoseconds: how long a turn's work has taken. */
-static uint64_t clock_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* epoll tags for the fds that are not connections. */
 static char tag_listen, tag_pair, tag_timer;
@@ -831,7 +823,7 @@ static void preview_some(struct worker *w, uint64_t deadline)
 			log_peer(in->policy, "would-revoke", &c->cred, v.rule);
 			in->would++;
 		}
-		if (clock_ns() >= deadline)
+		if (monoclock_ns() >= deadline)
 			return;
 	}
 	log_info("event=preview policy=%.*s rules=%zu open=%zu would-revoke=%zu", (int)in->pathlen,
@@ -860,7 +852,7 @@ static int decode_some(struct worker *w, struct incoming *in, uint64_t deadline,
 			*err = r;
 			return -1;
 		}
-		if (clock_ns() >= deadline)
+		if (monoclock_ns() >= deadline)
 			return 0;
 	}
 	return 1;
@@ -883,10 +875,10 @@ static void reload_some(struct worker *w, uint64_t deadline)
 			in->at = c->next;
 			decide_next(w, c);
 		}
-		if (clock_ns() >= deadline)
+		if (monoclock_ns() >= deadline)
 			return;
 	}
-	if (w->nconns > 0 && clock_ns() >= deadline - WORKER_PACE_NS / 2)
+	if (w->nconns > 0 && monoclock_ns() >= deadline - WORKER_PACE_NS / 2)
 		return;
 	p = in->policy;
 	in->policy = NULL;
@@ -907,8 +899,8 @@ static void pace(struct worker *w)
 	/* Most turns have nothing coming in: they do not even read the clock. */
 	if (!w->reload.body && !w->preview.body)
 		return;
-	deadline = clock_ns() + WORKER_PACE_NS;
-	for (size_t i = 0; i < 2 && clock_ns() < deadline; i++) {
+	deadline = monoclock_ns() + WORKER_PACE_NS;
+	for (size_t i = 0; i < 2 && monoclock_ns() < deadline; i++) {
 		if (!in[i]->body)
 			continue;
 		switch (decode_some(w, in[i], deadline, &err)) {

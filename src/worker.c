@@ -275,14 +275,14 @@ static int conn_watch(struct worker *w, int op, struct conn *c, uint32_t events)
 	return watch(w, op, c->fd, events, c);
 }
 
-/* Watch @c for @events from now on; a connection epoll cannot watch would never be served. */
-static void conn_set_events(struct worker *w, struct conn *c, uint32_t events, int rearm)
+/*
+ * Watch @c for @events from now on, or look at it again (an edge-triggered watch re-armed); a
+ * connection epoll cannot watch would never be served.
+ */
+static void conn_set_events(struct worker *w, struct conn *c, uint32_t events)
 {
-	int r;
+	int r = conn_watch(w, EPOLL_CTL_MOD, c, events);
 
-	if (c->events == events && !rearm)
-		return;
-	r = conn_watch(w, EPOLL_CTL_MOD, c, events);
 	if (r < 0) {
 		conn_fail(w, c, r);
 		return;
@@ -292,26 +292,26 @@ static void conn_set_events(struct worker *w, struct conn *c, uint32_t events, i
 		uidcount_find(&w->per_uid, c->cred.uid)->paused++;
 }
 
+/* What becomes of @c after its echo_read() or echo_write() returned @state: epoll is told only
+   of a change, or of a read stopped before EAGAIN (ECHO_MORE). */
 static void conn_after(struct worker *w, struct conn *c, int state)
 {
+	uint32_t events = EPOLLIN;
+
 	if (state < 0) {
 		conn_fail(w, c, state);
 		return;
 	}
-	switch (state) {
-	case ECHO_DONE:
+	if (state == ECHO_DONE) {
 		conn_close(w, c, "eof");
-		break;
-	case ECHO_WRITE:
-		conn_set_events(w, c, EPOLLOUT, 0);
-		break;
-	case CONN_PAUSE:
-		conn_set_events(w, c, CONN_PAUSED, 0);
-		break;
-	default:
-		conn_set_events(w, c, EPOLLIN, state == ECHO_MORE);
-		break;
+		return;
 	}
+	if (state == ECHO_WRITE)
+		events = EPOLLOUT;
+	else if (state == CONN_PAUSE)
+		events = CONN_PAUSED;
+	if (c->events != events || state == ECHO_MORE)
+		conn_set_events(w, c, events);
 }
 
 static void on_conn(struct worker *w, struct conn *c, uint32_t events)

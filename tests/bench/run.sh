@@ -8,12 +8,14 @@
 # the load generator to CPU 1 when taskset is there. It prints the medians, the ratios
 # udsechod/bare epoll and whether each performance goal is met. Its exit status says only whether
 # every run was correct (every byte echoed, no timeout, every connection logged): speed never
-# fails it. Environment: UDSECHOD, BENCH_REF, BENCH_LOAD (set by meson); UDSECHO_BENCH_SECONDS
-# (default 2) and UDSECHO_BENCH_REPS (default 3) for longer runs; UDSECHO_BENCH_KEEP=1 keeps the
-# raw results and logs.
+# fails it. Each repetition also times three system calls without and with the worker's seccomp
+# filter, in one process (bench-filter). Environment: UDSECHOD, BENCH_REF, BENCH_LOAD,
+# BENCH_FILTER (set by meson); UDSECHO_BENCH_SECONDS (default 2) and UDSECHO_BENCH_REPS (default 3)
+# for longer runs; UDSECHO_BENCH_KEEP=1 keeps the raw results and logs.
 set -u
 
 : "${UDSECHOD:?run with meson test --benchmark}" "${BENCH_REF:?}" "${BENCH_LOAD:?}"
+: "${BENCH_FILTER:?}"
 SECS=${UDSECHO_BENCH_SECONDS:-2}
 REPS=${UDSECHO_BENCH_REPS:-3}
 
@@ -199,6 +201,12 @@ echo "udsecho benchmark: udsechod vs bare epoll (bench-ref), $REPS repetitions o
 echo "$placement; $big_idle; reload with $RELOAD_K idle connections (fd hard limit $hard)"
 start=$SECONDS
 for ((rep = 1; rep <= REPS; rep++)); do
+	if out=$("${pin[@]}" "$BENCH_FILTER" 2>"$dir/filter.err"); then
+		echo "$out" | grep '^#'
+		echo "$out" | sed -n "s/^RESULT /case=filter rep=$rep /p" >>"$results"
+	else
+		error "bench-filter (repetition $rep): $(cat "$dir/filter.err")"
+	fi
 	for c in "${cases[@]}"; do
 		IFS='|' read -r case rules args <<<"$c"
 		if [[ $case = reload* || $case = flood* ]]; then
@@ -312,6 +320,16 @@ END {
 			m("flood1024", "udsechod", "probe_before_p50_us"), m("flood1024", "udsechod", "probe_before_p99_us"), m("flood1024", "udsechod", "probe_before_max_us"),
 			m("flood1024", "udsechod", "probe_filling_p50_us"), m("flood1024", "udsechod", "probe_filling_p99_us"), m("flood1024", "udsechod", "probe_filling_max_us"),
 			m("flood1024", "udsechod", "probe_full_p50_us"), m("flood1024", "udsechod", "probe_full_p99_us"), m("flood1024", "udsechod", "probe_full_max_us")
+	}
+	printf "\nWhat the worker'"'"'s seccomp filter costs a system call, ns (bench-filter, medians of the best of 7\n"
+	printf "rounds of 200,000 calls; getpid and recv are allowed whatever their arguments, getsockopt by them):\n\n"
+	printf "| %-10s | %10s | %10s | %6s |\n", "call", "no filter", "filter", "more"
+	print "|------------|------------|------------|--------|"
+	n = split("getpid recv getsockopt", cs, " ")
+	for (i = 1; i <= n; i++) {
+		u = m("filter", "udsechod", cs[i] "_off_ns"); r = m("filter", "udsechod", cs[i] "_on_ns")
+		if (u != "")
+			printf "| %-10s | %10s | %10s | %6.1f |\n", cs[i], u, r, r - u
 	}
 	printf "\nServer CPU per operation, us (medians; /proc utime+stime of the server and its children):\n\n"
 	printf "| %-10s | %10s | %10s | %5s |\n", "workload", "udsechod", "bare epoll", "ratio"

@@ -231,18 +231,30 @@ static int parse_value(struct parser *ps, const char *file, unsigned line,
 	return v->name ? 0 : -1;
 }
 
+/* The @n words of @tok at @to, one blank between two; returns their end (no NUL is written). */
+static char *copy_words(char *to, const struct policy_token *tok, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			*to++ = ' ';
+		memcpy(to, tok[i].s, tok[i].len);
+		to += tok[i].len;
+	}
+	return to;
+}
+
 /*
  * The words of the line, one blank between two, in the AST's blocks, their length in *@len (the
  * NUL excluded); NULL as ast_alloc().
  */
 static char *join_tokens(struct parser *ps, const struct policy_token *tok, size_t n, size_t *len)
 {
-	char *s, *p;
+	char *s;
 
 	*len = 0;
 	for (size_t i = 0; i < n; i++)
 		*len += tok[i].len + 1;
-	s = p = ast_alloc(ps, *len);
+	s = ast_alloc(ps, *len);
 	--*len;
 	if (!s)
 		return NULL;
@@ -258,11 +270,7 @@ static char *join_tokens(struct parser *ps, const struct policy_token *tok, size
 			return s;
 		}
 	}
-	for (size_t i = 0; i < n; i++) {
-		memcpy(p, tok[i].s, tok[i].len);
-		p += tok[i].len;
-		*p++ = i + 1 < n ? ' ' : '\0';
-	}
+	*copy_words(s, tok, n) = '\0';
 	return s;
 }
 
@@ -1221,14 +1229,7 @@ static int parse_plain_rule(struct parser *ps, size_t file, struct policy_lexer 
 	/* The words one blank apart: the selectors as they are, the attributes joined. */
 	r.text = room;
 	memcpy(room, s, (size_t)(p - s));
-	room += p - s;
-	for (size_t i = 0; i < nattrs; i++) {
-		memcpy(room, ps->tok[i].s, ps->tok[i].len);
-		room += ps->tok[i].len;
-		*room++ = ' ';
-	}
-	if (nattrs)
-		room--;
+	room = copy_words(room + (p - s), ps->tok, nattrs);
 	*room++ = '\0';
 	for (size_t i = 0; i < pl.nvals; i++) {
 		struct policy_ast_value *v = &r.sels->values[i];

@@ -3,7 +3,8 @@
  * Unit tests for sandbox: each filter is loaded in a forked child exactly as the server loads it,
  * then the child makes one call; the parent judges by how the child ended. A forbidden call must
  * kill it with SIGSYS, and what the worker's loop does must go through. No root needed: the
- * filter only needs no_new_privs, which libseccomp sets.
+ * filter only needs no_new_privs, which libseccomp sets. One test reads the worker's filter back
+ * from the kernel (PTRACE_SECCOMP_GET_FILTER), which needs root; it skips elsewhere, saying so.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,8 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <seccomp.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -490,6 +493,149 @@ static void worker_loop_child(void *arg)
 	_exit(0);
 }
 
+/*
+ * Whether @prog, run for system call @nr of architecture @arch, allows it by those two alone, as
+ * the kernel works it out when a filter is loaded (Linux 5.11 and later): it runs the program
+ * knowing only the number and the architecture, and a call that reaches SECCOMP_RET_ALLOW so is
+ * answered from its action cache ever after, without running the filter. A load of anything else
+ * (an argument, the instruction pointer) or an instruction outside this set makes it run.
+ */
+static int allowed_by_number(const struct sock_filter *prog, long len, uint32_t arch, uint32_t nr)
+{
+	uint32_t a = 0;
+
+	for (long pc = 0; pc < len; pc++) {
+		const struct sock_filter *in = &prog[pc];
+		int taken;
+
+		switch (in->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			if (in->k == offsetof(struct seccomp_data, nr))
+				a = nr;
+			else if (in->k == offsetof(struct seccomp_data, arch))
+				a = arch;
+			else
+				return 0;
+			break;
+		case BPF_ALU | BPF_AND | BPF_K:
+			a &= in->k;
+			break;
+		case BPF_JMP | BPF_JA:
+			pc += in->k;
+			break;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+		case BPF_JMP | BPF_JGE | BPF_K:
+		case BPF_JMP | BPF_JGT | BPF_K:
+		case BPF_JMP | BPF_JSET | BPF_K:
+			switch (BPF_OP(in->code)) {
+			case BPF_JEQ:
+				taken = a == in->k;
+				break;
+			case BPF_JGE:
+				taken = a >= in->k;
+				break;
+			case BPF_JGT:
+				taken = a > in->k;
+				break;
+			default:
+				taken = (a & in->k) != 0;
+				break;
+			}
+			pc += taken ? in->jt : in->jf;
+			break;
+		case BPF_RET | BPF_K:
+			return in->k == SECCOMP_RET_ALLOW;
+		default:
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* Load the worker's filter, say so on @arg[1], then wait on @arg[0] until the test is done. */
+static void cached_child(void *arg)
+{
+	const int *fds = arg;
+	char c = 0;
+
+	load_proven(SANDBOX_STRICT, 0);
+	CHECK(write(fds[1], &c, 1) == 1);
+	CHECK(read(fds[0], &c, 1) >= 0);
+	_exit(0);
+}
+
+/*
+ * Every call of an echo's round trip, and of a connection's but its two getsockopt(2), is one the
+ * kernel answers without running the worker's filter: a rule that checked an argument of one of
+ * them would cost every such call the whole filter. The program is the one the kernel holds for
+ * the worker, read back with PTRACE_SECCOMP_GET_FILTER (CAP_SYS_ADMIN); the calls the filter
+ * checks by their arguments or refuses, and another architecture's, are not.
+ */
+static void worker_round_trip_is_allowed_by_number(void **state)
+{
+	static const uint32_t by_number[] = {
+#ifdef __NR_epoll_wait
+		__NR_epoll_wait,
+#endif
+		__NR_epoll_pwait, __NR_recvfrom, __NR_sendto, __NR_accept4,
+		__NR_epoll_ctl,	  __NR_close,	 __NR_write,  __NR_read,
+	};
+	/* Allowed by their arguments (mmap with no PROT_EXEC, ...), or refused. */
+	static const uint32_t run[] = {__NR_getsockopt, __NR_mmap,   __NR_mprotect,
+				       __NR_splice,	__NR_openat, __NR_socket};
+	const uint32_t native = seccomp_arch_native();
+	const uint32_t foreign = native == SCMP_ARCH_X86 ? SCMP_ARCH_X86_64 : SCMP_ARCH_X86;
+	int go[2], ready[2], fds[2], status;
+	struct sock_filter *prog;
+	long len;
+	pid_t pid;
+	char c;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "skipped: reading a filter back (PTRACE_SECCOMP_GET_FILTER) needs "
+				"root\n");
+		skip();
+	}
+	assert_int_equal(pipe2(go, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	parent_pid = getpid();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(go[1]);
+		close(ready[0]);
+		fds[0] = go[0];
+		fds[1] = ready[1];
+		cached_child(fds);
+	}
+	close(go[0]);
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	assert_int_equal(ptrace(PTRACE_SEIZE, pid, 0, 0), 0);
+	assert_int_equal(ptrace(PTRACE_INTERRUPT, pid, 0, 0), 0);
+	assert_int_equal(waitpid(pid, &status, __WALL), pid);
+	assert_true(WIFSTOPPED(status));
+	len = ptrace(PTRACE_SECCOMP_GET_FILTER, pid, 0, NULL);
+	assert_true(len > 0);
+	prog = calloc((size_t)len, sizeof(*prog));
+	assert_non_null(prog);
+	assert_int_equal(ptrace(PTRACE_SECCOMP_GET_FILTER, pid, 0, prog), len);
+	assert_int_equal(ptrace(PTRACE_DETACH, pid, 0, 0), 0);
+	close(go[1]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_exited_zero(status);
+	for (size_t i = 0; i < sizeof(by_number) / sizeof(by_number[0]); i++) {
+		if (!allowed_by_number(prog, len, native, by_number[i]))
+			fprintf(stderr, "system call %u runs the worker's filter\n", by_number[i]);
+		assert_true(allowed_by_number(prog, len, native, by_number[i]));
+		assert_false(allowed_by_number(prog, len, foreign, by_number[i]));
+	}
+	for (size_t i = 0; i < sizeof(run) / sizeof(run[0]); i++)
+		assert_false(allowed_by_number(prog, len, native, run[i]));
+	free(prog);
+}
+
 static void worker_allows_the_loop(void **state)
 {
 	assert_exited_zero(run_child(worker_loop_child, NULL));
@@ -924,6 +1070,7 @@ int main(void)
 		{"worker log mode allows kill", filter_allows, NULL, NULL,
 		 (void *)&(const struct probe){SANDBOX_LOG, 0, call_kill}},
 		cmocka_unit_test(worker_allows_the_loop),
+		cmocka_unit_test(worker_round_trip_is_allowed_by_number),
 		cmocka_unit_test(worker_log_mode_does_not_kill),
 		cmocka_unit_test(off_loads_nothing),
 		cmocka_unit_test(status_shows_the_filter),

@@ -101,7 +101,8 @@ static void without_passrights(void)
 
 	if (!ctx ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOPROTOOPT), SCMP_SYS(setsockopt), 2,
-			     SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET), SCMP_A2(SCMP_CMP_EQ, 83)) < 0 ||
+			     SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET, 0),
+			     SCMP_A2(SCMP_CMP_EQ, 83, 0)) < 0 ||
 	    seccomp_load(ctx) < 0) {
 		fprintf(stderr, "harness: cannot load the filter that hides SO_PASSRIGHTS\n");
 		_exit(118);

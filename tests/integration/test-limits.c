@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -492,15 +493,19 @@ static void one_uid_cannot_take_the_memory(void **state)
  * once they are gone it serves again. A peer that does not read leaves it holding the rest of one
  * read, 64 KiB at most, but much less when the worker read its bytes as they came (on a busy
  * host, 64 peers held under 1 MiB): peers are added until the limit gives way, OOM_PEERS at most.
+ * Each takes 200 ms at least (fill_without_reading), so the first may wait a minute: the send
+ * timeout, which would close it first, is off.
  */
 #define OOM_PEERS 512
 static void out_of_memory_closes_only_that_connection(void **state)
 {
+	const char *no_send_timeout[] = {"--send-timeout", "0", NULL};
 	struct server s;
 	char vmdata[64];
 	unsigned long kib;
 	pid_t worker;
 	int fd[OOM_PEERS], n = 0, extra, freed = 0;
+	struct timespec t0, t1;
 
 	if (!harness_is_root("lowering the worker's limit as its own uid"))
 		skip();
@@ -508,17 +513,21 @@ static void out_of_memory_closes_only_that_connection(void **state)
 	fprintf(stderr, "skipped: the sanitizer's allocator aborts where malloc returns NULL\n");
 	skip();
 #endif
-	start(&s, "allow all\n", NULL);
+	start(&s, "allow all\n", no_send_timeout);
 	worker = harness_worker_pid(&s);
 	assert_true(worker > 0);
 	assert_int_equal(harness_status_field(worker, "VmData", vmdata, sizeof(vmdata)), 0);
 	assert_int_equal(sscanf(vmdata, "%lu", &kib), 1);
 	lower_data_limit(worker, kib + 1024);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (n < OOM_PEERS && !harness_wait_log(&s, "reason=out-of-memory", 0)) {
 		fd[n] = harness_connect(s.path);
 		assert_true(fd[n] >= 0);
 		fill_without_reading(fd[n++]);
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fprintf(stderr, "# %d peers that never read until the data limit gave way, in %.1f s\n", n,
+		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	assert_true(harness_wait_log(&s, "reason=out-of-memory", 1000));
 	assert_true(n > 1);
 	assert_int_equal(harness_worker_pid(&s), worker);

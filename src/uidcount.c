@@ -66,6 +66,7 @@ long uidcount_add(struct uidcount *t, uint64_t key)
 {
 	struct uidcount_slot *s = find(t, key);
 
+	t->moves++;
 	if (s)
 		return ++s->count;
 	if ((t->used + 1) * 2 > t->cap && grow(t) < 0)
@@ -80,6 +81,7 @@ void uidcount_sub(struct uidcount *t, uint64_t key)
 	struct uidcount_slot *s = find(t, key);
 	size_t hole, i;
 
+	t->moves++;
 	if (!s || --s->count)
 		return;
 	t->used--;
@@ -99,5 +101,5 @@ void uidcount_sub(struct uidcount *t, uint64_t key)
 void uidcount_release(struct uidcount *t)
 {
 	free(t->slots);
-	*t = (struct uidcount){0};
+	*t = (struct uidcount){.moves = t->moves + 1};
 }

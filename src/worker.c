@@ -74,6 +74,8 @@ struct conn {
 	int per_rule;	/* counted in per_rule: its rule has max-per-uid= */
 	int next_allow; /* the decision of the policy coming in (see struct incoming) */
 	long next_rule;
+	struct uidcount_slot *uid_slot; /* its uid's entry in per_uid, while per_uid.moves is */
+	uint64_t uid_moves;		/* what it was when uid_slot was looked up (see conn_uid) */
 };
 
 /*
@@ -154,6 +156,16 @@ static void set_accepting(struct worker *w, int on)
 
 static int conn_watch(struct worker *w, int op, struct conn *c, uint32_t events);
 
+/* The entry of @c's uid in per_uid, looked up again only when per_uid has changed since. */
+static struct uidcount_slot *conn_uid(struct worker *w, struct conn *c)
+{
+	if (!c->uid_slot || c->uid_moves != w->per_uid.moves) {
+		c->uid_slot = uidcount_find(&w->per_uid, c->cred.uid);
+		c->uid_moves = w->per_uid.moves;
+	}
+	return c->uid_slot;
+}
+
 /*
  * Whether the echo held for the peers of @e's uid (@e: its slot in per_uid, or NULL) is at
  * --max-bytes-per-uid: none of them is read.
@@ -193,24 +205,20 @@ static void resume_uid(struct worker *w, uid_t uid)
 		}
 		c->events = EPOLLIN;
 		c->last_io = w->now;
-		uidcount_find(&w->per_uid, uid)->paused--;
+		conn_uid(w, c)->paused--;
 	}
 }
 
 /*
- * @c held @before bytes and holds echo_pending() now: its uid's total follows. A peer is read only
+ * @c held @before bytes and holds @now, another count: its uid's total follows. A peer is read only
  * while that total is under the budget, so the worker holds at most the budget and one read for a
  * uid. Paused peers are resumed once the total is down to half the budget, so that a uid at its
  * budget cannot make the loop pause and resume all of its peers for every byte.
  */
-static void held_changed(struct worker *w, struct conn *c, size_t before)
+static void held_changed(struct worker *w, struct conn *c, size_t before, size_t now)
 {
-	size_t now = echo_pending(&c->out);
-	struct uidcount_slot *e;
+	struct uidcount_slot *e = conn_uid(w, c);
 
-	if (now == before)
-		return;
-	e = uidcount_find(&w->per_uid, c->cred.uid);
 	e->held = e->held - before + now;
 	if (now < before && e->paused && e->held <= w->limits.max_bytes_per_uid / 2)
 		resume_uid(w, c->cred.uid);
@@ -239,8 +247,9 @@ static void conn_close(struct worker *w, struct conn *c, const char *why)
 		c->next->prev = c->prev;
 	echo_release(&c->out);
 	if (c->events == CONN_PAUSED)
-		uidcount_find(&w->per_uid, c->cred.uid)->paused--;
-	held_changed(w, c, held);
+		conn_uid(w, c)->paused--;
+	if (held > 0)
+		held_changed(w, c, held, 0);
 	uidcount_sub(&w->per_uid, c->cred.uid);
 	if (c->per_rule)
 		uidcount_sub(&w->per_rule, uidcount_key((uint32_t)c->rule, c->cred.uid));
@@ -289,7 +298,7 @@ static void conn_set_events(struct worker *w, struct conn *c, uint32_t events)
 	}
 	c->events = events;
 	if (events == CONN_PAUSED)
-		uidcount_find(&w->per_uid, c->cred.uid)->paused++;
+		conn_uid(w, c)->paused++;
 }
 
 /* What becomes of @c after its echo_read() or echo_write() returned @state: epoll is told only
@@ -331,7 +340,7 @@ static void on_conn(struct worker *w, struct conn *c, uint32_t events)
 	if (held > 0 && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)))
 		s = echo_write(c->fd, &c->out, &c->echoed);
 	/* The entry stays where it is: reading adds and drops no uid. */
-	e = s == ECHO_READ ? uidcount_find(&w->per_uid, c->cred.uid) : NULL;
+	e = s == ECHO_READ ? conn_uid(w, c) : NULL;
 	if (budget_spent(w, e)) {
 		s = CONN_PAUSE;
 	} else if (e) {
@@ -347,7 +356,8 @@ static void on_conn(struct worker *w, struct conn *c, uint32_t events)
 			*share += (uint32_t)(c->echoed - echoed + echo_pending(&c->out) - pending);
 		}
 	}
-	held_changed(w, c, held);
+	if (echo_pending(&c->out) != held)
+		held_changed(w, c, held, echo_pending(&c->out));
 	conn_after(w, c, s);
 }
 

@@ -29,8 +29,9 @@ struct uidcount_slot {
 
 struct uidcount {
 	struct uidcount_slot *slots;
-	size_t cap;  /* a power of two, or 0 before the first add */
-	size_t used; /* slots with a count */
+	size_t cap;	/* a power of two, or 0 before the first add */
+	size_t used;	/* slots with a count */
+	uint64_t moves; /* how many uidcount_add and uidcount_sub calls there were (see find) */
 };
 
 /* uidcount_key - the key of @uid's connections admitted by rule @rule (an index, 0 or more). */
@@ -46,7 +47,8 @@ uint32_t uidcount_get(const struct uidcount *t, uint64_t key);
  * uidcount_find - the entry of @key, or NULL when it has no count. Its held, paused, turn and
  * turn_read fields are the caller's to keep (0 in a new entry); the caller must bring held and
  * paused back to 0 before the uid's last uidcount_sub, which drops the entry. The pointer is valid
- * until the next uidcount_add or uidcount_sub.
+ * until the next uidcount_add or uidcount_sub: while t->moves is what it was, a caller may keep it
+ * instead of looking the key up again.
  */
 struct uidcount_slot *uidcount_find(struct uidcount *t, uint64_t key);
 

@@ -379,8 +379,11 @@ static void told_as(const char *path, const struct run_as *as, char *buf, size_t
 /*
  * --max-bytes-per-uid: once the echo the worker holds for a uid reaches the budget, that uid's
  * other connections are not read (paused) and its new ones are told "busy"; other uids are
- * served; the bytes freed, the paused connection is read again.
+ * served; the bytes freed, the paused connection is read again. Meanwhile OTHER_UIDS more uids
+ * come and go, so that the worker's table of uids grows and its entries move while the hog's
+ * bytes are held: what is freed must still be counted to the hog's uid.
  */
+#define OTHER_UIDS 40
 static void bytes_per_uid_budget(void **state)
 {
 	const char *limit[] = {"--max-bytes-per-uid", "1", NULL};
@@ -388,7 +391,7 @@ static void bytes_per_uid_budget(void **state)
 	struct pollfd p;
 	struct server s;
 	char buf[256];
-	int hog, waiting, other;
+	int hog, waiting, other, others[OTHER_UIDS];
 
 	if (!harness_is_root("connecting as other uids"))
 		skip();
@@ -408,6 +411,14 @@ static void bytes_per_uid_budget(void **state)
 	assert_int_equal(poll(&p, 1, 500), 0);
 	other = harness_connect_as(s.path, &b);
 	served(other);
+	for (int i = 0; i < OTHER_UIDS; i++) {
+		struct run_as u = {.uid = 5200 + (uid_t)i, .gid = 5200 + (gid_t)i};
+
+		others[i] = harness_connect_as(s.path, &u);
+		served(others[i]);
+	}
+	for (int i = 0; i < OTHER_UIDS; i += 2)
+		close(others[i]);
 	/* The hog gone, its bytes are freed: the paused connection gets its echo. */
 	close(hog);
 	assert_int_equal(harness_recv(waiting, buf, 4, HARNESS_TIMEOUT_MS), 4);
@@ -415,6 +426,8 @@ static void bytes_per_uid_budget(void **state)
 	served(waiting);
 	close(waiting);
 	close(other);
+	for (int i = 1; i < OTHER_UIDS; i += 2)
+		close(others[i]);
 	stop(&s);
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Unit tests for uidcount: counts against a plain model, under growth and heavy churn; the
- * caller's fields of an entry move with it.
+ * caller's fields of an entry move with it; moves tells a kept entry from one that may have moved.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -112,6 +112,43 @@ static void entries_keep_the_callers_fields(void **state)
 	uidcount_release(&t);
 }
 
+/* Every add and sub changes moves, even one that moves nothing; a lookup never does. */
+static void moves_tells_a_kept_entry_from_a_stale_one(void **state)
+{
+	struct uidcount t = {0};
+	struct uidcount_slot *e;
+	uint64_t m = t.moves;
+
+	assert_int_equal(uidcount_add(&t, 1), 1);
+	assert_true(t.moves != m);
+	m = t.moves;
+	e = uidcount_find(&t, 1);
+	assert_null(uidcount_find(&t, 2));
+	assert_int_equal(uidcount_get(&t, 1), 1);
+	assert_true(t.moves == m);
+	assert_ptr_equal(uidcount_find(&t, 1), e);
+	assert_int_equal(uidcount_add(&t, 1), 2);
+	assert_true(t.moves != m);
+	m = t.moves;
+	/* Growing the table moves every entry. */
+	for (uint64_t key = 2; key < 200; key++) {
+		assert_int_equal(uidcount_add(&t, key), 1);
+		assert_true(t.moves != m);
+		m = t.moves;
+	}
+	uidcount_sub(&t, 1);
+	assert_true(t.moves != m);
+	m = t.moves;
+	/* The last sub of a key shifts others back into its place. */
+	for (uint64_t key = 1; key < 200; key++) {
+		uidcount_sub(&t, key);
+		assert_true(t.moves != m);
+		m = t.moves;
+	}
+	uidcount_release(&t);
+	assert_true(t.moves != m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -119,6 +156,7 @@ int main(void)
 		cmocka_unit_test(counts_up_and_down),
 		cmocka_unit_test(churn_matches_a_model),
 		cmocka_unit_test(entries_keep_the_callers_fields),
+		cmocka_unit_test(moves_tells_a_kept_entry_from_a_stale_one),
 	};
 	return cmocka_run_group_tests_name("uidcount", tests, NULL, NULL);
 }

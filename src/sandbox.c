@@ -397,10 +397,10 @@ static int monitor_signal_rules(scmp_filter_ctx ctx, uint32_t deny, pid_t worker
 
 	if (r == 0)
 		r = seccomp_rule_add(ctx, deny, SCMP_SYS(kill), 1,
-				     SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)worker));
+				     SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)worker, 0));
 	if (r == 0)
 		r = seccomp_rule_add(ctx, deny, SCMP_SYS(tgkill), 1,
-				     SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)getpid()));
+				     SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)getpid(), 0));
 	return r;
 }
 

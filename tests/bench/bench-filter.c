@@ -1,20 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
- * bench-filter: what the worker's seccomp filter costs a system call, measured in this process.
+ * bench-filter: what the worker's seccomp filter costs a system call, measured in this program.
  * Each call is made CALLS times in a row and timed, the best of ROUNDS rounds, with no filter
- * and, in a child of each round, under the worker's own (sandbox_worker(), strict, as udsechod
- * loads it):
+ * and, in a child of each round, under the worker's own (sandbox_worker(), strict, with an echo
+ * pipe for its splice(2) rules, as udsechod loads it):
  *
  *   getpid(2), and recvfrom(2) on an empty socket (EAGAIN): the filter allows both whatever their
  *   arguments, so the kernel's seccomp action cache (Linux 5.11 and later) answers for them and
  *   runs no BPF; every call of a round trip is of this kind;
  *   getsockopt(2) SO_PEERCRED: allowed by its arguments, so the filter runs for every such call
- *   (two a connection).
+ *   (one a connection, two when the policy has group rules).
  *
  * Prints one `RESULT key=value ...` line and one human line starting with `#`; exits 1 if the
  * filter cannot be loaded or a call fails in a way it should not.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -76,7 +77,7 @@ static int round_ns(double *ns)
 /* One round under the worker's filter, in a child that loads it (it cannot be taken off). */
 static int filtered_round_ns(double *ns)
 {
-	int p[2], status, r;
+	int p[2], echo_pipe[2], status, r;
 	ssize_t n;
 	pid_t pid;
 
@@ -85,7 +86,9 @@ static int filtered_round_ns(double *ns)
 	pid = fork();
 	if (pid == 0) {
 		close(p[0]);
-		r = sandbox_worker(SANDBOX_STRICT, NULL);
+		if (pipe2(echo_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+			_exit(1);
+		r = sandbox_worker(SANDBOX_STRICT, echo_pipe);
 		if (r < 0) {
 			fprintf(stderr, "bench-filter: the worker's filter: %s\n", strerror(-r));
 			_exit(1);
@@ -95,7 +98,12 @@ static int filtered_round_ns(double *ns)
 	close(p[1]);
 	n = pid < 0 ? -1 : read(p[0], ns, sizeof(*ns) * NCALLS);
 	close(p[0]);
-	if (pid < 0 || waitpid(pid, &status, 0) < 0 || status != 0)
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return -1;
+	if (WIFSIGNALED(status))
+		fprintf(stderr, "bench-filter: the filtered round died of %s\n",
+			strsignal(WTERMSIG(status)));
+	if (status != 0)
 		return -1;
 	return n == (ssize_t)(sizeof(*ns) * NCALLS) ? 0 : -1;
 }

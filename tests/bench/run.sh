@@ -9,7 +9,7 @@
 # udsechod/bare epoll and whether each performance goal is met. Its exit status says only whether
 # every run was correct (every byte echoed, no timeout, every connection logged): speed never
 # fails it. Each repetition also times three system calls without and with the worker's seccomp
-# filter, in one process (bench-filter). Environment: UDSECHOD, BENCH_REF, BENCH_LOAD,
+# filter, in a program of its own (bench-filter). Environment: UDSECHOD, BENCH_REF, BENCH_LOAD,
 # BENCH_FILTER (set by meson); UDSECHO_BENCH_SECONDS (default 2) and UDSECHO_BENCH_REPS (default 3)
 # for longer runs; UDSECHO_BENCH_KEEP=1 keeps the raw results and logs.
 set -u

@@ -326,7 +326,7 @@ static void conn_after(struct worker *w, struct conn *c, int state)
 static void on_conn(struct worker *w, struct conn *c, uint32_t events)
 {
 	int until_eagain = (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR | EPOLLPRI)) != 0;
-	size_t held = echo_pending(&c->out);
+	size_t held = echo_pending(&c->out), now;
 	int s = held > 0 ? ECHO_WRITE : ECHO_READ;
 	struct uidcount_slot *e;
 
@@ -356,8 +356,9 @@ static void on_conn(struct worker *w, struct conn *c, uint32_t events)
 			*share += (uint32_t)(c->echoed - echoed + echo_pending(&c->out) - pending);
 		}
 	}
-	if (echo_pending(&c->out) != held)
-		held_changed(w, c, held, echo_pending(&c->out));
+	now = echo_pending(&c->out);
+	if (now != held)
+		held_changed(w, c, held, now);
 	conn_after(w, c, s);
 }
 

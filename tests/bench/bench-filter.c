@@ -108,6 +108,13 @@ static int filtered_round_ns(double *ns)
 	return n == (ssize_t)(sizeof(*ns) * NCALLS) ? 0 : -1;
 }
 
+/* Keep in @best the lower of each of its times and @ns's; round @r 0 sets them. */
+static void keep_best(double *best, const double *ns, int r)
+{
+	for (int c = 0; c < NCALLS; c++)
+		best[c] = r == 0 || ns[c] < best[c] ? ns[c] : best[c];
+}
+
 int main(void)
 {
 	double off[NCALLS], on[NCALLS], ns[NCALLS];
@@ -121,12 +128,10 @@ int main(void)
 	for (int r = 0; r < ROUNDS; r++) {
 		if (round_ns(ns) < 0)
 			return 1;
-		for (int c = 0; c < NCALLS; c++)
-			off[c] = r == 0 || ns[c] < off[c] ? ns[c] : off[c];
+		keep_best(off, ns, r);
 		if (filtered_round_ns(ns) < 0)
 			return 1;
-		for (int c = 0; c < NCALLS; c++)
-			on[c] = r == 0 || ns[c] < on[c] ? ns[c] : on[c];
+		keep_best(on, ns, r);
 	}
 	printf("RESULT workload=filter label=udsechod status=ok");
 	for (int c = 0; c < NCALLS; c++)
